@@ -1,0 +1,1 @@
+"""Package data for propsim: committed aggregate empirical profiles (``empirical_profiles.json``)."""

@@ -1,0 +1,43 @@
+"""Plotting helpers for slide-ready propsim charts (16:9, CJK fonts, bilingual labels)."""
+
+from simulator.plotting.style import (
+    CJK_FONT_ENV,
+    KIND_COLORS,
+    LABELS,
+    NEUTRAL_COLOR,
+    STYLE_PATH,
+    TOPOLOGY_COLORS,
+    cjk_font_family,
+    color_for_kind,
+    color_for_topology,
+    count_formatter,
+    find_cjk_font,
+    format_count,
+    format_percent,
+    label,
+    percent_formatter,
+    save_figure,
+    slide_style,
+    use_style,
+)
+
+__all__ = [
+    "CJK_FONT_ENV",
+    "KIND_COLORS",
+    "LABELS",
+    "NEUTRAL_COLOR",
+    "STYLE_PATH",
+    "TOPOLOGY_COLORS",
+    "cjk_font_family",
+    "color_for_kind",
+    "color_for_topology",
+    "count_formatter",
+    "find_cjk_font",
+    "format_count",
+    "format_percent",
+    "label",
+    "percent_formatter",
+    "save_figure",
+    "slide_style",
+    "use_style",
+]
