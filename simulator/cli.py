@@ -77,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .scenario_io import load
 
     path = resolve_scenario_path(args.file)
-    loaded = load(path, overrides=args.set, seed=args.seed)
+    loaded = load(path, overrides=args.set, seed=args.seed, scale=args.scale)
     if args.format == "parquet":
         require_parquet()
     out = Path(args.output) if args.output else Path("results") / path.stem
@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=("csv", "json", "parquet"), default="csv", help="table format (default csv)")
     r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a field, e.g. --set behaviour.p0=0.002 (repeatable)")
+    r.add_argument("--scale", type=float, help="multiply population and follower counts (e.g. 0.05 for a quick try)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.set_defaults(func=cmd_run)
 

@@ -74,8 +74,19 @@ def _yaml() -> YAML:
     return y
 
 
+_STANDARD_TAGS = {"tag:yaml.org,2002:" + t for t in ("map", "seq", "str", "int", "float", "bool", "null")}
+
+
 def _plain(node: Any, path: tuple, locs: dict[tuple, tuple[int, int]], problems: list[Problem], source: str) -> Any:
-    """Convert ruamel nodes to plain Python, recording the (line, col) of every key and item."""
+    """Convert ruamel nodes to plain Python, recording the (line, col) of every key and item.
+
+    Explicit tags (``!!python/object``, ``!custom``) are refused: a scenario is plain data.
+    """
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and tag not in _STANDARD_TAGS:
+        line, col = locs.get(path, (None, None))
+        problems.append(Problem(source, line, col, _fmt_path(path), f"unsupported YAML tag {tag.split(':')[-1] if tag.startswith('tag:') else tag}"))
+        return None
     if isinstance(node, CommentedMap):
         out = {}
         for k, v in node.items():
@@ -191,7 +202,12 @@ class _Locator:
 
     def problem(self, path: tuple, message: str) -> Problem:
         src, line, col = self(path)
-        return Problem(src, line, col, _fmt_path(self.user_path(path)), message)
+        shown = self.user_path(path)
+        if shown[:1] == ("topology",) and path[:1] != ("topology",):
+            # an item only the preset defines: name it as expanded, point at the topology line
+            shown = path
+            message += " (in the expansion of the topology preset; override it under this path)"
+        return Problem(src, line, col, _fmt_path(shown), message)
 
     def __call__(self, path: tuple) -> Loc:
         user_path = self.user_path(path)
@@ -317,8 +333,13 @@ def available_memory() -> int:
 
 
 def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | None = None,
-                  overrides: list[tuple[tuple, Any]] | None = None, check_memory: bool = True) -> LoadedScenario:
-    """Validate a scenario given as plain Python data (e.g. parsed YAML or a dict from a notebook)."""
+                  overrides: list[tuple[tuple, Any]] | None = None, check_memory: bool = True,
+                  scale: float | None = None) -> LoadedScenario:
+    """Validate a scenario given as plain Python data (e.g. parsed YAML or a dict from a notebook).
+
+    ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
+    a quick run at 5% size with the same shape); it is applied after the preset is expanded.
+    """
     locs = locs or {}
     if not isinstance(doc, dict):
         raise ScenarioError([Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")])
@@ -359,6 +380,8 @@ def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | No
         sc = Scenario.model_validate(doc, strict=True)
     except ValidationError as e:
         raise ScenarioError(_validation_problems(e, doc, locate)) from None
+    if scale is not None:
+        sc = scaled(sc, scale)
 
     matrix, mproblems = build_matrix(sc)
     if mproblems:
@@ -376,8 +399,19 @@ def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | No
     return LoadedScenario(sc, matrix, source, need)
 
 
+def scaled(sc: Scenario, factor: float) -> Scenario:
+    """A copy of ``sc`` with population size and follower counts multiplied by ``factor``."""
+    if not 0 < factor <= 1000:
+        raise ScenarioError([Problem("--scale", None, None, "", f"scale must be in (0, 1000], got {factor:g}")])
+    data = sc.model_dump()
+    data["population"]["size"] = max(1, int(round(data["population"]["size"] * factor)))
+    for acc in data["accounts"]:
+        acc["followers"]["median"] = max(1e-9, acc["followers"]["median"] * factor)
+    return Scenario.model_validate(data)
+
+
 def load_text(text: str, source: str = "<scenario>", overrides: list[str] | None = None,
-              seed: int | None = None, check_memory: bool = True) -> LoadedScenario:
+              seed: int | None = None, check_memory: bool = True, scale: float | None = None) -> LoadedScenario:
     """Load a scenario from YAML text. ``overrides`` are ``PATH=VALUE`` strings (as ``--set``)."""
     doc, locs = parse_yaml(text, source)
     parsed = []
@@ -393,11 +427,11 @@ def load_text(text: str, source: str = "<scenario>", overrides: list[str] | None
         raise ScenarioError(problems)
     if seed is not None:
         parsed.append((("seed",), seed))
-    return load_document(doc, source, locs, parsed, check_memory=check_memory)
+    return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale)
 
 
 def load(path: str | os.PathLike, overrides: list[str] | None = None, seed: int | None = None,
-         check_memory: bool = True) -> LoadedScenario:
+         check_memory: bool = True, scale: float | None = None) -> LoadedScenario:
     """Load and validate a scenario file (UTF-8). Raises :class:`ScenarioError` on any problem.
 
     >>> loaded = load("scenarios/hub.yaml", overrides=["population.size=20000"])  # doctest: +SKIP
@@ -412,4 +446,4 @@ def load(path: str | os.PathLike, overrides: list[str] | None = None, seed: int 
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ScenarioError([Problem(source, line, None, "", "file is not valid UTF-8 (save it as UTF-8)")]) from None
-    return load_text(text, source, overrides, seed, check_memory)
+    return load_text(text, source, overrides, seed, check_memory, scale)

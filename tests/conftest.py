@@ -1,0 +1,25 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    """Write dedented YAML text to a file and return its path."""
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+@pytest.fixture
+def scenario_file(tmp_path):
+    def make(text: str, name: str = "scenario.yaml") -> Path:
+        return write(tmp_path, text, name)
+    return make
