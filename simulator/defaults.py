@@ -22,7 +22,10 @@ EXPOSURE_HALF_LIFE_H = 48.0  # assumption: feed lifetime (85-90% of reposts with
 OFF_TOPIC_FACTOR = 0.1  # assumption: s_off; deck (verticals), Goel et al. 2015
 LATENCY_MEDIAN_H = 2.0  # measured: organic repost delay median (Weibo CED 2.2 h, Twitter 1.1 h)
 LATENCY_SIGMA = 2.5  # measured: lognormal sigma fitted to the same delay distributions
-COMMENTARY_APPEAL = 1.5  # assumption: the deck says executives' own opinion is more credible
+# assumption: the deck says an executive's own opinion is more credible than a plain repost; 2.0
+# makes a commentary at least as persuasive on first sight as a verbatim post despite its lower
+# exposure weight (r(0.4) x 2.0 = 1.08 vs r(1) = 1), and more persuasive on repeated sight.
+COMMENTARY_APPEAL = 2.0
 # Exposure-memory weight w_var of one delivery, by how the relayed content was varied.
 VARIATION_WEIGHTS = {"verbatim": 1.0, "cosmetic": 0.7, "commentary": 0.4}  # assumption
 # (Schumann, Petty & Clemons 1990: varying the message delays wear-out)
