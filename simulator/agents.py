@@ -37,6 +37,11 @@ class Account(Agent):
         self.published: set[int] = set()
 
     @property
+    def schedule(self) -> list[tuple[float, int, str]]:
+        """This account's own campaign posts: (hour, item index, label), in time order."""
+        return sorted((it.at, it.index, it.label) for it in self.model.matrix.items if it.account == self.index)
+
+    @property
     def handle(self) -> str:
         return self.data.handle
 

@@ -538,7 +538,7 @@ def _push(pending: list[list[np.ndarray]], nodes: np.ndarray, buckets: np.ndarra
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class Cascader:
     """IC runs on one graph, with scratch arrays reused across calls (reset only where touched).
 
@@ -632,21 +632,17 @@ class Cascader:
                 exposed, exp_list)
             activated = queue[:n_act].copy()
             level_starts = starts[:n_starts].astype(np.int64)
-            seed_exposed = int(exposed[seeds].sum()) if count_exposed else 0
+            seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
             self._reset(active, queue, n_act, 0)
             self._reset(exposed, exp_list, n_exp, 0)
         else:
             levels, exp_nodes, n_exp, examined = _cascade_np(g, seeds, audience, au, key, p32, eu, w,
                                                              count_exposed, active, exposed)
             activated = np.concatenate(levels).astype(np.int32)
-            sizes = [len(x) for x in levels]
-            if len(audience) and not sizes[0] and len(levels) == 1:
-                sizes = [0]
-            level_starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            level_starts = np.concatenate([[0], np.cumsum([len(x) for x in levels])]).astype(np.int64)
             seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
             active[activated] = 0
             exposed[exp_nodes] = 0
-            level_starts = _trim_levels(level_starts)
         if count_exposed:
             n_reached = n_exp + len(np.unique(seeds)) - seed_exposed
             return CascadeResult(activated, level_starts, int(n_exp), int(n_reached), int(examined))
@@ -683,7 +679,7 @@ class Cascader:
                 g.indptr, g.indices, seeds, audience, _or_empty(au, np.float32), np.uint64(key), grid,
                 _or_empty(eu, np.float32), _or_empty(w, np.float64), count_exposed, level, queue,
                 exposed, exp_list, new_active, new_exposed)
-            seed_levels = exposed[seeds].copy() if count_exposed else None
+            seed_levels = exposed[np.unique(seeds)].copy() if count_exposed else None
             self._reset(level, queue, n_act, _NONE)
             self._reset(exposed, exp_list, n_exp, _NONE)
         else:
@@ -697,7 +693,6 @@ class Cascader:
             return ReachCurve(ps, activated, None, None, int(examined))
         exposed_c = np.cumsum(new_exposed)
         # seeds are reached from level 0; those exposed at level j were already counted from j on
-        seed_levels = np.unique(seeds) if seed_levels is None else seed_levels
         unexposed_seeds = np.array([(seed_levels > k).sum() for k in range(len(grid))], dtype=np.int64)
         reached = exposed_c + unexposed_seeds
         return ReachCurve(ps, activated, exposed_c[inverse], reached[inverse], int(examined))
@@ -715,14 +710,6 @@ def _nodes(nodes: Any, n: int, what: str) -> np.ndarray:
     if arr.size and (arr.min() < 0 or arr.max() >= n):
         raise ValueError(f"{what} must be node ids in [0, {n - 1}]")
     return np.ascontiguousarray(arr, dtype=np.int32).ravel()
-
-
-def _trim_levels(starts: np.ndarray) -> np.ndarray:
-    """Drop empty trailing levels (the numpy path may record one) but keep level 0."""
-    end = len(starts)
-    while end > 2 and starts[end - 1] == starts[end - 2]:
-        end -= 1
-    return starts[:end]
 
 
 _CACHE: dict[int, tuple[weakref.ref, Cascader]] = {}

@@ -320,8 +320,9 @@ def select(
         xs = np.sort(pd.to_numeric(points[xcol]).unique())
         if at is None:
             at_value = float(xs[(len(xs) - 1) // 2])
-        else:
-            at_value = float(xs[np.argmin(np.abs(np.log(xs / at)) if (xs > 0).all() and at > 0 else np.abs(xs - at))])
+        else:  # the nearest swept value (on a log scale when all are positive)
+            dist = np.abs(np.log(xs / at)) if (xs > 0).all() and at > 0 else np.abs(xs - at)
+            at_value = float(xs[np.argmin(dist)])
     return Selection(xcol, bycol, fixed, at_value)
 
 
@@ -329,8 +330,14 @@ def filter_where(table: pd.DataFrame, where: Mapping[str, Any]) -> pd.DataFrame:
     """Rows of ``table`` whose parameter columns equal the fixed values."""
     mask = np.ones(len(table), dtype=bool)
     for k, v in where.items():
-        if k in table.columns:
-            mask &= (table[k] == v).to_numpy()
+        if k not in table.columns:
+            continue
+        col = table[k]
+        if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+            num = pd.to_numeric(col, errors="coerce").to_numpy(float)
+            mask &= np.isclose(num, float(v), rtol=1e-9, atol=0.0)
+        else:
+            mask &= (col.astype(str) == str(v)).to_numpy()
     return table[mask]
 
 

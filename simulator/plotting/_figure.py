@@ -1,0 +1,143 @@
+"""Shared figure plumbing for the charts: figure creation, titles, footers, axes helpers.
+
+Figures are plain :class:`matplotlib.figure.Figure` objects (not pyplot-managed), so rendering
+many charts in a loop leaks nothing and needs no GUI backend; notebooks display them as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from simulator.plotting.style import OKABE_ITO, TOPOLOGY_COLORS, _norm_key
+
+# Marker per topology (same order as the colours) so lines stay distinguishable in grey print.
+TOPOLOGY_MARKERS: dict[str, str] = {
+    "centralized": "o",
+    "organic": "s",
+    "hub": "D",
+    "dandelion": "^",
+    "honeycomb": "h",
+    "twin_star": "*",
+}
+_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+_CYCLE = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"],
+          OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"], OKABE_ITO["black"])
+
+FOOTER_SIZE = 13
+NOTE_COLOR = "#555555"
+TEXT_COLOR = "#222222"
+
+
+@dataclass(frozen=True)
+class GroupStyle:
+    color: str
+    marker: str
+
+
+def group_style(by: str | None, value: Any, index: int, values: Sequence[Any]) -> GroupStyle:
+    """Colour and marker of one line: fixed per topology, else by position (numbers: viridis)."""
+    if by is None:
+        return GroupStyle(OKABE_ITO["blue"], "o")
+    if isinstance(value, str):
+        key = _norm_key(value)
+        if key in TOPOLOGY_COLORS:
+            return GroupStyle(TOPOLOGY_COLORS[key], TOPOLOGY_MARKERS[key])
+        return GroupStyle(_CYCLE[index % len(_CYCLE)], _MARKERS[index % len(_MARKERS)])
+    # Ordered numeric groups: an ordered colour map reads as "more of the parameter".
+    cmap = mpl.colormaps["viridis"]
+    frac = index / max(1, len(values) - 1)
+    return GroupStyle(mpl.colors.to_hex(cmap(0.1 + 0.75 * frac)), _MARKERS[index % len(_MARKERS)])
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+    """A slide-sized figure (current rcParams) with a grid of axes."""
+    fig = Figure()
+    axes = fig.subplots(nrows, ncols, **kwargs)
+    return fig, axes
+
+
+def set_title(fig: Figure, title: str) -> None:
+    """Chart title: left-aligned at the top of the figure, bold."""
+    fig.suptitle(title, x=0.012, ha="left", fontsize=mpl.rcParams["axes.titlesize"],
+                 fontweight="bold", color=TEXT_COLOR)
+
+
+def set_footer(fig: Figure, note: str) -> None:
+    """Small grey note at the bottom-left (method, fixed parameters); space is reserved for it."""
+    if not note:
+        return
+    engine = fig.get_layout_engine()
+    lines = note.count("\n") + 1
+    height = (FOOTER_SIZE * 1.45 * lines + 6) / 72 / fig.get_figheight()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, height, 1, 1 - height))
+    fig.text(0.012, 0.008, note, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=NOTE_COLOR,
+             gid="footer")
+
+
+def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
+    """x axis of a swept parameter: log scale over a decade or more, ticks at the swept values."""
+    xs = np.unique(np.asarray(values, dtype=float))
+    if len(xs) and (xs > 0).all() and xs.max() / xs.min() >= 10:
+        ax.set_xscale("log")
+        lo, hi = np.log10(xs.min()), np.log10(xs.max())
+        pad = 0.06 * (hi - lo)
+        ax.set_xlim(10 ** (lo - pad), 10 ** (hi + pad))
+    elif len(xs) > 1:
+        pad = 0.06 * (xs.max() - xs.min())
+        ax.set_xlim(xs.min() - pad, xs.max() + pad)
+    if 1 < len(xs) <= 8:
+        ax.xaxis.set_major_locator(FixedLocator(xs))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel(xlabel)
+
+
+def capitalise(s: str) -> str:
+    return s[:1].upper() + s[1:] if s and s[0].isascii() else s
+
+
+def label_line_ends(fig: Figure, ax: Axes, ends: Sequence[tuple[float, float, str, str]],
+                    fontsize: float | None = None) -> None:
+    """Label lines at their right end instead of a legend, nudged apart so labels never overlap.
+
+    ``ends`` holds ``(x, y, text, colour)`` of each line's last point (data coordinates).
+    """
+    if not ends:
+        return
+    fontsize = fontsize or mpl.rcParams["legend.fontsize"]
+    fig.draw_without_rendering()  # run the layout so the data->display transform is final
+    dpi = fig.dpi
+    disp = [ax.transData.transform((x, y))[1] for x, y, _, _ in ends]
+    gap = fontsize * 1.35 * dpi / 72
+    order = np.argsort(disp)
+    placed = np.array(disp, dtype=float)
+    prev = -np.inf
+    for i in order:
+        placed[i] = max(placed[i], prev + gap)
+        prev = placed[i]
+    top = ax.get_window_extent().y1
+    overflow = placed[order[-1]] - top
+    if overflow > 0:  # push the stack down from the top edge
+        nxt = np.inf
+        for i in order[::-1]:
+            placed[i] = min(placed[i] - overflow, nxt - gap)
+            nxt = placed[i]
+    for (x, y, label, color), y0, y1 in zip(ends, disp, placed):
+        ax.annotate(label, xy=(x, y), xytext=(12, (y1 - y0) * 72 / dpi), textcoords="offset points",
+                    ha="left", va="center", color=color, fontsize=fontsize, fontweight="bold",
+                    annotation_clip=False, gid=f"endlabel:{label}")
+
+
+def finish(fig: Figure) -> Figure:
+    """Draw once inside the style context: ticks and their fonts are created now, not later."""
+    fig.draw_without_rendering()
+    return fig
