@@ -272,13 +272,15 @@ class PropagationModel(mesa.Model):
 
     def _deliver_from_followers(self, batches: list[tuple[np.ndarray, ...]]) -> None:
         when, who, items, depth, origin = (np.concatenate(x) for x in zip(*batches))
-        order = np.argsort(when, kind="stable")
+        # by item, then by time inside an item (one sort instead of a mask per item)
+        order = np.lexsort((when, items))
         when, who, items, depth, origin = when[order], who[order], items[order], depth[order], origin[order]
         self.counters["follower_reposts"] += len(who)
-        self.depth_counts.update(depth.tolist())
-        for item in np.unique(items):
-            sel = items == item
-            posters, p_when, p_depth, p_origin = who[sel], when[sel], depth[sel], origin[sel]
+        self.depth_counts.update({int(d): int(c) for d, c in enumerate(np.bincount(depth)) if c})
+        cuts = np.flatnonzero(np.diff(items)) + 1
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(items)]):
+            item = items[lo]
+            posters, p_when, p_depth, p_origin = who[lo:hi], when[lo:hi], depth[lo:hi], origin[lo:hi]
             targets, owner = self.world.graph.gather(posters)
             if len(targets) == 0:
                 continue

@@ -322,6 +322,7 @@ def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int
         w = _where(source, locs, ("sweep",))
         raise ScenarioError([_problem(w, "sweep", "expected a mapping with parameters:, replicates:, mode:, seed:")])
     problems: list[Problem] = []
+    sec = None
     try:
         sec = SweepSection.model_validate(section, strict=True)
     except ValidationError as e:
@@ -334,9 +335,9 @@ def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int
                 if "input" in err and not isinstance(err["input"], (dict, list)) and "got" not in msg:
                     msg += f" (got {err['input']!r})"
             problems.append(_problem(_where(source, locs, loc), ".".join(map(str, loc)), msg))
-        raise ScenarioError(problems) from None
     params: list[Parameter] = []
-    for name, spec in sec.parameters.items():
+    specs = section.get("parameters")
+    for name, spec in (specs.items() if isinstance(specs, dict) else []):
         loc = ("sweep", "parameters", name)
         where = _where(source, locs, loc)
         try:
@@ -346,8 +347,8 @@ def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int
             problems.append(_problem(where, ".".join(loc), str(e)))
             continue
         params.append(Parameter(path, ".".join(map(str, path)), tuple(values), where))
-    if problems:
-        raise ScenarioError(problems)
+    if problems or sec is None:
+        raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
     return sec, params
 
 

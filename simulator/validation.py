@@ -52,7 +52,8 @@ IC_LATENCY = {"median": 0.1, "sigma": 1.0}  # hours
 IC_TICK_H = 1.0
 IC_HORIZON_H = 100.0  # P(one latency > 100 h) = P(Z > ln(1000)) ~ 3e-12
 
-MAX_ITEMS_PER_RUN = 500  # the matrix allows 1000 items; 500 x n keeps memory small
+MAX_ITEMS_PER_RUN = 500  # the matrix allows 1000 items
+MAX_STATE_CELLS = 20_000_000  # items x followers per run: per-item state is ~9 bytes a cell (180 MB)
 
 
 # ==============================================================================================
@@ -224,7 +225,7 @@ class RecordingModel(PropagationModel):
 
     def __init__(self, loaded: LoadedScenario, world: World | None = None):
         super().__init__(loaded, world)
-        self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._log: list[tuple[np.ndarray, ...]] = []
         self._decided: list[tuple[int, np.ndarray]] = []
 
     def _schedule_reposts(self, reposters, item, time, depth, origin) -> None:  # type: ignore[override]
@@ -233,20 +234,23 @@ class RecordingModel(PropagationModel):
         super()._schedule_reposts(reposters, item, time, depth, origin)
 
     def _deliver_from_followers(self, batches) -> None:  # type: ignore[override]
-        when, _, items, depth, _ = (np.concatenate(x) for x in zip(*batches))
-        self._log.append((when.astype(np.float64), items.astype(np.int64), depth.astype(np.int64)))
+        when, _, items, depth, origin = (np.concatenate(x) for x in zip(*batches))
+        self._log.append((when.astype(np.float64), items.astype(np.int64), depth.astype(np.int64),
+                          origin.astype(np.int64)))
         super()._deliver_from_followers(batches)
 
     def reposts(self) -> pd.DataFrame:
         """Executed follower reposts: ``time_h`` (absolute hour), ``item``, ``depth``,
-        ``delay_h`` (hours since the item's original post)."""
+        ``origin`` (matrix account whose delivery started the chain), ``delay_h`` (hours since
+        the item's original post)."""
         if self._log:
-            when, items, depth = (np.concatenate(x) for x in zip(*self._log))
+            when, items, depth, origin = (np.concatenate(x) for x in zip(*self._log))
         else:
             when = np.zeros(0)
-            items = depth = np.zeros(0, dtype=np.int64)
+            items = depth = origin = np.zeros(0, dtype=np.int64)
         posted = np.array([it.at for it in self.matrix.items], dtype=float)
-        return pd.DataFrame({"time_h": when, "item": items, "depth": depth, "delay_h": when - posted[items]})
+        return pd.DataFrame({"time_h": when, "item": items, "depth": depth, "origin": origin,
+                             "delay_h": when - posted[items]})
 
     def decisions(self, max_depth: int = 64) -> np.ndarray:
         """Repost decisions per item and depth: array (items, max_depth + 1), column d = depth d
@@ -321,15 +325,18 @@ def run_plain_ic(graph: CSR, audiences: Sequence[np.ndarray], T: float, seed: in
 
 def run_batches(make: Callable[[int, np.random.Generator], tuple[list[np.ndarray], np.ndarray | None]],
                 graph: CSR, T: float, total: int, seq: np.random.SeedSequence,
-                max_depth: int = 64) -> Cascades:
-    """Run ``total`` cascades in runs of at most :data:`MAX_ITEMS_PER_RUN` items.
+                max_depth: int = 64, per_run: int = MAX_ITEMS_PER_RUN) -> Cascades:
+    """Run ``total`` cascades in runs of at most ``per_run`` items.
 
     ``make(k, rng)`` returns the audiences (and optional active seeds) of ``k`` cascades.
+    (The engine loops over the items of a wave, so runs of many *large* cascades are
+    slower than several runs of fewer.)
     """
     parts: list[Cascades] = []
     done = 0
-    for child in seq.spawn(math.ceil(total / MAX_ITEMS_PER_RUN)):
-        k = min(MAX_ITEMS_PER_RUN, total - done)
+    per_run = max(1, min(per_run, MAX_ITEMS_PER_RUN, MAX_STATE_CELLS // graph.n_rows))
+    for child in seq.spawn(math.ceil(total / per_run)):
+        k = min(per_run, total - done)
         rng = np.random.default_rng(child)
         audiences, active = make(k, rng)
         parts.append(run_plain_ic(graph, audiences, T, int(rng.integers(2**62)), active, max_depth))
@@ -358,7 +365,7 @@ class Size:
 SIZES: dict[str, Size] = {
     "small": Size(n=20_000, undirected_below=1500, undirected_above=150, directed=1000,
                   directed_followers=100, borel=2500, exposure_followers=20_000),
-    "large": Size(n=200_000, undirected_below=10_000, undirected_above=500, directed=6000,
+    "large": Size(n=200_000, undirected_below=10_000, undirected_above=300, directed=6000,
                   directed_followers=300, borel=20_000, exposure_followers=200_000),
 }
 
@@ -473,7 +480,7 @@ def undirected_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Or
     pts = []
     for i, x in enumerate(UNDIRECTED_ABOVE):
         T = x * tc
-        c = run_batches(seeds, graph, T, size.undirected_above, _seq(seed, 1, 10 + i))
+        c = run_batches(seeds, graph, T, size.undirected_above, _seq(seed, 1, 10 + i), per_run=50)
         _check_finished(c, f"undirected T={T:.4f}")
         s = (c.reposters + 1) / n
         large = (c.reposters + 1) >= cutoff
@@ -567,7 +574,8 @@ def branching_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Ora
         c = run_batches(roots, graph, T, size.borel, _seq(seed, 3, 1 + i))
         _check_finished(c, f"branching m={m}")
         sizes = c.reposters + 1
-        mean, se = _mean_se(sizes)
+        mean = float(sizes.mean())
+        se = math.sqrt(m / (1 - m) ** 3 / len(sizes))  # Borel variance: the null is fully known
         rows.append(OracleRow("branching", "mean total progeny 1/(1-m)", "m", m, branching_mean_size(m), mean, se,
                               len(sizes), f"T={T:.4f}, root offspring mean {m_root:.4f}"))
         for s in (1, 2, 3):
@@ -716,12 +724,10 @@ def plot_report(report: Report, path: str | Path, formats: Sequence[str] = ("png
     cv = report.curves
     palette = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"]]
     with slide_style(lang):
+        # six panels on one slide: smaller type than the one-chart slide default
+        plt.rcParams.update({"axes.titlesize": 16, "axes.labelsize": 13, "xtick.labelsize": 11,
+                             "ytick.labelsize": 11, "legend.fontsize": 11})
         fig, axes = plt.subplots(2, 3, figsize=(13.333, 7.5))
-        for ax in axes.ravel():
-            ax.title.set_size(15)
-            ax.xaxis.label.set_size(13)
-            ax.yaxis.label.set_size(13)
-            ax.tick_params(labelsize=11)
         ax = axes[0, 0]
         if "undirected_below" in cv:
             th = cv["undirected_theory"]
@@ -775,7 +781,8 @@ def plot_report(report: Report, path: str | Path, formats: Sequence[str] = ("png
             ax.bar(x, [p["theory"] for p in ex], color="#DDDDDD", label="theory")
             ax.errorbar(x, [p["sim"] for p in ex], yerr=[2 * p["se"] for p in ex], fmt="o", color=palette[0],
                         label="engine ±2 SE")
-            ax.set_xticks(x, [p["label"].replace(" at ", "\n") for p in ex], fontsize=8)
+            ax.set_xticks(x, [_short_schedule(p["label"]) for p in ex], fontsize=10)
+            ax.set_xlabel("deliveries at (hours)")
             ax.set_ylabel("P(repost)")
             ax.legend(fontsize=11)
         ax.set_title("Repeated exposure")
@@ -793,6 +800,13 @@ def plot_report(report: Report, path: str | Path, formats: Sequence[str] = ("png
         written = save_figure(fig, path, formats)
         plt.close(fig)
     return written
+
+
+def _short_schedule(label: str) -> str:
+    """'verbatim at 0,1,2 h' -> '0,1,2'; commentary relays are marked on a second line."""
+    variation, _, times = label.partition(" at ")
+    times = times.removesuffix(" h")
+    return times if variation == "verbatim" else f"{times}\n{variation}"
 
 
 def write_report(report: Report, outdir: str | Path, plot: bool = True,

@@ -13,8 +13,10 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.transforms import ScaledTranslation
 
 from simulator.plotting.style import OKABE_ITO, TOPOLOGY_COLORS, _norm_key
 
@@ -59,9 +61,16 @@ def group_style(by: str | None, value: Any, index: int, values: Sequence[Any]) -
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
     """A slide-sized figure (current rcParams) with a grid of axes."""
-    fig = Figure()
+    fig = blank_figure()
     axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def blank_figure() -> Figure:
+    """An empty slide-sized figure with an Agg canvas (text extents need a renderer)."""
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def set_title(fig: Figure, title: str) -> None:
@@ -101,6 +110,15 @@ def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
     ax.set_xlabel(xlabel)
 
 
+def count_axis(axis: Any, lang: str, integer: bool = False) -> None:
+    """Counts on ``axis``: 12k / 1.2万 labels at 1-2-5 steps, so every label is exact
+    (2.5 steps would print 17,500 as "1.8万")."""
+    from simulator.plotting.style import count_formatter
+
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10], integer=integer))
+    axis.set_major_formatter(count_formatter(lang))
+
+
 def capitalise(s: str) -> str:
     return s[:1].upper() + s[1:] if s and s[0].isascii() else s
 
@@ -135,6 +153,45 @@ def label_line_ends(fig: Figure, ax: Axes, ends: Sequence[tuple[float, float, st
         ax.annotate(label, xy=(x, y), xytext=(12, (y1 - y0) * 72 / dpi), textcoords="offset points",
                     ha="left", va="center", color=color, fontsize=fontsize, fontweight="bold",
                     annotation_clip=False, gid=f"endlabel:{label}")
+
+
+def top_legend(ax: Axes, handles: Sequence[Any], *, row: Sequence[Axes] | None = None,
+               ncols: int | None = None, fontsize: float | None = None) -> Any:
+    """Legend in one row above the titles of the top ``row`` of axes (default ``[ax]``), below
+    the figure title, starting at ``ax``'s left edge.
+
+    Figure-level "outside" legends share the row of the left-aligned figure title and collide
+    with it, and an axes legend in the layout would widen its column. So the legend stays out of
+    the layout, and each top-row title gets an empty first line as tall as the legend, which
+    constrained layout does reserve; the legend is drawn in that line.
+    """
+    fontsize = fontsize or mpl.rcParams["legend.fontsize"]
+    row = list(row) if row is not None else [ax]
+    legend_pt = fontsize * 1.25 + 0.4 * fontsize + 12  # entry row, border padding, gaps
+    pad = mpl.rcParams["axes.titlepad"]
+    title_pt = 0.0
+    for a in row:
+        for loc, attr in (("left", "_left_title"), ("center", "title"), ("right", "_right_title")):
+            t = getattr(a, attr, None)
+            if t is not None and t.get_text().strip():
+                break
+        else:
+            t, loc = None, "left"
+        size = t.get_fontsize() if t is not None else fontsize
+        body = t.get_text() if t is not None else " "
+        # First line empty; line spacing chosen so that the empty line is legend_pt tall.
+        kw = {"color": t.get_color(), "fontweight": t.get_fontweight()} if t is not None else {}
+        new = a.set_title("\n" + body, loc=loc, fontsize=size, linespacing=legend_pt / (size * 1.2), **kw)
+        if a is ax:
+            title_pt = size * 1.2
+        new.set_verticalalignment("baseline")
+    offset_pt = pad + title_pt + 2.0
+    transform = ax.transAxes + ScaledTranslation(0, offset_pt / 72, ax.figure.dpi_scale_trans)
+    leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1), bbox_transform=transform,
+                    ncols=ncols or len(handles), borderaxespad=0, borderpad=0.2, handlelength=2.0,
+                    columnspacing=1.4, fontsize=fontsize)
+    leg.set_in_layout(False)
+    return leg
 
 
 def finish(fig: Figure) -> Figure:

@@ -29,11 +29,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from simulator.plotting._figure import (
     NOTE_COLOR,
     TEXT_COLOR,
     capitalise,
+    count_axis,
     finish,
     group_style,
     label_line_ends,
@@ -41,11 +43,11 @@ from simulator.plotting._figure import (
     set_footer,
     set_title,
     setup_param_axis,
+    top_legend,
 )
 from simulator.plotting.data import filter_where, group_values
 from simulator.plotting.style import (
     color_for_kind,
-    count_formatter,
     format_count,
     format_percent,
     label,
@@ -123,7 +125,7 @@ def _metric_lines(ax, points: pd.DataFrame, *, x: str, by: str | None, metric: s
         y = sub[f"{metric}_mean"].to_numpy(float)
         st = group_style(by, value, i, values)
         name = group_label(by, value, lang) or label(metric, lang)
-        (line,) = ax.plot(xv, y, color=st.color, marker=st.marker, markersize=9, label=name,
+        (line,) = ax.plot(xv, y, color=st.color, marker=st.marker, markersize=14 if st.marker == "*" else 9, label=name,
                           gid=f"{metric}:{value}", zorder=3)
         lines.append(line)
         if _has_ci(sub, metric):
@@ -167,7 +169,7 @@ def plot_reach(
         _metric_lines(ax, pts, x=x, by=by, metric=metric, lang=lang, end_labels=ends if by else None)
         setup_param_axis(ax, pd.to_numeric(pts[x]), capitalise(param_label(x, lang)))
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(count_formatter(lang))
+        count_axis(ax.yaxis, lang)
         ax.set_ylabel(label(metric, lang))
         set_title(fig, title or text("title_reach", lang, x=param_label(x, lang)))
         n = _replicates(pts)
@@ -204,12 +206,14 @@ def plot_fatigue(
             setup_param_axis(ax, pd.to_numeric(pts[x]), xlabel)
             ax.set_ylim(bottom=0)
         ax1.yaxis.set_major_formatter(percent_formatter(0, lang))
-        ax2.yaxis.set_major_formatter(count_formatter(lang))
+        count_axis(ax2.yaxis, lang, integer=True)
+        for ax, metric in ((ax1, "fatigue_share"), (ax2, "exits")):
+            if not (pts[f"{metric}_mean"].abs() > 0).any():  # all zero: a readable empty scale
+                ax.set_ylim(0, 0.01 if metric == "fatigue_share" else 1)
         ax1.set_title(text("fatigue_share_axis", lang), loc="left", fontsize=20)
         ax2.set_title(text("exits_axis", lang), loc="left", fontsize=20)
         if by:
-            fig.legend(handles=lines, loc="outside upper right", ncols=min(len(lines), 6),
-                       handlelength=2.2, columnspacing=1.6)
+            top_legend(ax1, lines, row=[ax1, ax2])
         set_title(fig, title or text("title_fatigue", lang, x=param_label(x, lang)))
         n = _replicates(pts)
         set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang)))
@@ -268,7 +272,8 @@ def plot_tradeoff(
                 yerr = np.abs(np.vstack([by_ - sub[f"{benefit}_ci_low"], sub[f"{benefit}_ci_high"] - by_]))
                 ax.errorbar(cx, by_, xerr=xerr, yerr=yerr, fmt="none", ecolor=st.color, alpha=0.45,
                             elinewidth=1.5, capsize=0, zorder=2)
-            sc = ax.scatter(cx, by_, s=170, color=st.color, marker=st.marker, edgecolors="white",
+            sc = ax.scatter(cx, by_, s=320 if st.marker == "*" else 170, color=st.color, marker=st.marker,
+                            edgecolors="white",
                             linewidths=1.2, zorder=4, gid=f"{benefit}_vs_{cost}:{value}",
                             label=group_label(by, value, lang) or label(benefit, lang))
             handles.append(sc)
@@ -278,18 +283,28 @@ def plot_tradeoff(
         (fl,) = ax.plot(fx, fy, linestyle=(0, (5, 3)), color="#333333", linewidth=2, zorder=3,
                         label=text("frontier", lang), gid="frontier")
         handles.append(fl)
-        # Label points with their x value; frontier labels in bold.
+        ax.margins(x=0.08, y=0.08)
+        lo, hi = ax.get_xlim()
+        if pts[f"{cost}_mean"].max() > 0:
+            ax.set_xlim(max(lo, 0), hi)  # counts: never below 0
+        else:  # nobody left: keep the points off the axis line
+            ax.set_xlim(-0.4, 3)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(max(lo, 0), hi)
+        # Label points with their x value (frontier labels in bold), nudged apart when they collide.
         if x is not None and len(pts) <= 40:
             on_front = set(front.tolist())
+            labels = []
             for i, row in pts.iterrows():
-                ax.annotate(f"{param_short(x)} {_fmt(row[x])}", (row[f"{cost}_mean"], row[f"{benefit}_mean"]),
-                            xytext=(9, -4), textcoords="offset points", fontsize=13,
-                            color=TEXT_COLOR if i in on_front else NOTE_COLOR,
-                            fontweight="bold" if i in on_front else "normal", zorder=5)
-        ax.set_xlim(left=0)
-        ax.margins(x=0.08, y=0.08)
-        ax.xaxis.set_major_formatter(count_formatter(lang))
-        ax.yaxis.set_major_formatter(count_formatter(lang))
+                labels.append(ax.annotate(
+                    f"{param_short(x)} = {_fmt(row[x])}", (row[f"{cost}_mean"], row[f"{benefit}_mean"]),
+                    xytext=(10, 0), textcoords="offset points", fontsize=13, va="center",
+                    arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 1, "shrinkB": 7},
+                    color=TEXT_COLOR if i in on_front else NOTE_COLOR,
+                    fontweight="bold" if i in on_front else "normal", zorder=5))
+            _repel(fig, labels)
+        count_axis(ax.xaxis, lang, integer=True)
+        count_axis(ax.yaxis, lang)
         ax.set_xlabel(text("exits_axis", lang) if cost == "exits" else label(cost, lang))
         ax.set_ylabel(label(benefit, lang))
         ax.grid(True, axis="both")
@@ -301,6 +316,28 @@ def plot_tradeoff(
                               if n and n > 1 else "",
                               _where_note(where, lang)))
         return finish(fig)
+
+
+def _repel(fig: Figure, labels: list) -> None:
+    """Move point labels (offset-point annotations) down until none overlaps another."""
+    if len(labels) < 2:
+        return
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+
+    def text_box(t):  # the text alone: an annotation's extent also covers its leader line
+        return Text.get_window_extent(t, renderer)
+
+    placed: list = []
+    for t in sorted(labels, key=lambda t: -text_box(t).y0):
+        for _ in range(len(labels) + 1):
+            box = text_box(t)
+            hit = next((b for b in placed if box.overlaps(b)), None)
+            if hit is None:
+                break
+            dx, dy = t.xyann
+            t.xyann = (dx, dy - (box.y1 - hit.y0 + 1) * 72 / fig.dpi)  # just below the one it hit
+        placed.append(text_box(t))
 
 
 # ---------------------------------------------------------------------------
@@ -375,17 +412,17 @@ def plot_cumulative_reach(
                                           linestyle=ls, linewidth=lw, label=line.get_label()))
             if value is not None:
                 ax.set_title(group_label(by, value, lang), loc="left", fontsize=20, color=st.color)
-            ax.set_ylim(bottom=0)
-            ax.set_xlim(left=0)
-            ax.yaxis.set_major_formatter(count_formatter(lang))
+            count_axis(ax.yaxis, lang)
+        # Limits once all panels are drawn: set_ylim freezes the shared autoscale.
+        axes[0, 0].set_ylim(bottom=0)
+        axes[0, 0].set_xlim(left=0)
         for ax in axes[:, 0]:
             ax.set_ylabel(label("reach", lang))
-        xlabel = text("path_time", lang)
-        if len(panels) > 1:
-            fig.supxlabel(xlabel, fontsize=mpl.rcParams["axes.labelsize"])
-        else:
-            axes[0, 0].set_xlabel(xlabel)
-        fig.legend(handles=handles, loc="outside upper right", ncols=3)
+        # One x label under the bottom row's middle panel (fig.supxlabel would collide with the footer).
+        last_row = (len(panels) - 1) // ncols
+        visible = [c for c in range(ncols) if last_row * ncols + c < len(panels)]
+        axes[last_row, visible[len(visible) // 2]].set_xlabel(text("path_time", lang))
+        top_legend(axes[0, 0], handles, row=list(axes[0]))
         set_title(fig, title or text("title_timeline", lang))
         notes = []
         if replicates > 1:
@@ -408,8 +445,10 @@ def frequency_buckets(frequency: pd.DataFrame, threshold: int, max_bucket: int |
     """
     f = frequency[frequency["exposures"] > 0]
     seen = int(f.loc[f["followers"] > 0, "exposures"].max()) if (f["followers"] > 0).any() else 1
-    k = max_bucket or max(10, threshold + 2)
-    k = max(min(k, seen), threshold + 1)
+    if max_bucket is None:
+        k = max(min(max(10, threshold + 2), seen), threshold + 1)
+    else:  # a fixed number of buckets, e.g. shared by the groups of one chart
+        k = max_bucket
     rows = []
     for e in range(1, k + 1):
         if e < k:
@@ -480,10 +519,11 @@ def plot_frequency(
                 ax.bar_label(bars, labels=[format_count(v, lang) if v else "" for v in y], padding=3,
                              fontsize=14, color=TEXT_COLOR)
             handles.append(Patch(color=base, label=group_label(by, value, lang)))
-        ax.set_xticks(pos, labels=buckets[0][1]["label"].tolist())
+        labels = [str(e) for e in range(1, k)] + [f"{k}+" if seen > k else str(k)]
+        ax.set_xticks(pos, labels=labels)
         ax.set_xlabel(text("times_seen", lang))
         ax.set_ylabel(text("people", lang))
-        ax.yaxis.set_major_formatter(count_formatter(lang))
+        count_axis(ax.yaxis, lang)
         ax.set_xlim(0.4, k + 0.6)
         ax.axvline(threshold - 0.5, color="#333333", linestyle=(0, (5, 3)), linewidth=2, gid="threshold")
         if n == 1:
@@ -494,7 +534,7 @@ def plot_frequency(
                         share=format_percent(eff / reached if reached else 0, 0, lang))
         else:
             note = text("at_or_above", lang, k=threshold)
-            ax.legend(handles=handles, loc="upper right")
+            top_legend(ax, handles)
         ax.annotate(note, xy=(threshold - 0.5, 1.0), xycoords=("data", "axes fraction"), xytext=(10, -6),
                     textcoords="offset points", ha="left", va="top", fontsize=16, color=TEXT_COLOR,
                     gid="threshold_label")
@@ -558,7 +598,7 @@ def plot_effective_reach(
                 note += "  (" + text("mean_frequency", lang, f=f) + ")"
             ax.text(e + b, yi, "  " + note, ha="left", va="center", fontsize=15, color=TEXT_COLOR)
         ax.set_yticks(y, labels=names)
-        ax.xaxis.set_major_formatter(count_formatter(lang))
+        count_axis(ax.xaxis, lang)
         ax.set_xlabel(label("reach", lang))
         ax.grid(True, axis="x")
         ax.grid(False, axis="y")
@@ -566,7 +606,7 @@ def plot_effective_reach(
         ax.set_xlim(left=0)
         legend_handles = [Patch(color="#555555", label=text("at_or_above", lang, k=threshold)),
                           Patch(color=_lighten("#555555", 0.6), label=text("below_threshold", lang, k=threshold))]
-        fig.legend(handles=legend_handles, loc="outside upper right", ncols=2)
+        top_legend(ax, legend_handles)
         set_title(fig, title or text("title_frequency", lang))
         set_footer(fig, _where_note(where, lang))
         return finish(fig)
@@ -611,12 +651,11 @@ def plot_account_contribution(
         net = rows["net_audience_change"].to_numpy(float)
         a3.barh(y, net, color=colors, height=0.7, gid="net_audience_change")
         a3.axvline(0, color="#333333", linewidth=1.2)
-        handles = [h if isinstance(h, str) else h for h in rows["handle"].astype(str)]
-        a1.set_yticks(y, labels=handles)
+        a1.set_yticks(y, labels=rows["handle"].astype(str).tolist())
         a1.tick_params(axis="y", labelsize=14 if n > 12 else 16)
         for ax, key in ((a1, "first_exposures_panel"), (a2, "relays_panel"), (a3, "net_change_panel")):
             ax.set_title(text(key, lang), loc="left", fontsize=18)
-            ax.xaxis.set_major_formatter(count_formatter(lang))
+            count_axis(ax.xaxis, lang)
             ax.grid(True, axis="x")
             ax.grid(False, axis="y")
             ax.tick_params(axis="x", labelsize=14)
@@ -630,7 +669,7 @@ def plot_account_contribution(
         kinds = list(dict.fromkeys(rows["kind"]))
         handles = [Patch(color=color_for_kind(k), label=label(k, lang) if k in _KIND_KEYS else k) for k in kinds]
         handles.append(Patch(color=_lighten("#555555", 0.6), label=text("via_reposts_part", lang)))
-        fig.legend(handles=handles, loc="outside upper right", ncols=min(len(handles), 5), fontsize=15)
+        top_legend(a1, handles, row=[a1, a2, a3], fontsize=15)
         set_title(fig, title or text("title_accounts", lang, n=n))
         return finish(fig)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +29,8 @@ import pandas as pd
 
 __all__ = [
     "RunData",
-    "SweepData",
     "Selection",
+    "SweepData",
     "compute_points",
     "load_results",
     "load_run",
@@ -108,12 +109,30 @@ class SweepData:
 
     @property
     def name(self) -> str:
-        for key in ("name", "scenario_name"):
-            if isinstance(self.manifest.get(key), str):
-                return self.manifest[key]
+        """The scenario's name: from the runs table, else the manifest, else the folder name."""
         if "scenario" in self.runs.columns and self.runs["scenario"].nunique() == 1:
             return str(self.runs["scenario"].iloc[0])
+        found = _manifest_name(self.manifest)
+        if found:
+            return found
         return self.path.name if self.path else "sweep"
+
+
+def _manifest_name(manifest: Any) -> str | None:
+    """A scenario name in the manifest: a ``name`` key, or a ``name:`` line of the scenario text."""
+    if isinstance(manifest, dict):
+        for key in ("scenario_name", "name"):
+            if isinstance(manifest.get(key), str):
+                return manifest[key]
+        for value in manifest.values():
+            found = _manifest_name(value)
+            if found:
+                return found
+    elif isinstance(manifest, str) and "\n" in manifest:
+        match = re.search(r"^name:\s*['\"]?([^'\"\n#]+?)['\"]?\s*(#.*)?$", manifest, re.MULTILINE)
+        if match:
+            return match.group(1).strip()
+    return None
 
 
 def load_run(path: str | os.PathLike) -> RunData:
@@ -132,6 +151,9 @@ def load_sweep(path: str | os.PathLike) -> SweepData:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
     runs = read_table(folder, "runs")
     if runs is None:
+        if (folder / "parts").is_dir():
+            raise FileNotFoundError(f"{folder}: the sweep has not finished (no runs table yet); let it finish, "
+                                    "or run the same `propsim sweep` command again to resume and consolidate it")
         raise FileNotFoundError(f"{folder}: no runs.parquet / runs.csv here (not a propsim sweep folder)")
     failed = 0
     if "status" in runs.columns:

@@ -557,6 +557,10 @@ LABELS: dict[str, dict[str, str]] = {
     "relays": {"en": "Relays", "zh": "接力转发数"},
     "first_exposures": {"en": "First exposures", "zh": "首次曝光人数"},
     "net_audience_change": {"en": "Net audience change", "zh": "受众净变化"},
+    "topology": {"en": "Topology", "zh": "矩阵结构"},
+    "fatigued": {"en": "Fatigued", "zh": "疲劳人数"},
+    "account_relays": {"en": "Account relays", "zh": "账号接力转发数"},
+    "follower_reposts": {"en": "Follower reposts", "zh": "粉丝转发数"},
     # topology presets
     "centralized": {"en": "Centralized", "zh": "集权式"},
     "organic": {"en": "Organic", "zh": "分布式"},

@@ -14,8 +14,8 @@ from simulator.plotting.style import LABELS, _norm_lang, label
 
 TEXTS: dict[str, dict[str, str]] = {
     # chart titles
-    "title_reach": {"en": "Reach vs. {x}", "zh": "触达人数随{x}变化"},
-    "title_fatigue": {"en": "Fatigue and exits vs. {x}", "zh": "疲劳与流失随{x}变化"},
+    "title_reach": {"en": "Reach vs. {x}", "zh": "触达人数随{x}的变化"},
+    "title_fatigue": {"en": "Fatigue and exits vs. {x}", "zh": "疲劳与流失随{x}的变化"},
     "title_tradeoff": {"en": "Reach–fatigue trade-off", "zh": "触达与疲劳的权衡"},
     "title_timeline": {"en": "Cumulative reach over time", "zh": "累计触达人数随时间变化"},
     "title_frequency": {"en": "How often people saw the campaign", "zh": "受众看到内容的次数分布"},
@@ -27,11 +27,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "exits_axis": {"en": "Exits (mutes + unfollows)", "zh": "流失人数（屏蔽 + 取关）"},
     "people": {"en": "People", "zh": "人数"},
     "times_seen": {"en": "Times seen (deliveries per person)", "zh": "看到次数（每人收到的推送数）"},
-    "effective_line": {"en": "effective reach (≥ {k}×): {n} people, {share} of reached",
-                       "zh": "有效触达（≥ {k} 次）：{n} 人，占触达 {share}"},
-    "below_threshold": {"en": "Reached < {k}×", "zh": "触达不足 {k} 次"},
-    "at_or_above": {"en": "Reached ≥ {k}× (effective)", "zh": "触达 ≥ {k} 次（有效）"},
-    "mean_frequency": {"en": "mean {f:.2f}×", "zh": "人均 {f:.2f} 次"},
+    "effective_line": {"en": "effective reach (seen {k}+ times): {n} people, {share} of reached",
+                       "zh": "有效触达（看到 {k} 次及以上）：{n} 人，占触达人数 {share}"},
+    "below_threshold": {"en": "seen fewer than {k} times", "zh": "看到不足 {k} 次"},
+    "at_or_above": {"en": "seen {k}+ times (effective reach)", "zh": "看到 {k} 次及以上（有效触达）"},
+    "mean_frequency": {"en": "{f:.1f} times per person", "zh": "人均 {f:.1f} 次"},
     "total_reach": {"en": "Total reach", "zh": "总触达人数"},
     "median_band": {"en": "lines: median of {n} replicates; bands: 10–90%",
                     "zh": "线：{n} 次重复的中位数；带：10%–90%"},
@@ -51,14 +51,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "matrix_note": {"en": "{accounts} accounts, {edges} relay edges; labels: {labelled}",
                     "zh": "{accounts} 个账号，{edges} 条接力转发关系；标注：{labelled}"},
     "labels_all": {"en": "all accounts", "zh": "全部账号"},
-    "labels_top": {"en": "top {n} by followers", "zh": "粉丝数前 {n} 名"},
+    "labels_top": {"en": "the largest accounts and groups (overlapping labels dropped)",
+                   "zh": "粉丝数最多的账号和账号组（重叠的标注已省略）"},
     "path_time": {"en": "Hours after the post", "zh": "发布后的小时数"},
     "path_cum": {"en": "Reach added by relays", "zh": "接力转发新增触达"},
     "path_more": {"en": "+{k} smaller relays not shown (+{n} people)", "zh": "另有 {k} 次较小的接力未显示（+{n} 人）"},
+    "path_total": {"en": "{n} account relays of this post; together they reached {r} people first",
+                   "zh": "该内容共被账号接力转发 {n} 次，合计首次触达 {r} 人"},
     "path_none": {"en": "No account relayed this item", "zh": "该内容没有账号接力转发"},
     "original_post": {"en": "original post", "zh": "原始发布"},
     "single_value": {"en": "single run", "zh": "单次运行"},
-    "held_at": {"en": "held at {desc}", "zh": "固定 {desc}"},
+    "held_at": {"en": "at {desc}", "zh": "条件：{desc}"},
     "at_x": {"en": "at {x} = {v}", "zh": "{x} = {v} 时"},
 }
 
@@ -117,4 +120,6 @@ def group_label(by: str | None, value: Any, lang: str = "en") -> str:
     shown = value_label(value, lang)
     if isinstance(value, str):
         return shown
-    return f"{param_short(by)} = {shown}"
+    name = param_label(by, lang)
+    name = param_short(by) if name == by else name  # unknown paths: the last part only
+    return f"{name} = {shown}"

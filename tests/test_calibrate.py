@@ -1,0 +1,242 @@
+"""Calibration (simulator.calibrate, ``propsim calibrate``): targets, closed-form pieces, the fit
+of the default (hub) scenario to the Weibo profile, user-observed targets and the written file.
+
+Acceptance (issue #7): the calibrated default scenario matches the Weibo depth-1 share within
+10 percentage points and the direct-repost delay median within 20%.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import simulator
+from simulator import calibrate as C
+from simulator.cli import main
+from simulator.scenario_io import ScenarioError
+
+from .conftest import SCENARIOS, write
+
+HUB = SCENARIOS / "hub.yaml"
+SCALE = 0.04  # 20,000 followers: shares and delays do not depend on the population size
+
+
+# --- targets ----------------------------------------------------------------------------------------
+
+def test_builtin_weibo_target_comes_from_the_measured_profiles():
+    from simulator.realdata import load_profiles
+
+    t = C.builtin_target("weibo")
+    prof = load_profiles()["weibo"]
+    assert t.depth1_share == pytest.approx(prof["depth"]["per_cascade_depth1_share"]["median"])
+    assert t.latency_quantile(0.5) == pytest.approx(prof["latency_h"]["depth1"]["median"])
+    assert (0.380048, 1.0) in [(round(p, 6), h) for p, h in t.latency_points]
+    assert t.reference["pooled_depth_shares"]["1"] == pytest.approx(0.616, abs=1e-3)
+    assert C.builtin_target("TWITTER").name == "twitter"
+    with pytest.raises(ValueError, match="unknown target"):
+        C.builtin_target("facebook")
+
+
+def test_user_target_file_is_parsed(tmp_path):
+    p = write(tmp_path, """
+        name: our brand, March
+        depth1_share: 0.7
+        latency_median_h: 1.5
+        latency_quantiles_h: {p25: 0.4, p75: 6}
+        exposure_response: {1: 1.0, 2: 1.3, 3: 1.2}
+        relays_per_month: 1735
+        accounts: 30
+        source_posts_per_month: 90
+        """, "target.yaml")
+    t = C.load_target(p)
+    assert t.name == "our brand, March"
+    assert t.depth1_share == 0.7
+    assert t.latency_points == [(0.25, 0.4), (0.5, 1.5), (0.75, 6.0)]
+    assert t.exposure_response == {1: 1.0, 2: 1.3, 3: 1.2}
+    assert t.relays.probability == pytest.approx(1735 / (30 * 90))
+    # JSON works too (YAML 1.2 is a superset)
+    j = tmp_path / "t.json"
+    j.write_text('{"depth1_share": 0.6, "latency_median_h": 2.0}', encoding="utf-8")
+    assert C.load_target(j).latency_points == [(0.5, 2.0)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("depth1_share: 1.2\n", "depth1_share: must be <= 1"),
+    ("depth1_share: 0.6\nlatency_medain_h: 2\n", "latency_medain_h: unknown key"),
+    ("latency_median_h: 2\nlatency_share_lt_1h: 0.7\n", "contradict"),
+    ("relays_per_month: 1735\naccounts: 30\nsource_posts_per_month: 20\n", "need at least 58 posts"),
+    ("relays_per_month: 1735\naccounts: 30\n", "source_posts_per_month: required"),
+    ("exposure_response: {1: 1.0, 2: 1.2}\n", "at least two counts above 1"),
+    ("name: nothing\n", "nothing to fit"),
+    ("- 1\n- 2\n", "must be a mapping"),
+])
+def test_bad_target_files_are_reported_with_their_line(tmp_path, text, message):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        C.load_target(p)
+    assert message in str(e.value)
+    assert str(p) in str(e.value)
+
+
+def test_bad_target_line_numbers(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\ndepth1_share: -0.1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        C.load_target(p)
+    assert f"{p}:2:" in str(e.value)
+
+
+# --- closed-form pieces -----------------------------------------------------------------------------
+
+def test_fit_lognormal_recovers_median_and_sigma():
+    from statistics import NormalDist
+
+    m, s = 2.2, 2.4
+    pts = [(p, m * math.exp(s * NormalDist().inv_cdf(p))) for p in (0.1, 0.25, 0.5, 0.75, 0.9)]
+    fm, fs, fitted = C.fit_lognormal(pts, 1.0)
+    assert (fm, fs, fitted) == (pytest.approx(m), pytest.approx(s), True)
+    # one probability only: sigma kept, median solved through it
+    fm, fs, fitted = C.fit_lognormal([(0.38, 1.0)], 2.5)
+    assert not fitted and fs == 2.5
+    assert fm * math.exp(2.5 * NormalDist().inv_cdf(0.38)) == pytest.approx(1.0)
+
+
+def test_fit_response_recovers_alpha_beta():
+    from simulator.validation import response
+
+    curve = {k: float(response(k, 1.0, 0.5)) for k in (1, 2, 3, 4)}
+    a, b = C.fit_response(curve)
+    assert (a, b) == (pytest.approx(1.0), pytest.approx(0.5))
+
+
+# --- the acceptance fit: default (hub) scenario vs Weibo -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def weibo_fit():
+    loaded = simulator.load(HUB, scale=SCALE)
+    return loaded, C.calibrate(loaded, C.builtin_target("weibo"), cascades=100, scenario_name=str(HUB))
+
+
+def test_calibrated_hub_matches_weibo_depth1_share_and_latency(weibo_fit):
+    _, cal = weibo_fit
+    err = cal.errors()
+    assert abs(err["depth1_share"]["error"]) <= 0.10
+    assert abs(err["latency_median_h"]["error"]) <= 0.20
+    assert cal.ok
+    # The defaults (p0 = 0.001) give almost no re-reposts: the fit must raise p0 substantially.
+    assert cal.stats_before.depth1_share > 0.9
+    assert cal.fitted["behaviour.p0"] > 5 * cal.before["behaviour.p0"]
+    assert 1.5 < cal.fitted["behaviour.latency.median"] < 3.0
+    assert 2.0 < cal.fitted["behaviour.latency.sigma"] < 2.8
+
+
+def test_fit_holds_out_of_sample(weibo_fit):
+    """Fresh seeds (not the common random numbers of the search) still match the target."""
+    loaded, cal = weibo_fit
+    runner = C.OrganicCascades(loaded, cascades=100, seed=12345)
+    st = runner.run({"p0": cal.fitted["behaviour.p0"],
+                     "latency": {"median": cal.fitted["behaviour.latency.median"],
+                                 "sigma": cal.fitted["behaviour.latency.sigma"]}})
+    assert abs(st.depth1_share - 0.638) <= 0.10
+    assert abs(st.latency["median"] / 2.242 - 1) <= 0.20
+
+
+def test_written_scenario_keeps_the_file_and_adds_the_fit(weibo_fit, tmp_path):
+    _, cal = weibo_fit
+    out = C.write_calibrated(HUB, cal, tmp_path / "hub.weibo.yaml")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Calibrated by `propsim calibrate` against target 'weibo'")
+    assert "# Hub-and-spoke (HUB式)" in text  # the user's own comment survives
+    assert "regional_followers: {median: 8000, sigma: 0.5}" in text  # and their formatting
+    fitted = simulator.load(out)
+    assert fitted.scenario.behaviour.p0 == cal.fitted["behaviour.p0"]
+    assert fitted.scenario.behaviour.latency.median == cal.fitted["behaviour.latency.median"]
+    assert fitted.scenario.population.size == 500_000  # the file keeps its own size
+
+
+# --- user-observed targets ------------------------------------------------------------------------------
+
+def test_relay_counts_fit_the_relay_probability(tmp_path):
+    """The deck's HUB example: 1,735 regional reposts of the core account in a month."""
+    t = C.target_from_document({"relays_per_month": 1735, "accounts": 30, "source_posts_per_month": 90}, "<t>")
+    loaded = simulator.load(HUB, scale=SCALE)
+    cal = C.calibrate(loaded, t)
+    p = 1735 / (30 * 90)
+    assert cal.fitted == {"relays[official->regional].probability": pytest.approx(p, rel=1e-3)}
+    out = C.write_calibrated(HUB, cal, tmp_path / "hub.relays.yaml")
+    sc = simulator.load(out, scale=SCALE)
+    edges = [e for e in sc.matrix.relays if sc.matrix.accounts[e.source].id == "official"]
+    assert len(edges) == 30 and all(e.probability == pytest.approx(p, rel=1e-3) for e in edges)
+    # The preset's other relay settings are kept on the replaced edge.
+    assert edges[0].variation == "cosmetic" and edges[0].latency.median == 1.0
+    # Matrix oracle: E[relays per core post] = accounts x p.
+    doc = sc.scenario.model_dump(mode="json")
+    doc.update(topology=None)
+    doc["campaign"] = [{"account": "official", "at": 0.0, "repeat": 40, "every": 1.0}]
+    doc["time"] = {"tick": 1.0, "horizon": 60.0}
+    doc["graph"]["mean_followees"] = 0
+    relays = simulator.run(simulator.load_document(doc, "<t>")).summary["account_relays"]
+    expected = 40 * 30 * p
+    assert abs(relays - expected) < 4 * math.sqrt(40 * 30 * p * (1 - p))
+
+
+def test_user_depth_and_latency_target(tmp_path):
+    t = C.target_from_document({"depth1_share": 0.85, "latency_median_h": 1.0}, "<t>")
+    loaded = simulator.load(HUB, scale=SCALE)
+    cal = C.calibrate(loaded, t, cascades=60)
+    e = cal.errors()
+    assert abs(e["depth1_share"]["error"]) <= 0.10
+    assert abs(e["latency_median_h"]["error"]) <= 0.20
+    assert "behaviour.latency.sigma" not in cal.fitted  # one latency number: sigma kept
+    assert any("sigma kept" in n for n in cal.notes)
+    # A shallower profile than Weibo's needs a smaller p0.
+    assert cal.fitted["behaviour.p0"] < 0.015
+
+
+def test_exposure_response_fitted_when_given():
+    t = C.target_from_document({"exposure_response": {1: 1.0, 2: 1.5, 3: 1.6, 4: 1.4}}, "<t>")
+    cal = C.calibrate(simulator.load(HUB, scale=SCALE), t)
+    a, b = cal.fitted["behaviour.alpha"], cal.fitted["behaviour.beta"]
+    assert a > 0 and b > 0 and 2.0 < a / b < 4.0  # peak between the 2nd and 4th exposure
+
+
+# --- CLI ----------------------------------------------------------------------------------------------------
+
+def test_cli_calibrate_relays_target(tmp_path, capsys):
+    target = write(tmp_path, "relays: {count: 1735, accounts: 30, source_posts: 90, days: 30}\n", "obs.yaml")
+    out = tmp_path / "hub.obs.yaml"
+    rc = main(["calibrate", str(HUB), "--target", str(target), "--scale", str(SCALE), "-o", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "relays[official->regional].probability" in text and out.exists()
+    # refuses to overwrite without --force, and never the input file
+    assert main(["calibrate", str(HUB), "--target", str(target), "--scale", str(SCALE), "-o", str(out)]) == 1
+    assert "exists" in capsys.readouterr().err
+    assert main(["calibrate", str(HUB), "--target", str(target), "-o", str(HUB)]) == 1
+    assert "refusing" in capsys.readouterr().err
+
+
+def test_cli_calibrate_bad_target(tmp_path, capsys):
+    target = write(tmp_path, "depth1_share: 2\n", "bad.yaml")
+    rc = main(["calibrate", "hub", "--target", str(target), "--dry-run"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert f"{target}:1:" in err and "depth1_share" in err and "Traceback" not in err
+    assert main(["calibrate", "hub", "--target", "nosuchfile.yaml", "--dry-run"]) == 1
+    assert "built-in targets: weibo" in capsys.readouterr().err
+
+
+def test_cli_calibrate_json_dry_run(tmp_path, capsys):
+    target = write(tmp_path, "depth1_share: 0.85\nlatency_median_h: 1.0\n", "t.yaml")
+    rc = main(["calibrate", "hub", "--target", str(target), "--scale", str(SCALE), "--cascades", "40",
+               "--dry-run", "--json"])
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["written"] is None
+    assert set(data["fitted"]) == {"behaviour.p0", "behaviour.latency.median"}
+    assert rc in (0, 3) and data["ok"] == (rc == 0)
+    assert not list(Path.cwd().glob("hub.t.yaml"))

@@ -1,0 +1,136 @@
+"""`propsim plot --deck`: a 16:9 PowerPoint that python-pptx can open, with the expected slides."""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+
+import pytest
+from pptx import Presentation
+from pptx.oxml.ns import qn
+from pptx.util import Inches
+
+from simulator.plotting import render
+from simulator.plotting.deck import DeckSlide, build_deck
+from tests.test_plots import (
+    build_results,  # the same small real sweep and runs (built once per session)
+)
+
+
+@pytest.fixture(scope="session")
+def results(tmp_path_factory):
+    return build_results(tmp_path_factory.mktemp("deck_results"))
+
+
+def _runs(slide):
+    for shape in slide.shapes:
+        frames = []
+        if shape.has_text_frame:
+            frames.append(shape.text_frame)
+        if shape.has_table:
+            frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+        for tf in frames:
+            for para in tf.paragraphs:
+                yield from para.runs
+
+
+def _slide_text(slide) -> str:
+    return " ".join(r.text for r in _runs(slide))
+
+
+def _check_deck(path, charts, lang):
+    prs = Presentation(str(path))
+    assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+    slides = list(prs.slides)
+    assert len(slides) == 1 + len(charts) + 1  # title, one per chart, summary table
+    for slide in slides:
+        assert not list(slide.placeholders), "no template placeholders (4:3 layout) on our slides"
+        for run in _runs(slide):
+            rpr = run._r.find(qn("a:rPr"))
+            ea = rpr.find(qn("a:ea"))
+            assert ea is not None and ea.get("typeface"), f"run {run.text!r} has no East-Asian typeface"
+            assert rpr.find(qn("a:latin")).get("typeface")
+            # Schema order: a:latin before a:ea.
+            tags = [c.tag for c in rpr]
+            assert tags.index(qn("a:latin")) < tags.index(qn("a:ea"))
+    for slide, chart in zip(slides[1:-1], charts):
+        pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+        assert len(pictures) == 1
+        pic = pictures[0]
+        assert pic.left >= 0 and pic.top >= Inches(1.0)
+        assert pic.left + pic.width <= prs.slide_width and pic.top + pic.height <= prs.slide_height
+        assert pic.width / pic.height == pytest.approx(16 / 9, rel=0.01)
+        assert _slide_text(slide) == chart.takeaway  # the headline is the computed takeaway
+    tables = [s for s in slides[-1].shapes if s.has_table]
+    assert len(tables) == 1
+    if lang == "zh":
+        assert re.search(r"[\u4e00-\u9fff]", _slide_text(slides[0]))
+        assert all(r._r.find(qn("a:rPr")).get("lang") == "zh-CN" for r in _runs(slides[0]))
+    return prs
+
+
+def test_sweep_deck(results, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = render(results["sweep"], tmp_path / "plots", kinds=["reach", "tradeoff"],
+                        deck=tmp_path / "sweep.pptx")
+    charts = list(report.charts)
+    assert [c.kind for c in charts] == ["reach", "tradeoff"]
+    prs = _check_deck(report.deck, charts, "en")
+    table = next(s for s in list(prs.slides)[-1].shapes if s.has_table).table
+    assert len(table.rows) == 1 + 3  # header + one row per topology
+    header = [c.text for c in table.rows[0].cells]
+    assert header[:2] == ["Topology", "Reach"]
+    assert [table.cell(i, 0).text for i in (1, 2, 3)] == ["Hub", "Dandelion", "Honeycomb"]
+    assert "At p0 = 0.004" in charts[0].takeaway
+
+
+def test_run_deck_in_chinese(results, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = render(results["hub"], tmp_path / "plots", kinds=["accounts", "matrix"], formats=("svg",),
+                        lang="zh", deck=tmp_path / "run.pptx")
+    charts = list(report.charts)
+    assert [c.kind for c in charts] == ["accounts", "matrix"]
+    assert {p.suffix for p in report.files} == {".svg", ".png"}  # PNGs are made for the deck
+    prs = _check_deck(report.deck, charts, "zh")
+    table = next(s for s in list(prs.slides)[-1].shapes if s.has_table).table
+    assert table.cell(0, 0).text == "指标" and table.cell(1, 0).text == "触达人数"
+
+
+def test_cli_deck(results, tmp_path, capsys):
+    from simulator.cli import main
+
+    deck = tmp_path / "d.pptx"
+    code = main(["plot", str(results["twin_star"]), "-o", str(tmp_path / "p"), "--kind", "matrix", "--deck", str(deck)])
+    assert code == 0
+    assert f"deck       {deck} (3 slides)" in capsys.readouterr().out
+    assert len(Presentation(str(deck)).slides) == 3
+    assert main(["plot", str(results["twin_star"]), "--deck", str(tmp_path / "d.ppt")]) == 1
+    assert ".pptx" in capsys.readouterr().err
+
+
+def test_missing_python_pptx_is_a_clear_error(results, tmp_path, monkeypatch, capsys):
+    from simulator.cli import main
+
+    monkeypatch.setitem(sys.modules, "pptx", None)  # import pptx -> ImportError
+    with pytest.raises(RuntimeError, match=r"propsim\[deck\]"):
+        build_deck([], tmp_path / "x.pptx", title="t")
+    assert main(["plot", str(results["hub"]), "--deck", str(tmp_path / "x.pptx")]) == 1
+    assert "python-pptx" in capsys.readouterr().err
+    assert not (tmp_path / "x.pptx").exists()
+
+
+def test_deck_slide_order_and_atomic_write(tmp_path):
+    from PIL import Image
+
+    images = []
+    for i in range(2):
+        images.append(tmp_path / f"chart{i}.png")
+        Image.new("RGB", (320, 180), "white").save(images[-1])
+    slides = [DeckSlide(p, f"headline {i}") for i, p in enumerate(images)]
+    path = build_deck(slides, tmp_path / "deck.pptx", title="标题 Title", subtitle="副标题")
+    prs = Presentation(str(path))
+    assert [_slide_text(s) for s in prs.slides] == ["标题 Title 副标题", "headline 0", "headline 1"]
+    assert not list(tmp_path.glob(".*.tmp"))
