@@ -326,7 +326,7 @@ def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows
                f"{pb.edges_per_s / 1e6:,.0f}", f"{pc.edges_per_s / 1e6:,.0f}", fmt_ratio(ratio["single"]),
                fmt_ratio(ratio["batched"]), f"{fmt_ratio(ratio['single_wall'])} / {fmt_ratio(ratio['batched_wall'])}"]
         if eon is not None:
-            row += [fmt_time(s["eon"].median_cpu), fmt_count(mean_se(s["eon"].sizes)[0])]
+            row += [fmt_time(s["eon"].median_cpu), f"{fmt_count(mean_se(s['eon'].sizes)[0])} ({len(s['eon'].sizes)})"]
         rows.append(row)
         out_rows.append({"row": lab, "p": p, "seeds": rule, "mean_size_propsim": mean_size,
                          "cascades_per_round": batch_size(p, cfg.n) if rule == "weighted" else 200,
@@ -340,7 +340,7 @@ def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows
               "cynetdiff / cascade", "propsim Medges/s", "batched Medges/s", "cynetdiff Medges/s",
               "ratio single call", "ratio batched", "wall ratio single / batched"]
     if eon is not None:
-        header += ["EoN / cascade", "mean size EoN"]
+        header += ["EoN / cascade", "mean size EoN (cascades)"]
     keys = ("curve_s", "curve_exposed_s", "runs20_s", "cyn20_s", "curve_wall_s", "cyn20_wall_s")
     med = {k: float(np.median([c[k] for c in curve_rows])) for k in keys}
     curve_table = table(
@@ -376,8 +376,8 @@ def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows
         "",
         curve_table,
         "",
-        f"Peak RSS: {rss:,.0f} MB (whole process, with cynetdiff's uint32 copy of the graph); "
-        f"{rss_graph:,.0f} MB after the graph build.",
+        f"Peak RSS: {rss:,.0f} MB (whole process, with cynetdiff's uint32 copy of the graph"
+        f"{' and the networkx graph for EoN' if eon is not None else ''}); {rss_graph:,.0f} MB after the graph build.",
         "",
         "Ratios = cynetdiff time / propsim time (CPU, same rounds):",
         *target_lines,
