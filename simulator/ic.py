@@ -62,10 +62,7 @@ import numpy as np
 
 from .graphs import CSR
 
-try:  # numba is optional (the "fast" extra): everything has a numpy twin
-    import numba as _numba
-except ImportError:  # pragma: no cover - exercised by the PROPSIM_BACKEND=numpy runs instead
-    _numba = None
+from .backend import _numba, available_backends, resolve_backend
 
 __all__ = ["BatchResult", "CascadeResult", "Cascader", "ICProblem", "ReachCurve", "available_backends",
            "edge_uniforms", "hash_uniforms", "independent_cascade", "reach_curve", "reduce_model",
@@ -84,22 +81,6 @@ MAX_CURVE_POINTS = 254
 # --------------------------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------------------------
-def available_backends() -> list[str]:
-    """Backends usable in this environment, fastest first."""
-    return (["numba"] if _numba is not None else []) + ["numpy"]
-
-
-def resolve_backend(backend: str = "auto") -> str:
-    """``"auto"`` -> ``$PROPSIM_BACKEND`` if set, else numba when importable, else numpy."""
-    if backend == "auto":
-        backend = os.environ.get("PROPSIM_BACKEND", "").strip().lower() or "auto"
-        if backend == "auto":
-            return "numba" if _numba is not None else "numpy"
-    if backend not in ("numba", "numpy"):
-        raise ValueError(f"unknown backend {backend!r}; choose 'auto', 'numba' or 'numpy'")
-    if backend == "numba" and _numba is None:
-        raise ImportError("backend 'numba' needs numba (pip install 'propsim[fast]')")
-    return backend
 
 
 def stream_key(rng: np.random.Generator | int | None) -> int:

@@ -21,7 +21,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backend import _numba, resolve_backend
+
 LN2 = np.float32(np.log(2.0))
+
+
+def group_order(targets: np.ndarray, n: int) -> np.ndarray:
+    """Order that groups a batch by follower, keeping batch order inside each group.
+
+    Equal to ``np.argsort(targets, kind="stable")``; with numba, a counting sort (O(batch + n))
+    replaces it for large batches, where the comparison sort was a third of the model's run time.
+    """
+    if _numba is not None and len(targets) * 8 >= n and resolve_backend() == "numba":
+        return _counting_order(np.asarray(targets), n)
+    return np.argsort(targets, kind="stable")
+
+
+if _numba is not None:
+    @_numba.njit(cache=True, nogil=True)
+    def _counting_order(targets, n):  # pragma: no cover - compiled
+        start = np.zeros(n + 1, np.int64)
+        for x in targets:
+            start[x + 1] += 1
+        for i in range(n):
+            start[i + 1] += start[i]
+        out = np.empty(targets.size, np.int64)
+        for i in range(targets.size):
+            x = targets[i]
+            out[start[x]] = i
+            start[x] += 1
+        return out
 
 
 @dataclass
@@ -59,7 +88,11 @@ def response(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     >>> float(response(np.array([1.0]), 1.0, 0.5)[0])
     1.0
     """
-    return np.power(x, alpha) * np.exp(-beta * (x - 1.0))
+    # skip the transcendental calls in the common special cases (alpha 0 or 1, beta 0)
+    out = x.astype(np.float64) if alpha == 1.0 else (np.ones(len(x)) if alpha == 0.0 else np.power(x, alpha))
+    if beta != 0.0:
+        out = out * np.exp(-beta * (x - 1.0))
+    return out
 
 
 def suitability(targets: np.ndarray, item: ItemParams, interest: np.ndarray, region: np.ndarray,

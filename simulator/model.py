@@ -30,7 +30,7 @@ from mesa import DataCollector
 from .agents import ACCOUNT_CLASSES, Account
 from .config import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
 from .followers import Followers
-from .kernel import Behaviour, ItemParams, expose, load_and_exit
+from .kernel import Behaviour, ItemParams, expose, group_order, load_and_exit
 from .matrix import Matrix
 from .scenario_io import LoadedScenario
 from .world import World, build_world, streams
@@ -285,7 +285,7 @@ class PropagationModel(mesa.Model):
             if len(targets) == 0:
                 continue
             # Group deliveries by follower, keeping poster time order inside each group.
-            order = np.argsort(targets, kind="stable")
+            order = group_order(targets, self.world.n)
             targets, owner = targets[order], owner[order]
             now = float(p_when[-1])
             u = self.rng.random(len(targets))

@@ -54,10 +54,8 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("auto", "parquet", "csv"), default="auto",
                    help="table format (default: parquet when pyarrow is installed, else csv)")
     p.add_argument("--batch-size", type=int, metavar="N", help="runs per task (default: automatic)")
-    from .sweep_exec import ENGINES
-
-    p.add_argument("--engine", choices=sorted(ENGINES), default="abm",
-                   help="how runs are computed (default abm: the agent-based model)")
+    p.add_argument("--engine", default="abm", metavar="NAME",
+                   help="how runs are computed (default abm: the agent-based model; see sweep_exec.ENGINES)")
     p.add_argument("--no-cache", action="store_true", help="build the world for every run (slower; same results)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar: a log line every 30 s")
     p.add_argument("--dry-run", action="store_true", help="validate every point and print the plan, run nothing")

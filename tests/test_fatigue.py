@@ -116,3 +116,20 @@ def test_baseline_churn_rate():
     r = simulator.run(simulator.load_document(doc, "<t>")).summary
     p = 1 - math.exp(-u0 * horizon / 24)
     assert abs(r["churned"] - n * p) < 4 * math.sqrt(n * p * (1 - p))
+
+
+def test_group_order_matches_stable_argsort():
+    from simulator.kernel import group_order
+
+    rng = np.random.default_rng(0)
+    for n, m in [(10, 100), (1000, 50), (100_000, 2_000_000)]:
+        t = rng.integers(0, n, m).astype(np.int32)
+        np.testing.assert_array_equal(group_order(t, n), np.argsort(t, kind="stable"))
+
+
+def test_response_special_cases():
+    from simulator.kernel import response
+
+    x = np.array([0.4, 1.0, 2.0, 3.5], dtype=np.float32)
+    for a, b in [(1.0, 0.5), (0.0, 0.0), (1.0, 0.0), (0.0, 0.7), (2.0, 0.5)]:
+        np.testing.assert_allclose(response(x, a, b), np.power(x.astype(float), a) * np.exp(-b * (x - 1.0)), rtol=1e-6)
