@@ -22,7 +22,7 @@
 # population, each running the same busy campaign (its posting account(s) post 3 times a day for
 # 3 days), and sweep the follower repost probability `p0` over a log range with replicates.
 #
-# The sweep runner (`simulator.sweep.sweep`) gives one row per run and one row per parameter point
+# The sweep runner (`simulator.sweep`) gives one row per run and one row per parameter point
 # with the mean and 95% t-interval of every metric; the charts (`simulator.plotting.charts`) take
 # those tables directly. Replicate *k* of every point sees the same follower world (common random
 # numbers), so the curves are paired comparisons.
@@ -50,7 +50,7 @@ from IPython.display import display
 from simulator.plotting import format_count, format_percent, label
 from simulator.plotting.charts import efficient_frontier, plot_fatigue, plot_reach, plot_tradeoff
 from simulator.presets import PRESETS, expand
-from simulator.sweep import sweep
+from simulator.sweep_runner import sweep
 
 P0 = {"log": [0.0005, 0.008, 5]}  # 0.05% ... 0.8% per delivery (README: p0 sweep range 1e-4 - 1e-2)
 POSTS_PER_DAY, DAYS = 3, 3

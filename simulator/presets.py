@@ -48,7 +48,13 @@ def canonical_name(name: str) -> str:
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
     population_size: int = Field(300_000, ge=1)
-    post_at: float = Field(0.0, ge=0.0)
+    post_at: float = Field(0.0, ge=0.0)  # hour of the default campaign's first post
+    posts: int = Field(1, ge=1, le=1000)  # how many times the default campaign posts ...
+    every: float = Field(24.0, gt=0.0)  # ... every this many hours
+
+
+def _post(account: str, p: _Params) -> dict[str, Any]:
+    return {"account": account, "at": p.post_at, "repeat": p.posts, "every": p.every}
 
 
 def _ln(median: float, sigma: float) -> dict[str, float]:
@@ -91,7 +97,7 @@ def organic(p: OrganicParams) -> dict[str, Any]:
     """Independent units with uneven audiences, each posting its own content, no relays."""
     accounts = [{"id": "unit", "kind": "other", "count": p.accounts, "handle": "@Unit_{i}",
                  "followers": p.followers.model_dump(), "region": "*", "region_share": 0.5}]
-    return {"accounts": accounts, "relays": [], "campaign": [{"account": "unit", "at": p.post_at}]}
+    return {"accounts": accounts, "relays": [], "campaign": [_post("unit", p)]}
 
 
 class HubParams(_Params):
@@ -269,7 +275,7 @@ def expand(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     model, build = _BUILDERS[canonical_name(name)]
     p = model.model_validate(params or {})
     frag = build(p)
-    frag.setdefault("campaign", [{"account": "official", "at": p.post_at}])
+    frag.setdefault("campaign", [_post("official", p)])
     pop = frag.setdefault("population", {})
     pop.setdefault("size", p.population_size)
     return frag

@@ -344,6 +344,12 @@ def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | No
     if not isinstance(doc, dict):
         raise ScenarioError([Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")])
     doc = copy.deepcopy(doc)
+    section = doc.pop("sweep", None)
+    if section is not None:
+        # a sweep definition belongs to `propsim sweep`; elsewhere it is checked, then ignored
+        from .sweep_spec import parse_section
+
+        parse_section(section, source, locs)
     overridden: set[tuple] = set()
     problems: list[Problem] = []
     for path, value in overrides or []:

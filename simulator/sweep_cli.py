@@ -69,7 +69,7 @@ def _err(msg: str) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .cli import resolve_scenario_path
     from .scenario_io import Problem, ScenarioError
-    from .sweep import SweepInterrupted, prepare, read_sweep, run_plan
+    from .sweep_runner import SweepInterrupted, prepare, read_sweep, run_plan
     from .sweep_spec import parse_set
 
     if args.workers < 1:

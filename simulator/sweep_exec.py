@@ -1,7 +1,7 @@
 """Running sweep tasks: the worker side (one task = a list of runs) and the executors.
 
 Every backend is a :class:`concurrent.futures.Executor` driven by the same loop in
-:mod:`simulator.sweep`: :class:`InProcessExecutor` for one worker (runs in the calling process,
+:mod:`simulator.sweep_runner`: :class:`InProcessExecutor` for one worker (runs in the calling process,
 so breakpoints and ``pdb`` work), a ``ProcessPoolExecutor`` with an explicit ``forkserver`` (or
 ``spawn``) context for ``workers > 1``, and ``dask.distributed`` (``Client.get_executor`` with
 per-task retries) for ``--cluster local`` or ``--scheduler tcp://host:port``.

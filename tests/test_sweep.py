@@ -16,7 +16,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.scenario_io import ScenarioError
-from simulator.sweep import SweepInterrupted, prepare, read_sweep, sweep
+from simulator.sweep_runner import SweepInterrupted, prepare, read_sweep, sweep
 from simulator.sweep_spec import parse_set, parse_values, replicate_seed, run_id
 from simulator.sweep_store import SweepError, points_table, t_quantile
 

@@ -14,102 +14,65 @@ Each chart is also one function taking tidy tables and returning a matplotlib Fi
 :func:`plot_account_matrix`, :func:`plot_propagation_path`.
 """
 
-from simulator.plotting.charts import (
-    efficient_frontier,
-    plot_account_contribution,
-    plot_cumulative_reach,
-    plot_effective_reach,
-    plot_fatigue,
-    plot_frequency,
-    plot_reach,
-    plot_tradeoff,
-)
-from simulator.plotting.data import (
-    RunData,
-    Selection,
-    SweepData,
-    compute_points,
-    load_results,
-    select,
-)
-from simulator.plotting.diagrams import (
-    account_graph,
-    matrix_layout,
-    plot_account_matrix,
-    plot_propagation_path,
-)
-from simulator.plotting.render import (
-    KINDS,
-    Chart,
-    ChartSet,
-    RenderReport,
-    make_charts,
-    render,
-    summary_table,
-)
-from simulator.plotting.style import (
-    CJK_FONT_ENV,
-    KIND_COLORS,
-    LABELS,
-    NEUTRAL_COLOR,
-    STYLE_PATH,
-    TOPOLOGY_COLORS,
-    cjk_font_family,
-    color_for_kind,
-    color_for_topology,
-    count_formatter,
-    find_cjk_font,
-    format_count,
-    format_percent,
-    label,
-    percent_formatter,
-    save_figure,
-    slide_style,
-    use_style,
-)
+from __future__ import annotations
 
-__all__ = [
-    "CJK_FONT_ENV",
-    "KINDS",
-    "KIND_COLORS",
-    "LABELS",
-    "NEUTRAL_COLOR",
-    "STYLE_PATH",
-    "TOPOLOGY_COLORS",
-    "Chart",
-    "ChartSet",
-    "RenderReport",
-    "RunData",
-    "Selection",
-    "SweepData",
-    "account_graph",
-    "cjk_font_family",
-    "color_for_kind",
-    "color_for_topology",
-    "compute_points",
-    "count_formatter",
-    "efficient_frontier",
-    "find_cjk_font",
-    "format_count",
-    "format_percent",
-    "label",
-    "load_results",
-    "make_charts",
-    "matrix_layout",
-    "percent_formatter",
-    "plot_account_contribution",
-    "plot_account_matrix",
-    "plot_cumulative_reach",
-    "plot_effective_reach",
-    "plot_fatigue",
-    "plot_frequency",
-    "plot_propagation_path",
-    "plot_reach",
-    "plot_tradeoff",
-    "render",
-    "save_figure",
-    "select",
-    "slide_style",
-    "summary_table",
-    "use_style",
-]
+import importlib
+from typing import Any
+
+# Names are imported on first use (PEP 562): `propsim --help` must not pay for matplotlib/pandas.
+_LAZY = {
+    "efficient_frontier": "charts",
+    "plot_account_contribution": "charts",
+    "plot_cumulative_reach": "charts",
+    "plot_effective_reach": "charts",
+    "plot_fatigue": "charts",
+    "plot_frequency": "charts",
+    "plot_reach": "charts",
+    "plot_tradeoff": "charts",
+    "RunData": "data",
+    "Selection": "data",
+    "SweepData": "data",
+    "compute_points": "data",
+    "load_results": "data",
+    "select": "data",
+    "account_graph": "diagrams",
+    "matrix_layout": "diagrams",
+    "plot_account_matrix": "diagrams",
+    "plot_propagation_path": "diagrams",
+    "KINDS": "kinds",
+    "Chart": "rendering",
+    "ChartSet": "rendering",
+    "RenderReport": "rendering",
+    "make_charts": "rendering",
+    "render": "rendering",
+    "summary_table": "rendering",
+    "CJK_FONT_ENV": "style",
+    "KIND_COLORS": "style",
+    "LABELS": "style",
+    "NEUTRAL_COLOR": "style",
+    "STYLE_PATH": "style",
+    "TOPOLOGY_COLORS": "style",
+    "cjk_font_family": "style",
+    "color_for_kind": "style",
+    "color_for_topology": "style",
+    "count_formatter": "style",
+    "find_cjk_font": "style",
+    "format_count": "style",
+    "format_percent": "style",
+    "label": "style",
+    "percent_formatter": "style",
+    "save_figure": "style",
+    "slide_style": "style",
+    "use_style": "style",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"simulator.plotting.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'simulator.plotting' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)

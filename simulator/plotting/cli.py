@@ -14,7 +14,7 @@ import sys
 import warnings
 from typing import Any
 
-from simulator.plotting.render import KINDS, parse_kinds
+from simulator.plotting.kinds import KINDS, parse_kinds
 
 _FORMATS = ("png", "svg", "pdf")
 
@@ -71,7 +71,7 @@ def register(subparsers) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from simulator.plotting.render import render
+    from simulator.plotting.rendering import render
     from simulator.plotting.style import CJK_FONT_FIX, find_cjk_font
 
     kinds = parse_kinds(args.kind)  # ValueError -> exit 1 with the message

@@ -52,34 +52,7 @@ from simulator.plotting.text import group_label, param_label, param_short
 
 __all__ = ["KINDS", "Chart", "ChartSet", "RenderReport", "make_charts", "parse_kinds", "render", "summary_table"]
 
-#: Chart names in slide order (numbers 1-8 as in the issue).
-KINDS = ("reach", "fatigue", "tradeoff", "timeline", "frequency", "accounts", "matrix", "path")
-SWEEP_KINDS = KINDS[:5]
-RUN_KINDS = ("timeline", "frequency", "accounts", "matrix", "path")
-_ALIASES = {
-    **{str(i + 1): k for i, k in enumerate(KINDS)},
-    "frontier": "tradeoff", "trade-off": "tradeoff", "exits": "fatigue", "cumulative": "timeline",
-    "time": "timeline", "exposure": "frequency", "exposures": "frequency", "contribution": "accounts",
-    "account": "accounts", "diagram": "matrix", "propagation": "path", "all": "all",
-}
-
-
-def parse_kinds(values: Iterable[str] | None) -> list[str] | None:
-    """``["reach,fatigue", "7"]`` -> ``["reach", "fatigue", "matrix"]``; ``None``/empty -> all."""
-    out: list[str] = []
-    for v in values or []:
-        for part in str(v).split(","):
-            key = part.strip().lower()
-            if not key:
-                continue
-            key = _ALIASES.get(key, key)
-            if key == "all":
-                return None
-            if key not in KINDS:
-                raise ValueError(f"unknown chart kind {part!r}; use one of {', '.join(KINDS)} (or 1-8)")
-            if key not in out:
-                out.append(key)
-    return out or None
+from simulator.plotting.kinds import _ALIASES, KINDS, RUN_KINDS, SWEEP_KINDS, parse_kinds  # noqa: E402,F401
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Batch sweeps: repost probability x topology x replicates, reproducible, resumable, parallel.
 
->>> from simulator.sweep import sweep
+>>> from simulator.sweep_runner import sweep
 >>> res = sweep("scenarios/hub.yaml", {"behaviour.p0": [0.001, 0.002, 0.004]},
 ...             replicates=5, overrides=["population.size=20000"], workers=2)  # doctest: +SKIP
 >>> res.points[["behaviour.p0", "reach_mean", "reach_ci_low", "reach_ci_high"]]  # doctest: +SKIP
