@@ -55,7 +55,9 @@ def register(subparsers) -> None:
                    help="table format (default: parquet when pyarrow is installed, else csv)")
     p.add_argument("--batch-size", type=int, metavar="N", help="runs per task (default: automatic)")
     p.add_argument("--engine", default="abm", metavar="NAME",
-                   help="how runs are computed (default abm: the agent-based model; see sweep_exec.ENGINES)")
+                   help="how runs are computed: abm (default, the agent-based model) or ic (the whole "
+                        "reach-vs-behaviour.p0 curve per replicate in one independent-cascade pass; one-post "
+                        "scenarios with fatigue, churn and alpha/beta off; see simulator.sweep_ic)")
     p.add_argument("--no-cache", action="store_true", help="build the world for every run (slower; same results)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar: a log line every 30 s")
     p.add_argument("--dry-run", action="store_true", help="validate every point and print the plan, run nothing")

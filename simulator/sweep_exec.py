@@ -10,6 +10,12 @@ Tasks travel to other processes as cloudpickle bytes (when cloudpickle is instal
 with the ``dask`` extra), so functions defined in a notebook (a ``metrics=`` callback, a custom
 engine) work with every backend, not only with the CLI.
 
+Engines (:data:`ENGINES`): ``abm`` (default) runs every run through the agent-based model;
+``ic`` (:mod:`simulator.sweep_ic`) computes the final reach / follower reposts at every
+``behaviour.p0`` of a task in one independent-cascade curve pass, for one-post scenarios with
+fatigue, churn and the exposure response off (refused up front otherwise, through the engine's
+``check`` hook in :data:`ENGINE_HOOKS`); it leaves time-based metrics NaN and writes no timeseries.
+
 World cache: a task groups runs of one replicate whose points share the world-building fields
 (:func:`world_key`); the follower world is built once per task and handed to each run with
 ``PropagationModel(loaded, world=world)``. The model never mutates a World, and build_world draws
@@ -233,7 +239,32 @@ ENGINES: dict[str, str] = {
     # records a failing run as status "failed" rather than raising. Everything else (seeds, resume,
     # parts, points table, executors) is shared.
     "abm": "simulator.sweep_exec:run_task_abm",
+    # Whole-curve fast path (simulator.sweep_ic): one-post scenarios that reduce to plain IC; the
+    # final reach / reposts at every behaviour.p0 of a task from one pass; no timeseries.
+    "ic": "simulator.sweep_ic:run_task_ic",
 }
+
+# Optional per-engine hooks used by the planner (simulator.sweep_runner):
+#   "check": "module:function" (context, spec, points, loaded points) -> list of problem strings;
+#            called by prepare() after every point has loaded, before any run; any problem refuses
+#            the sweep (ScenarioError, exit code 1).
+#   "batch_size": default runs per task (a whole-curve engine wants a world group in one task).
+ENGINE_HOOKS: dict[str, dict[str, Any]] = {
+    "ic": {"check": "simulator.sweep_ic:check_plan", "batch_size": 254},
+}
+
+
+def engine_hook(engine: str | Callable, name: str) -> Any:
+    """An engine's planner hook (see :data:`ENGINE_HOOKS`), a callable for "check"; None if unset."""
+    if not isinstance(engine, str):
+        return None
+    value = ENGINE_HOOKS.get(engine, {}).get(name)
+    if name == "check" and value is not None:
+        import importlib
+
+        mod, _, fn = value.partition(":")
+        return getattr(importlib.import_module(mod), fn)
+    return value
 
 
 def resolve_engine(engine: str | Callable) -> Callable[[RunContext, TaskSpec], TaskResult]:

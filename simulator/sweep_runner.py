@@ -23,6 +23,11 @@ the same follower world at every point (common random numbers). Every point is v
 any run starts. Results go to a folder (``output=``; a temporary one when None): see
 :mod:`simulator.sweep_store` for the layout and the README's sweep output contract for the tables.
 
+Engines: ``engine="abm"`` (default) runs the agent-based model; ``engine="ic"`` (``--engine ic``)
+computes the final reach / reposts of every ``behaviour.p0`` of a replicate in one
+independent-cascade pass when the scenario reduces to plain IC (see :mod:`simulator.sweep_ic`;
+refused up front, with what prevents it, when it does not).
+
 Resume: running the same sweep into the same folder skips the finished runs (and runs again those
 that failed); the tables are then identical to an uninterrupted sweep's (except ``duration_s``).
 A folder made by a different scenario or sweep is refused unless ``resume=False``, which clears it.
@@ -55,7 +60,7 @@ from . import __version__
 from .scenario_io import (Problem, ScenarioError, apply_override, available_memory, load_document,
                           parse_override, parse_yaml)
 from .sweep_exec import (Backend, RunContext, RunSpec, TaskResult, TaskSpec, dumps, execute,
-                         execute_payload, open_backend, resolve_engine, world_key)
+                         engine_hook, execute_payload, open_backend, resolve_engine, world_key)
 from .sweep_spec import SweepSpec, build_spec, column_values, parse_section, replicate_seed, run_id
 from .sweep_store import (SweepError, SweepStore, default_format, describe_change, fingerprint,
                           points_table)
@@ -184,6 +189,9 @@ class SweepPlan:
     def default_batch_size(self, capacity: int) -> int:
         """Runs per task: enough tasks to keep ``capacity`` workers busy (>= 4 each), few enough
         runs that a task of a large population does not hold results back for long."""
+        fixed = engine_hook(self.context.engine, "batch_size")
+        if fixed:  # a whole-curve engine: a replicate's world group in one task
+            return int(fixed)
         by_size = max(1, int(2_000_000 // max(1, self.population)))
         by_parallel = max(1, math.ceil(self.total_runs / (4 * max(1, capacity))))
         return max(1, min(MAX_TASK_RUNS, by_size, by_parallel))
@@ -274,6 +282,8 @@ def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, A
     if isinstance(doc.get("topology"), str) and any(len(p) > 1 and p[0] == "topology" for p in paths):
         doc["topology"] = {"preset": doc["topology"]}  # `topology: hub` + a swept topology.params.x
 
+    check = engine_hook(engine, "check")
+    loaded_points: list[Any] = []
     groups: list[str] = []
     problems: dict[tuple, Problem] = {}
     failing = 0
@@ -292,6 +302,8 @@ def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, A
             groups.append("")
             continue
         groups.append(world_key(loaded.scenario, loaded.matrix, with_seed=False))
+        if check is not None:
+            loaded_points.append(loaded)
         population = max(population, loaded.scenario.population.size)
         need = max(need, loaded.estimated_bytes)
     if problems:
@@ -300,12 +312,18 @@ def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, A
             found.append(Problem(source, None, None, "sweep", f"{failing} of {len(points)} points are invalid"))
         raise ScenarioError(found)
 
+    ctx = RunContext(doc, source, locs, tuple(fixed), scale, metrics, cache_worlds, engine)
+    if check is not None:  # e.g. the ic engine: refuse what it cannot compute before any run
+        found = [Problem(source, None, None, "sweep", f"engine {engine!r} cannot run this sweep: {m}")
+                 for m in check(ctx, spec, points, loaded_points)]
+        if found:
+            raise ScenarioError(found)
+
     scenario_doc = {"document": doc, "overrides": [[list(p), v] for p, v in fixed], "scale": scale}
     identity = {
         "scenario": {"sha256": fingerprint(scenario_doc)},
         "sweep": {**spec.definition(), "engine": _callable_name(engine), "metrics": _callable_name(metrics)},
     }
-    ctx = RunContext(doc, source, locs, tuple(fixed), scale, metrics, cache_worlds, engine)
     return SweepPlan(spec, ctx, points, groups, population, need, identity, text)
 
 
@@ -623,7 +641,11 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, Any
         metrics: ``fn(RunResult) -> {name: number}``, extra columns per run (may be defined in a
             notebook: it travels by value with cloudpickle).
         cache_worlds: build each replicate's world once per task (results are identical).
-        engine: ``"abm"`` or a callable ``(RunContext, TaskSpec) -> TaskResult`` (fast paths).
+        engine: ``"abm"`` (the agent-based model), ``"ic"`` (:mod:`simulator.sweep_ic`: the whole
+            reach-vs-p0 curve of a replicate in one independent-cascade pass, for one-post scenarios
+            with fatigue, churn and alpha/beta off; final sizes, time-based metrics NaN, no
+            timeseries; anything else is refused before any run) or a callable
+            ``(RunContext, TaskSpec) -> TaskResult`` (fast paths).
         progress: show a progress bar; callback: ``fn(SweepProgress)`` after each task.
 
     Raises:

@@ -14,7 +14,9 @@ from pptx.util import Inches
 from simulator.plotting import render
 from simulator.plotting.deck import DeckSlide, build_deck
 from tests.test_plots import (
+    _too_many_digits,
     build_results,  # the same small real sweep and runs (built once per session)
+    log_sweep_runs,
 )
 
 
@@ -134,3 +136,20 @@ def test_deck_slide_order_and_atomic_write(tmp_path):
     prs = Presentation(str(path))
     assert [_slide_text(s) for s in prs.slides] == ["标题 Title 副标题", "headline 0", "headline 1"]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_deck_prints_swept_values_with_three_digits(tmp_path):
+    """Log-spaced p0 (0.00316228...) reads "p0 = 0.00316" in headlines, subtitle and table caption."""
+    from simulator.output import write_json, write_table
+
+    folder = tmp_path / "logsweep"
+    write_table(folder / "runs", log_sweep_runs(), "csv")
+    write_json(folder / "manifest.json", {"scenario": "log sweep"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = render(folder, tmp_path / "plots", kinds=["reach", "fatigue", "tradeoff"], lang="zh",
+                        deck=tmp_path / "log.pptx")
+    texts = [_slide_text(s) for s in Presentation(str(report.deck)).slides]
+    assert "p0 = 0.00316" in texts[0] and "p0 = 0.00316" in texts[1] and "p0 = 0.00316" in texts[-1]
+    for t in texts:
+        assert not _too_many_digits(t), t

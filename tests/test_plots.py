@@ -610,3 +610,158 @@ def test_render_api_writes_numbered_files(results, tmp_path, strict):
     assert report.charts.skipped == {}
     manifest = json.loads((results["sweep"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["replicates"] == REPLICATES
+
+
+# ---------------------------------------------------------------------------
+# Parameter values in text, log axes, a readable trade-off chart (30 points, few exits)
+# ---------------------------------------------------------------------------
+
+LOG_P0 = tuple(np.logspace(-3, -2, 5))  # 0.001, 0.00177828, 0.00316228, 0.00562341, 0.01
+LOG_P0_TEXT = ["0.001", "0.00178", "0.00316", "0.00562", "0.01"]
+SIX = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star")
+
+
+def log_sweep_runs(exits_per_run: int = 1) -> pd.DataFrame:
+    """A runs table shaped like `propsim sweep compare_topologies --scale 0.1`: 6 topologies x 5
+    log-spaced p0 x 3 replicates, reach growing with p0, exits 0 or ``exits_per_run`` (few)."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for t, topo in enumerate(SIX):
+        for k, p0 in enumerate(LOG_P0):
+            for rep in range(3):
+                exits = exits_per_run * int(rng.random() < 0.2)
+                reach = 8000 + 1500 * t + 900 * k + rng.normal(0, 600)
+                rows.append({"run_id": len(rows), "behaviour.p0": p0, "topology": topo, "replicate": rep,
+                             "seed": rep, "status": "ok", "error": None, "duration_s": 0.1,
+                             "reach": reach, "direct_reach": 0.9 * reach, "second_level_reach": 0.1 * reach,
+                             "effective_reach": 0.7 * reach, "fatigue_share": 0.004 + 0.003 * rng.random(),
+                             "mutes": exits, "unfollows": 0, "exits": exits, "t50_h": 0.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def log_points() -> pd.DataFrame:
+    return compute_points(log_sweep_runs(), ["behaviour.p0", "topology"])
+
+
+def _ticklabels(axis) -> list[str]:
+    lo, hi = sorted(axis.get_view_interval())
+    return [t.label1.get_text() for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi]
+
+
+def _too_many_digits(s: str) -> list[str]:
+    """Numbers in ``s`` with more than 3 significant digits (e.g. "0.00316228")."""
+    return [m for m in re.findall(r"\d+\.\d+", s) if len(m.replace(".", "").lstrip("0")) > 3]
+
+
+def test_format_value_three_significant_digits_never_ambiguous():
+    from simulator.plotting.style import format_value, value_formatter
+
+    assert [format_value(v) for v in LOG_P0] == LOG_P0_TEXT
+    assert [format_value(v) for v in (0.5, 12.3456, 20000, 3, 1e-5, 0.0)] == ["0.5", "12.3", "20000", "3", "1e-5", "0"]
+    assert format_value("hub") == "hub"
+    close = (0.001, 0.0010004, 0.0010009)  # the same at 3 digits: more until they differ
+    shown = [format_value(v, close) for v in close]
+    assert len(set(shown)) == 3 and shown[0] == "0.001", shown
+    assert format_value(0.0010004) == "0.001"  # alone, 3 digits
+    fmt = value_formatter(LOG_P0)
+    assert [fmt(v, i) for i, v in enumerate(LOG_P0)] == LOG_P0_TEXT
+
+
+def test_log_axis_for_log_spaced_values():
+    from simulator.plotting._figure import log_spaced
+
+    assert log_spaced(LOG_P0) and log_spaced([0.001, 0.01])  # a decade (10.000000000000002 or not)
+    assert log_spaced([0.002, 0.004, 0.008])  # geometric, less than a decade
+    assert not log_spaced([0.002, 0.004, 0.006]) and not log_spaced([0.002, 0.004])
+    assert not log_spaced([0, 0.001, 0.01]) and not log_spaced([0.001])
+
+
+def test_log_spaced_sweep_charts_ticks_and_labels(log_points, strict):
+    fig = plot_reach(log_points, x="behaviour.p0", by="topology", lang="zh")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert _ticklabels(ax.xaxis) == LOG_P0_TEXT  # a tick at every swept value, 3 digits
+    np.testing.assert_allclose(_by_gid(fig, "reach:hub", Line2D).get_xdata(), LOG_P0)  # data stay exact
+
+    fig = plot_fatigue(log_points, x="behaviour.p0", by="topology")
+    for ax in fig.axes[:2]:
+        assert ax.get_xscale() == "log" and _ticklabels(ax.xaxis) == LOG_P0_TEXT
+    shares = _ticklabels(fig.axes[0].yaxis)
+    assert len(set(shares)) == len(shares), shares  # 0.5% steps do not print "1%, 1%"
+    footer = _by_gid(fig, "footer", matplotlib.text.Text).get_text()
+    assert "few exits" in footer
+    assert not fig.findobj(lambda a: a.get_gid() == "exits_ci:hub")  # no -1..2 bands of noise
+
+    geo = log_points.assign(**{"behaviour.p0": log_points["behaviour.p0"].map(
+        dict(zip(LOG_P0, (0.002, 0.003, 0.0045, 0.00675, 0.010125))))})
+    assert plot_reach(geo, x="behaviour.p0", by="topology").axes[0].get_xscale() == "log"
+    lin = log_points.assign(**{"behaviour.p0": log_points["behaviour.p0"].map(dict(zip(LOG_P0, (1, 2, 3, 4, 5))))})
+    fig = plot_reach(lin, x="behaviour.p0", by="topology")
+    assert fig.axes[0].get_xscale() == "linear" and _ticklabels(fig.axes[0].xaxis) == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tradeoff_with_30_points_labels_only_the_frontier(log_points, lang, strict):
+    from simulator.plotting.charts import efficient_frontier
+
+    fig = plot_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang)
+    ax = fig.axes[0]
+    front = efficient_frontier(log_points["exits_mean"], log_points["reach_mean"])
+    labels = [t for t in ax.texts if "p0 =" in t.get_text()]
+    assert len(labels) == len(front) <= len(front) + len(SIX)  # not one per point (30)
+    assert all(t.get_gid() == "frontier_label" for t in labels)
+    for t in labels:
+        assert not _too_many_digits(t.get_text()), t.get_text()
+    # Few exits: no exits whiskers (degenerate t-intervals), thin semi-transparent reach whiskers.
+    for topo in SIX:
+        (segs,) = [c for c in fig.findobj(LineCollection) if c.get_gid() == f"reach_vs_exits_ci:{topo}"] or [None]
+        assert segs is not None
+        for seg in segs.get_segments():
+            assert seg[0][0] == pytest.approx(seg[1][0])  # vertical only
+        assert segs.get_linewidth()[0] <= 1.2 and segs.get_alpha() <= 0.5
+    footer = _by_gid(fig, "footer", matplotlib.text.Text).get_text()
+    assert ("few exits" if lang == "en" else "流失极少") in footer
+    # The legend is outside the axes and the labels do not cover a point.
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    leg = ax.get_legend().get_window_extent(renderer)
+    assert leg.x0 >= ax.get_window_extent(renderer).x1
+    centres = np.vstack([c.get_offset_transform().transform(c.get_offsets())
+                         for c in fig.findobj(PathCollection) if str(c.get_gid()).startswith("reach_vs_exits:")])
+    for t in labels:
+        box = matplotlib.text.Text.get_window_extent(t, renderer)
+        inside = [(x, y) for x, y in centres if box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1]
+        assert not inside, (t.get_text(), inside)
+
+
+def test_tradeoff_with_many_exits_keeps_exits_whiskers(strict):
+    points = compute_points(log_sweep_runs(exits_per_run=40), ["behaviour.p0", "topology"])
+    fig = plot_tradeoff(points, x="behaviour.p0", by="topology")
+    assert "few exits" not in _by_gid(fig, "footer", matplotlib.text.Text).get_text()
+    horizontal = [s for c in fig.findobj(LineCollection) if str(c.get_gid()).startswith("reach_vs_exits_ci:")
+                  for s in c.get_segments() if s[0][1] == pytest.approx(s[1][1]) and s[0][0] != s[1][0]]
+    assert horizontal
+    assert min(s[:, 0].min() for s in horizontal) >= 0  # clipped at 0 exits
+
+
+def test_takeaways_print_three_digits(log_points):
+    at = LOG_P0[2]
+    for lang in ("en", "zh"):
+        texts = [T.takeaway_reach(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
+                 T.takeaway_fatigue(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
+                 T.takeaway_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang),
+                 T.takeaway_reach(log_points[log_points["topology"] == "hub"], x="behaviour.p0", lang=lang)]
+        assert "p0 = 0.00316" in texts[0]
+        for s in texts:
+            assert not _too_many_digits(s), s
+
+
+def test_tradeoff_one_group_labels_its_frontier(log_points, strict):
+    hub = log_points[log_points["topology"] == "hub"]
+    fig = plot_tradeoff(hub, x="behaviour.p0", lang="zh")
+    from simulator.plotting.charts import efficient_frontier
+
+    n_front = len(efficient_frontier(hub["exits_mean"], hub["reach_mean"]))
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "frontier_label"]
+    assert len(labels) == n_front and all(t.startswith("p0 = ") for t in labels)

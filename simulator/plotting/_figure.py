@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation
 
 from simulator.plotting.style import OKABE_ITO, TOPOLOGY_COLORS, _norm_key
@@ -79,10 +79,18 @@ def set_title(fig: Figure, title: str) -> None:
                  fontweight="bold", color=TEXT_COLOR)
 
 
+FOOTER_SEP = " · "
+
+
 def set_footer(fig: Figure, note: str) -> None:
-    """Small grey note at the bottom-left (method, fixed parameters); space is reserved for it."""
+    """Small grey note at the bottom-left (method, fixed parameters); space is reserved for it.
+
+    Notes joined with :data:`FOOTER_SEP` are wrapped at the separators so that no line runs past
+    the right edge of the figure.
+    """
     if not note:
         return
+    note = _wrap_footer(fig, note)
     engine = fig.get_layout_engine()
     lines = note.count("\n") + 1
     height = (FOOTER_SIZE * 1.45 * lines + 6) / 72 / fig.get_figheight()
@@ -92,10 +100,63 @@ def set_footer(fig: Figure, note: str) -> None:
              gid="footer")
 
 
-def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
-    """x axis of a swept parameter: log scale over a decade or more, ticks at the swept values."""
+def _wrap_footer(fig: Figure, note: str) -> str:
+    """Greedy line breaks at the " · " separators, measured with the figure's renderer."""
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, "", fontsize=FOOTER_SIZE)
+    room = fig.bbox.width * (1 - 2 * 0.012)
+
+    def width(s: str) -> float:
+        probe.set_text(s)
+        return probe.get_window_extent(renderer).width
+
+    out: list[str] = []
+    try:
+        for line in note.split("\n"):
+            current = ""
+            for part in line.split(FOOTER_SEP):
+                candidate = part if not current else current + FOOTER_SEP + part
+                if current and width(candidate) > room:
+                    out.append(current)
+                    current = part
+                else:
+                    current = candidate
+            out.append(current)
+    finally:
+        probe.remove()
+    return "\n".join(out)
+
+
+def log_spaced(values: Sequence[float]) -> bool:
+    """True when swept values read best on a log axis: all positive and either spanning a decade
+    or more (max/min >= 10, rounding allowed), or a geometric series (3+ values, consecutive
+    ratios equal within 10% in log terms and growing by at least 1.5x per step)."""
     xs = np.unique(np.asarray(values, dtype=float))
-    if len(xs) and (xs > 0).all() and xs.max() / xs.min() >= 10:
+    xs = xs[np.isfinite(xs)]
+    if len(xs) < 2 or not (xs > 0).all():
+        return False
+    if xs.max() / xs.min() >= 10 * (1 - 1e-9):
+        return True
+    if len(xs) < 3:
+        return False
+    steps = np.diff(np.log(xs))
+    return bool(steps.min() >= np.log(1.5) - 1e-9 and steps.max() - steps.min() <= 0.1 * steps.mean())
+
+
+#: At most this many swept values get a tick each; more are thinned to every k-th value.
+MAX_PARAM_TICKS = 8
+
+
+def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
+    """x axis of a swept parameter: log scale when the values are log-spaced (:func:`log_spaced`),
+    ticks at the swept values, printed with 3 significant digits (more only when two would
+    print alike)."""
+    from simulator.plotting.style import value_formatter
+
+    xs = np.unique(np.asarray(values, dtype=float))
+    xs = xs[np.isfinite(xs)]
+    log = log_spaced(xs)
+    if log:
         ax.set_xscale("log")
         lo, hi = np.log10(xs.min()), np.log10(xs.max())
         pad = 0.06 * (hi - lo)
@@ -103,10 +164,13 @@ def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
     elif len(xs) > 1:
         pad = 0.06 * (xs.max() - xs.min())
         ax.set_xlim(xs.min() - pad, xs.max() + pad)
-    if 1 < len(xs) <= 8:
-        ax.xaxis.set_major_locator(FixedLocator(xs))
+    if len(xs) > 1 and (len(xs) <= MAX_PARAM_TICKS or log):
+        step = int(np.ceil(len(xs) / MAX_PARAM_TICKS))
+        ticks = xs[::-1][::step][::-1]  # thinned from the top, so the largest value keeps its tick
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_formatter(value_formatter(xs))
     ax.set_xlabel(xlabel)
 
 
@@ -177,11 +241,13 @@ def top_legend(ax: Axes, handles: Sequence[Any], *, row: Sequence[Axes] | None =
                 break
         else:
             t, loc = None, "left"
-        size = t.get_fontsize() if t is not None else fontsize
-        body = t.get_text() if t is not None else " "
+        if t is None:  # no title: one blank line as tall as the legend (no empty title row under it)
+            a.set_title(" ", loc=loc, fontsize=legend_pt / 1.2)
+            continue
+        size = t.get_fontsize()
         # First line empty; line spacing chosen so that the empty line is legend_pt tall.
-        kw = {"color": t.get_color(), "fontweight": t.get_fontweight()} if t is not None else {}
-        new = a.set_title("\n" + body, loc=loc, fontsize=size, linespacing=legend_pt / (size * 1.2), **kw)
+        kw = {"color": t.get_color(), "fontweight": t.get_fontweight()}
+        new = a.set_title("\n" + t.get_text(), loc=loc, fontsize=size, linespacing=legend_pt / (size * 1.2), **kw)
         if a is ax:
             title_pt = size * 1.2
         new.set_verticalalignment("baseline")

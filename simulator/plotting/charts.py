@@ -50,11 +50,12 @@ from simulator.plotting.style import (
     color_for_kind,
     format_count,
     format_percent,
+    format_value,
     label,
     percent_formatter,
     slide_style,
 )
-from simulator.plotting.text import group_label, param_label, param_short, text
+from simulator.plotting.text import group_label, param_label, param_short, param_value, text
 
 __all__ = [
     "plot_account_contribution",
@@ -69,19 +70,22 @@ __all__ = [
 _BAND_ALPHA = 0.18
 
 
-def _where_note(where: Mapping[str, Any] | None, lang: str, skip: Sequence[str] = ()) -> str:
+def _where_note(where: Mapping[str, Any] | None, lang: str, skip: Sequence[str] = (),
+                table: pd.DataFrame | None = None) -> str:
+    """"at p0 = 0.00316" for the parameters held fixed; ``table`` holds their other swept values
+    (so that the printed value is told apart from its neighbours)."""
     items = {k: v for k, v in (where or {}).items() if k not in skip}
     if not items:
         return ""
-    desc = ", ".join(f"{param_short(k)} = {_fmt(v)}" for k, v in items.items())
+    desc = ", ".join(param_value(k, v, _among(table, k)) for k, v in items.items())
     return text("held_at", lang, desc=desc)
 
 
-def _fmt(v: Any) -> str:
-    try:
-        return f"{float(v):g}"
-    except (TypeError, ValueError):
-        return str(v)
+def _among(table: pd.DataFrame | None, column: str) -> list[Any] | None:
+    """The distinct values of ``column`` (``None`` if the table has no such column)."""
+    if table is None or column not in table.columns:
+        return None
+    return list(pd.unique(table[column]))
 
 
 def _join(*parts: str) -> str:
@@ -114,8 +118,9 @@ def _require(table: pd.DataFrame, cols: Sequence[str], what: str) -> None:
 
 
 def _metric_lines(ax, points: pd.DataFrame, *, x: str, by: str | None, metric: str, lang: str,
-                  end_labels: list | None = None) -> list[Line2D]:
-    """One line (mean) + 95% CI band per group; returns the lines for a legend."""
+                  end_labels: list | None = None, bands: bool = True) -> list[Line2D]:
+    """One line (mean) + 95% CI band per group (``bands=False``: lines only); returns the lines
+    for a legend."""
     lines = []
     groups = _groups(points, by)
     values = [v for v, _ in groups]
@@ -124,13 +129,14 @@ def _metric_lines(ax, points: pd.DataFrame, *, x: str, by: str | None, metric: s
         xv = pd.to_numeric(sub[x]).to_numpy(float)
         y = sub[f"{metric}_mean"].to_numpy(float)
         st = group_style(by, value, i, values)
-        name = group_label(by, value, lang) or label(metric, lang)
+        name = group_label(by, value, lang, values) or label(metric, lang)
         (line,) = ax.plot(xv, y, color=st.color, marker=st.marker, markersize=14 if st.marker == "*" else 9, label=name,
                           gid=f"{metric}:{value}", zorder=3)
         lines.append(line)
-        if _has_ci(sub, metric):
+        if bands and _has_ci(sub, metric):
             ax.fill_between(xv, sub[f"{metric}_ci_low"].to_numpy(float), sub[f"{metric}_ci_high"].to_numpy(float),
-                            color=st.color, alpha=_BAND_ALPHA, linewidth=0, gid=f"{metric}_ci:{value}", zorder=2)
+                            color=st.color, alpha=_BAND_ALPHA if len(groups) <= 3 else _BAND_ALPHA * 0.65,
+                            linewidth=0, gid=f"{metric}_ci:{value}", zorder=2)
         if end_labels is not None and len(xv):
             end_labels.append((xv[-1], y[-1], name, st.color))
     return lines
@@ -173,7 +179,7 @@ def plot_reach(
         ax.set_ylabel(label(metric, lang))
         set_title(fig, title or text("title_reach", lang, x=param_label(x, lang)))
         n = _replicates(pts)
-        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang)))
+        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang, table=points)))
         if by:
             label_line_ends(fig, ax, ends)
         return finish(fig)
@@ -197,27 +203,44 @@ def plot_fatigue(
     unfollows) against ``x``, side by side, one line per ``by`` value, 95% CI bands."""
     _require(points, [x, "fatigue_share_mean", "exits_mean"], "plot_fatigue")
     pts = filter_where(points, where or {})
+    exits_note = _few_exits_note(pts["exits_mean"], lang)
     with slide_style(lang):
         fig, (ax1, ax2) = new_figure(1, 2)
         lines = _metric_lines(ax1, pts, x=x, by=by, metric="fatigue_share", lang=lang)
-        _metric_lines(ax2, pts, x=x, by=by, metric="exits", lang=lang)
+        # With a handful of exits the t-interval of 0/0/1 spans -1..2: noise, not information.
+        _metric_lines(ax2, pts, x=x, by=by, metric="exits", lang=lang, bands=not exits_note)
         xlabel = capitalise(param_label(x, lang))
         for ax in (ax1, ax2):
             setup_param_axis(ax, pd.to_numeric(pts[x]), xlabel)
             ax.set_ylim(bottom=0)
         ax1.yaxis.set_major_formatter(percent_formatter(0, lang))
-        count_axis(ax2.yaxis, lang, integer=True)
+        count_axis(ax2.yaxis, lang, integer=not exits_note)
         for ax, metric in ((ax1, "fatigue_share"), (ax2, "exits")):
             if not (pts[f"{metric}_mean"].abs() > 0).any():  # all zero: a readable empty scale
                 ax.set_ylim(0, 0.01 if metric == "fatigue_share" else 1)
+        if exits_note and (pts["exits_mean"].abs() > 0).any():
+            ax2.set_ylim(0, 1.05)  # a fixed 0..1 scale: a third of a person is not a trend
         ax1.set_title(text("fatigue_share_axis", lang), loc="left", fontsize=20)
         ax2.set_title(text("exits_axis", lang), loc="left", fontsize=20)
         if by:
             top_legend(ax1, lines, row=[ax1, ax2])
         set_title(fig, title or text("title_fatigue", lang, x=param_label(x, lang)))
         n = _replicates(pts)
-        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang)))
+        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", exits_note,
+                              _where_note(where, lang, table=points)))
         return finish(fig)
+
+
+#: Mean exits per point at or below which exit differences are treated as noise.
+FEW_EXITS = 1.0
+
+
+def _few_exits_note(exits_mean: pd.Series, lang: str) -> str:
+    """Footer note when every point averages at most :data:`FEW_EXITS` exits (else "")."""
+    e = pd.to_numeric(exits_mean, errors="coerce").dropna()
+    if e.empty or e.max() > FEW_EXITS:
+        return ""
+    return text("no_exits" if e.max() == 0 else "few_exits", lang)
 
 
 # ---------------------------------------------------------------------------
@@ -251,71 +274,118 @@ def plot_tradeoff(
     lang: str = "en",
     title: str | None = None,
 ) -> Figure:
-    """Chart 3: every parameter point as a dot (mean ``cost`` vs mean ``benefit``, 95% CI
-    whiskers), coloured by ``by``, labelled with its ``x`` value; the efficient frontier (points
-    no other point beats on both) is drawn as a dashed line.
+    """Chart 3: every parameter point as a dot (mean ``cost`` vs mean ``benefit``), coloured and
+    shaped by ``by``, larger for larger ``x``; thin 95% CI whiskers; the efficient frontier
+    (points no other point beats on both) as a dashed line, and only its points labelled with
+    their ``x`` value (labels on every point pile up once there are more than a handful).
 
+    Cost whiskers are dropped when they carry no information: when every point averages at most
+    one exit (:data:`FEW_EXITS`, noted in the footer) or the cost intervals have zero width.
     Default cost is ``exits`` (mutes + unfollows); ``fatigued`` is another choice.
     """
     _require(points, [f"{cost}_mean", f"{benefit}_mean"], "plot_tradeoff")
     pts = filter_where(points, where or {}).reset_index(drop=True)
+    cmean = pts[f"{cost}_mean"].to_numpy(float)
+    few = _few_exits_note(pts[f"{cost}_mean"], lang) if cost == "exits" else ""
+    xs_all = np.sort(pd.to_numeric(pts[x]).unique()) if x is not None else np.array([])
     with slide_style(lang):
         fig, ax = new_figure()
         handles = []
         groups = _groups(pts, by)
         values = [v for v, _ in groups]
+        # Few exits pile every point onto x = 0 or 1/3: set the groups side by side (drawn x only).
+        dodge = {i: (i - (len(values) - 1) / 2) * _DODGE if few and len(values) > 1 else 0.0
+                 for i in range(len(values))}
+        shift = np.zeros(len(pts))
         for i, (value, sub) in enumerate(groups):
+            shift[sub.index.to_numpy()] = dodge[i]
             st = group_style(by, value, i, values)
-            cx, by_ = sub[f"{cost}_mean"].to_numpy(float), sub[f"{benefit}_mean"].to_numpy(float)
-            if _has_ci(sub, cost) and _has_ci(sub, benefit):
-                xerr = np.abs(np.vstack([cx - sub[f"{cost}_ci_low"], sub[f"{cost}_ci_high"] - cx]))
-                yerr = np.abs(np.vstack([by_ - sub[f"{benefit}_ci_low"], sub[f"{benefit}_ci_high"] - by_]))
-                ax.errorbar(cx, by_, xerr=xerr, yerr=yerr, fmt="none", ecolor=st.color, alpha=0.45,
-                            elinewidth=1.5, capsize=0, zorder=2)
-            sc = ax.scatter(cx, by_, s=320 if st.marker == "*" else 170, color=st.color, marker=st.marker,
-                            edgecolors="white",
-                            linewidths=1.2, zorder=4, gid=f"{benefit}_vs_{cost}:{value}",
-                            label=group_label(by, value, lang) or label(benefit, lang))
-            handles.append(sc)
+            cx, by_ = sub[f"{cost}_mean"].to_numpy(float) + dodge[i], sub[f"{benefit}_mean"].to_numpy(float)
+            if _has_ci(sub, benefit):
+                lo = np.clip(sub[f"{benefit}_ci_low"].to_numpy(float), 0, None)  # counts: never below 0
+                yerr = np.abs(np.vstack([by_ - lo, sub[f"{benefit}_ci_high"].to_numpy(float) - by_]))
+                xerr = None
+                if not few and _has_ci(sub, cost):
+                    clo = np.clip(sub[f"{cost}_ci_low"].to_numpy(float), 0, None)
+                    xerr = np.abs(np.vstack([cx - clo, sub[f"{cost}_ci_high"].to_numpy(float) - cx]))
+                    if not xerr.any():  # zero-width intervals: nothing to draw
+                        xerr = None
+                ax.errorbar(cx, by_, xerr=xerr, yerr=yerr, fmt="none", ecolor=st.color, alpha=0.35,
+                            elinewidth=1.0, capsize=0, zorder=2, gid=f"{benefit}_vs_{cost}_ci:{value}")
+            size = _point_sizes(sub[x] if x is not None else None, xs_all) * (1.8 if st.marker == "*" else 1.0)
+            sc = ax.scatter(cx, by_, s=size, color=st.color, marker=st.marker, edgecolors="white",
+                            linewidths=1.0, zorder=4, gid=f"{benefit}_vs_{cost}:{value}", alpha=0.95,
+                            label=group_label(by, value, lang, values) or label(benefit, lang))
+            handles.append(Line2D([], [], linestyle="none", marker=st.marker, color=st.color,
+                                  markersize=15 if st.marker == "*" else 11, label=sc.get_label()))
         front = efficient_frontier(pts[f"{cost}_mean"], pts[f"{benefit}_mean"])
-        fx = pts.loc[front, f"{cost}_mean"].to_numpy(float)
+        fx = pts.loc[front, f"{cost}_mean"].to_numpy(float) + shift[front]
         fy = pts.loc[front, f"{benefit}_mean"].to_numpy(float)
         (fl,) = ax.plot(fx, fy, linestyle=(0, (5, 3)), color="#333333", linewidth=2, zorder=3,
                         label=text("frontier", lang), gid="frontier")
         handles.append(fl)
-        ax.margins(x=0.08, y=0.08)
-        lo, hi = ax.get_xlim()
-        if pts[f"{cost}_mean"].max() > 0:
-            ax.set_xlim(max(lo, 0), hi)  # counts: never below 0
-        else:  # nobody left: keep the points off the axis line
-            ax.set_xlim(-0.4, 3)
-        lo, hi = ax.get_ylim()
-        ax.set_ylim(max(lo, 0), hi)
-        # Label points with their x value (frontier labels in bold), nudged apart when they collide.
-        if x is not None and len(pts) <= 40:
-            on_front = set(front.tolist())
-            labels = []
-            for i, row in pts.iterrows():
-                labels.append(ax.annotate(
-                    f"{param_short(x)} = {_fmt(row[x])}", (row[f"{cost}_mean"], row[f"{benefit}_mean"]),
-                    xytext=(10, 0), textcoords="offset points", fontsize=13, va="center",
-                    arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 1, "shrinkB": 7},
-                    color=TEXT_COLOR if i in on_front else NOTE_COLOR,
-                    fontweight="bold" if i in on_front else "normal", zorder=5))
-            _repel(fig, labels)
-        count_axis(ax.xaxis, lang, integer=True)
+        _tradeoff_limits(ax, cmean, pts[f"{benefit}_mean"].to_numpy(float), few=bool(few),
+                         left=float(shift.min()) if len(shift) else 0.0)
+        count_axis(ax.xaxis, lang, integer=not few)
         count_axis(ax.yaxis, lang)
+        # Only the frontier is labelled: those are the settings worth choosing between.
+        if x is not None and len(front):
+            labels = []
+            for i in front:
+                row = pts.loc[i]
+                name = group_label(by, row[by], lang, values) if by else ""
+                labels.append(ax.annotate(
+                    ", ".join(p for p in (name, param_value(x, row[x], xs_all)) if p), (row[f"{cost}_mean"] + shift[i], row[f"{benefit}_mean"]),
+                    xytext=(16, 14), textcoords="offset points", fontsize=15, va="bottom", ha="left",
+                    arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 0,
+                                "shrinkB": 6},
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                    color=TEXT_COLOR, fontweight="bold", zorder=6, gid="frontier_label"))
+            _repel(fig, labels)
         ax.set_xlabel(text("exits_axis", lang) if cost == "exits" else label(cost, lang))
         ax.set_ylabel(label(benefit, lang))
         ax.grid(True, axis="both")
-        ax.legend(handles=handles, loc="lower right", ncols=1)
+        # Outside the axes (right), so it never covers a point.
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1, borderaxespad=0,
+                  frameon=False, handletextpad=0.5)
         set_title(fig, title or text("title_tradeoff", lang))
         n = _replicates(pts)
-        set_footer(fig, _join(text("frontier_note", lang),
-                              text("ci_band", lang, n=n).replace("bands", "whiskers").replace("阴影", "误差线")
-                              if n and n > 1 else "",
-                              _where_note(where, lang)))
+        notes = [text("frontier_note", lang)]
+        if x is not None and len(xs_all) > 1:
+            notes.append(text("size_note", lang, x=param_short(x), lo=format_value(xs_all[0], xs_all),
+                              hi=format_value(xs_all[-1], xs_all)))
+        if n and n > 1:
+            notes.append(text("reach_whiskers" if few else "ci_whiskers", lang, n=n))
+        if few and any(dodge.values()):
+            few = _join(few, text("dodged", lang, by=param_label(by, lang) if by else ""))
+        notes += [few, _where_note(where, lang, table=points)]
+        set_footer(fig, _join(*notes))
         return finish(fig)
+
+
+def _point_sizes(xv: pd.Series | None, xs_all: np.ndarray, small: float = 70.0, large: float = 330.0) -> np.ndarray | float:
+    """Marker areas (pt²) growing with the rank of each ``x`` among the swept values."""
+    if xv is None or len(xs_all) < 2:
+        return 190.0
+    rank = np.searchsorted(xs_all, pd.to_numeric(xv).to_numpy(float))
+    return small + (large - small) * rank / (len(xs_all) - 1)
+
+
+#: Sideways step between groups on the trade-off chart when exits are few (exits axis units).
+_DODGE = 0.018
+
+
+def _tradeoff_limits(ax, cost: np.ndarray, benefit: np.ndarray, *, few: bool, left: float = 0.0) -> None:
+    """Axis ranges: counts from 0, points kept off the axis lines; a 0..1 scale when exits are few."""
+    cmax = float(np.nanmax(cost)) if len(cost) else 0.0
+    if few or cmax <= 0:
+        ax.set_xlim(min(-0.06, left - 0.05), 1.06)
+    else:
+        ax.set_xlim(-0.04 * cmax, cmax * 1.08)
+    ax.margins(y=0.08)
+    ax.autoscale_view(scalex=False)
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(max(lo, 0), hi)
 
 
 def _repel(fig: Figure, labels: list) -> None:
@@ -408,10 +478,11 @@ def plot_cumulative_reach(
                     lo, hi = np.nanpercentile(wide.to_numpy(float), [10, 90], axis=1)
                     ax.fill_between(t, lo, hi, color=c, alpha=0.15, linewidth=0, gid=f"{metric}_band:{value}")
                 if k == 0:
-                    handles.append(Line2D([], [], color="#333333" if metric == "reach" else NOTE_COLOR,
+                    handles.append(Line2D([], [], color="#333333" if metric == "reach" else
+                                          (base if len(panels) == 1 else NOTE_COLOR),
                                           linestyle=ls, linewidth=lw, label=line.get_label()))
             if value is not None:
-                ax.set_title(group_label(by, value, lang), loc="left", fontsize=20, color=st.color)
+                ax.set_title(group_label(by, value, lang, values), loc="left", fontsize=20, color=st.color)
             count_axis(ax.yaxis, lang)
         # Limits once all panels are drawn: set_ylim freezes the shared autoscale.
         axes[0, 0].set_ylim(bottom=0)
@@ -427,7 +498,7 @@ def plot_cumulative_reach(
         notes = []
         if replicates > 1:
             notes.append(text("median_band", lang, n=replicates))
-        notes.append(_where_note(where, lang))
+        notes.append(_where_note(where, lang, table=runs))
         set_footer(fig, _join(*notes))
         return finish(fig)
 
@@ -514,11 +585,11 @@ def plot_frequency(
             colors = [base if e else mpl.colors.to_hex(_lighten(base, 0.55)) for e in effective]
             xs = pos - 0.4 + width * (i + 0.5)
             bars = ax.bar(xs, y, width=width * 0.92, color=colors, gid=f"frequency:{value}",
-                          label=group_label(by, value, lang) if by else None)
+                          label=group_label(by, value, lang, values) if by else None)
             if n <= 2:
                 ax.bar_label(bars, labels=[format_count(v, lang) if v else "" for v in y], padding=3,
                              fontsize=14, color=TEXT_COLOR)
-            handles.append(Patch(color=base, label=group_label(by, value, lang)))
+            handles.append(Patch(color=base, label=group_label(by, value, lang, values)))
         labels = [str(e) for e in range(1, k)] + [f"{k}+" if seen > k else str(k)]
         ax.set_xticks(pos, labels=labels)
         ax.set_xlabel(text("times_seen", lang))
@@ -544,8 +615,8 @@ def plot_frequency(
         if runs is not None:
             reps = max(len(filter_where(runs, where or {})) // max(1, len(buckets)), 1)
             if reps > 1:
-                notes.append(text("median_band", lang, n=reps).split(";")[0].split("；")[0])
-            notes.append(_where_note(where, lang))
+                notes.append(text("median_bars", lang, n=reps))
+            notes.append(_where_note(where, lang, table=runs))
         set_footer(fig, _join(*notes))
         return finish(fig)
 
@@ -578,7 +649,7 @@ def plot_effective_reach(
             if sub.empty:
                 continue
             st = group_style(by, value, i, values)
-            names.append(group_label(by, value, lang) or label("reach", lang))
+            names.append(group_label(by, value, lang, values) or label("reach", lang))
             e = float(sub["effective_reach_mean"].iloc[0])
             r = float(sub["reach_mean"].iloc[0])
             eff.append(e)
@@ -608,7 +679,7 @@ def plot_effective_reach(
                           Patch(color=_lighten("#555555", 0.6), label=text("below_threshold", lang, k=threshold))]
         top_legend(ax, legend_handles)
         set_title(fig, title or text("title_frequency", lang))
-        set_footer(fig, _where_note(where, lang))
+        set_footer(fig, _where_note(where, lang, table=points))
         return finish(fig)
 
 

@@ -95,14 +95,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
         warnings.filterwarnings("ignore", message="propsim: no CJK font", category=UserWarning)
         report = render(args.results, args.output, kinds=kinds, formats=formats, lang=args.lang, deck=args.deck,
                         x=args.x, by=args.by, where=dict(args.where), at=args.at, top=args.top, item=item)
+    from simulator.plotting.style import format_value
+
     cs = report.charts
     sel = cs.selection
     if sel is not None:
         parts = [f"x = {sel.x}" if sel.x else "no numeric parameter", f"lines by {sel.by}" if sel.by else "one line"]
         if sel.at is not None:
-            parts.append(f"single-point charts at {sel.x} = {sel.at:g}")
+            parts.append(f"single-point charts at {sel.x} = {format_value(sel.at, cs.data.points[sel.x].unique())}")
         if sel.where:
-            parts.append("held at " + sel.describe())
+            parts.append("held at " + sel.describe(cs.data.points))
         print(f"{cs.data.path}: sweep of {len(cs.data.runs)} runs; " + "; ".join(parts))
         if getattr(cs.data, "failed", 0):
             print(f"  ({cs.data.failed} failed runs left out)")

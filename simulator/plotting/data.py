@@ -263,9 +263,15 @@ class Selection:
     where: dict[str, Any]
     at: float | None  # the x value used by single-point charts and takeaways
 
-    def describe(self) -> str:
-        """``"fatigue.kappa = 0.003"`` for the parameters held fixed (empty if none)."""
-        return ", ".join(f"{k} = {_fmt_value(v)}" for k, v in self.where.items())
+    def describe(self, points: pd.DataFrame | None = None) -> str:
+        """``"fatigue.kappa = 0.003"`` for the parameters held fixed (empty if none); values with
+        3 significant digits, told apart from the other values in ``points`` if given."""
+        from simulator.plotting.style import format_value
+
+        def among(k: str) -> list[Any] | None:
+            return list(pd.unique(points[k])) if points is not None and k in points.columns else None
+
+        return ", ".join(f"{k} = {format_value(v, among(k))}" for k, v in self.where.items())
 
 
 def _fmt_value(v: Any) -> str:
@@ -318,6 +324,8 @@ def select(
     parameter; other varying parameters are held at their first value; ``at`` (the x value
     for single-point charts and takeaways) is the middle of the swept x values.
     """
+    from simulator.plotting.style import format_value
+
     params, points = data.params, data.points
     xcol = _choose_x(params, points, x)
     bycol = _choose_by(params, points, xcol, by)
@@ -328,9 +336,12 @@ def select(
             continue
         values = list(pd.unique(points[p]))
         if p in given:
-            match = [v for v in values if _fmt_value(v) == _fmt_value(given[p]) or v == given[p]]
+            # Also accepts a value as the charts print it (0.00316 for 0.00316228).
+            match = [v for v in values if _fmt_value(v) == _fmt_value(given[p]) or v == given[p]
+                     or format_value(v, values) == format_value(given[p])]
             if not match:
-                raise ValueError(f"{p} = {given[p]!r} is not in the sweep (values: {', '.join(map(_fmt_value, values))})")
+                shown = ", ".join(format_value(v, values) for v in values)
+                raise ValueError(f"{p} = {given[p]!r} is not in the sweep (values: {shown})")
             fixed[p] = match[0]
         elif len(values) > 1:
             fixed[p] = values[0]

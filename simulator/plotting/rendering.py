@@ -48,7 +48,7 @@ from simulator.plotting.style import (
     label,
     save_figure,
 )
-from simulator.plotting.text import group_label, param_label, param_short
+from simulator.plotting.text import group_label, param_label, param_value
 
 __all__ = ["KINDS", "Chart", "ChartSet", "RenderReport", "make_charts", "parse_kinds", "render", "summary_table"]
 
@@ -238,21 +238,22 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
             if sub.empty:
                 continue
             r = sub.iloc[0]
-            row = {(label(sel.by, lang) if sel.by == "topology" else (sel.by or "")): group_label(sel.by, v, lang)
+            row = {(label(sel.by, lang) if sel.by == "topology" else (sel.by or "")):
+                   group_label(sel.by, v, lang, _values(data.points, sel.by))
                    or data.name}
             for m in _TABLE_METRICS:
                 mean = r.get(f"{m}_mean", np.nan)
                 if m == "fatigue_share":
                     cell = format_percent(mean, 0, lang)
                 else:  # means of counts: no false precision
-                    cell = format_count(round(mean, 1) if abs(mean) < 10 else round(mean), lang)
+                    cell = format_count(_rounded(mean), lang)
                 if m == "reach" and np.isfinite(r.get("reach_ci_low", np.nan)):
-                    cell += f" ({format_count(r['reach_ci_low'], lang)}–{format_count(r['reach_ci_high'], lang)})"
+                    lo, hi = (_rounded(r["reach_ci_low"]), _rounded(r["reach_ci_high"]))
+                    cell += f" ({format_count(lo, lang)}–{format_count(hi, lang)})"
                 row[_metric_header(m, lang)] = cell
             rows.append(row)
         n = int(pts["n"].min()) if "n" in pts and len(pts) else 0
-        at_txt = ", ".join(f"{param_short(k)} = {v:g}" if isinstance(v, float) else f"{param_short(k)} = {v}"
-                           for k, v in point.items())
+        at_txt = ", ".join(param_value(k, v, _values(data.points, k)) for k, v in point.items())
         cap = (f"Summary at {at_txt}: means of {n} replicates; reach with its 95% CI" if lang == "en"
                else f"汇总（{at_txt}）：{n} 次重复的均值；触达人数附 95% 置信区间")
         return cap, pd.DataFrame(rows)
@@ -277,6 +278,19 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
            f"{data.name} 汇总" + (f"（{label(topo, lang)}）" if topo else "")
            + f"：{format_count(s['population'], lang)} 人，{s['horizon_h']:g} 小时，随机种子 {s['seed']}")
     return cap, df
+
+
+def _values(table: pd.DataFrame, column: str | None) -> list[Any] | None:
+    """Distinct values of a swept column (``None`` without one), so printed values stay distinct."""
+    return list(pd.unique(table[column])) if column is not None and column in table.columns else None
+
+
+def _rounded(x: float) -> float:
+    """A mean of counts without false precision: one decimal below 10, whole numbers above."""
+    x = float(x)
+    if not np.isfinite(x):
+        return x
+    return round(x, 1) if abs(x) < 10 else round(x)
 
 
 def _metric_header(metric: str, lang: str) -> str:
@@ -370,11 +384,11 @@ def _deck_subtitle(cs: ChartSet) -> str:
         if lang == "en":
             s = f"Sweep of {n} runs over {desc} ({reps} replicates per point)"
             if sel and sel.x and sel.at is not None:
-                s += f"; single-point charts at {param_short(sel.x)} = {sel.at:g}"
+                s += f"; single-point charts at {param_value(sel.x, sel.at, _values(data.points, sel.x))}"
             return s + ". Simulated with propsim."
         s = f"参数扫描：{desc}，共 {n} 次运行（每个参数点重复 {reps} 次）"
         if sel and sel.x and sel.at is not None:
-            s += f"；单点图表取 {param_short(sel.x)} = {sel.at:g}"
+            s += f"；单点图表取 {param_value(sel.x, sel.at, _values(data.points, sel.x))}"
         return s + "。由 propsim 模拟。"
     s = data.summary
     topo = s.get("topology")

@@ -467,14 +467,114 @@ def format_percent(x: float, decimals: int = 1, lang: str = "en") -> str:
     return f"{text}%"
 
 
-def percent_formatter(decimals: int = 1, lang: str = "en") -> FuncFormatter:
-    """``FuncFormatter`` for axes whose data are fractions (0..1)."""
+class _TickPercentFormatter(FuncFormatter):
+    """Percent ticks with enough decimals that no two ticks print alike (0.5% steps: 1.5%, not 2%)."""
 
-    def _fmt(x: float, pos: int | None = None) -> str:
-        text = format_percent(x, decimals, lang)
+    def __init__(self, decimals: int, lang: str) -> None:
+        self.decimals = decimals
+        self.lang = lang
+        self._ticks: list[float] = []
+        super().__init__(self._format)
+
+    def set_locs(self, locs) -> None:  # the axis passes its tick positions before labelling them
+        self._ticks = sorted({float(v) for v in locs if math.isfinite(v)})
+
+    def _tick_decimals(self) -> int:
+        locs = self._ticks
+        d = self.decimals
+        while d < 6 and len({format_percent(v, d, self.lang) for v in locs}) < len(locs):
+            d += 1
+        return d
+
+    def _format(self, x: float, pos: int | None = None) -> str:
+        text = format_percent(x, self._tick_decimals(), self.lang)
         if text.startswith("-") and mpl.rcParams["axes.unicode_minus"]:
             text = "\u2212" + text[1:]
         return text
+
+
+def percent_formatter(decimals: int = 1, lang: str = "en") -> FuncFormatter:
+    """``FuncFormatter`` for axes whose data are fractions (0..1).
+
+    ``decimals`` is a minimum: on an axis, ticks get more decimals when needed to stay distinct.
+    """
+    return _TickPercentFormatter(decimals, _norm_lang(lang))
+
+
+# ---------------------------------------------------------------------------
+# Parameter values (swept settings such as p0 = 0.00316)
+# ---------------------------------------------------------------------------
+
+#: Significant digits of a parameter value in text (ticks, labels, takeaways).
+PARAM_DIGITS = 3
+
+
+def _finite_floats(values: Iterable[object]) -> list[float]:
+    out = []
+    for v in values:
+        if isinstance(v, bool) or isinstance(v, str):
+            continue
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            out.append(f)
+    return out
+
+
+def _value_text(x: float, digits: int) -> str:
+    if x == 0:
+        return "0"
+    if x == int(x) and abs(x) < 1e15:  # whole numbers (sizes, counts) are exact as they are
+        return str(int(x))
+    if abs(x) >= 1:  # 12.3, 1235: no exponent for values a reader compares by eye
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+        return _trim(f"{x:.{decimals}f}")
+    text = f"{x:.{digits}g}"
+    if "e" in text:  # 1e-05 -> 1e-5
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
+
+
+def value_digits(values: Iterable[object], digits: int = PARAM_DIGITS) -> int:
+    """Fewest significant digits (at least ``digits``) that print distinct ``values`` distinctly."""
+    xs = sorted(set(_finite_floats(values)))
+    d = digits
+    while d < 17 and len({_value_text(x, d) for x in xs}) < len(xs):
+        d += 1
+    return d
+
+
+def format_value(value: object, among: Iterable[object] | None = None, digits: int = PARAM_DIGITS) -> str:
+    """A parameter value for text: 3 significant digits (0.00316228 -> "0.00316", 0.01 -> "0.01").
+
+    ``among`` are the other values it is shown with (e.g. all swept values): digits are added
+    until no two of them print alike (0.001 and 0.0010004 -> "0.001", "0.0010004"). Whole numbers
+    print in full (20000), strings as they are. The value itself is never changed.
+    """
+    if isinstance(value, str) or isinstance(value, bool):
+        return str(value)
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return ("-" if x < 0 else "") + "∞"
+    pool = [x] + (_finite_floats(among) if among is not None else [])
+    return _value_text(x, value_digits(pool, digits))
+
+
+def value_formatter(values: Iterable[object], digits: int = PARAM_DIGITS) -> FuncFormatter:
+    """Tick formatter for a swept parameter's axis: :func:`format_value` among ``values``."""
+    pool = _finite_floats(values)
+    d = value_digits(pool, digits)
+
+    def _fmt(x: float, pos: int | None = None) -> str:
+        return _value_text(float(x), value_digits(pool + [float(x)], d))
 
     return FuncFormatter(_fmt)
 

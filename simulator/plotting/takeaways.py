@@ -19,6 +19,7 @@ from simulator.plotting.style import (
     _norm_lang,
     format_count,
     format_percent,
+    format_value,
 )
 from simulator.plotting.text import group_label, param_short, value_label
 
@@ -34,10 +35,21 @@ __all__ = [
 ]
 
 
-def _at_text(x: str | None, at: float | None, lang: str) -> str:
+def _at_text(x: str | None, at: float | None, lang: str, points: pd.DataFrame | None = None) -> str:
     if x is None or at is None:
         return ""
-    return f"At {param_short(x)} = {at:g}, " if lang == "en" else f"{param_short(x)} = {at:g} 时，"
+    v = _xv(at, points, x)
+    return f"At {param_short(x)} = {v}, " if lang == "en" else f"{param_short(x)} = {v} 时，"
+
+
+def _xv(value: Any, points: pd.DataFrame | None, x: str | None) -> str:
+    """A swept value with 3 significant digits, told apart from the other swept values."""
+    among = list(pd.unique(points[x])) if points is not None and x is not None and x in points.columns else None
+    return format_value(value, among)
+
+
+def _among(points: pd.DataFrame | None, by: str | None) -> list[Any] | None:
+    return list(pd.unique(points[by])) if points is not None and by is not None and by in points.columns else None
 
 
 def _cap(s: str) -> str:
@@ -95,9 +107,9 @@ def takeaway_reach(points: pd.DataFrame, *, x: str | None, by: str | None = None
         return _trend(points, x=x, where=where, lang=lang)
     rows.sort(key=lambda vr: -float(vr[1]["reach_mean"]))
     (va, a), (vb, b) = rows[0], rows[1]
-    na, nb = group_label(by, va, lang), group_label(by, vb, lang)
+    na, nb = group_label(by, va, lang, _among(points, by)), group_label(by, vb, lang, _among(points, by))
     ra, rb = float(a["reach_mean"]), float(b["reach_mean"])
-    head = _at_text(x, at, lang)
+    head = _at_text(x, at, lang, points)
     vals = f"{format_count(ra, lang)} vs {format_count(rb, lang)}"
     if not _separated(a, b, "reach") or rb <= 0:
         if lang == "en":
@@ -129,9 +141,9 @@ def _trend(points: pd.DataFrame, *, x: str | None, where: Mapping[str, Any] | No
     change = format_percent((r1 - r0) / r0, 0) if r0 > 0 else "–"
     sig = "" if _separated(lo, hi, "reach") else (", n.s." if lang == "en" else "，差异不显著")
     if lang == "en":
-        return (f"Reach goes from {format_count(r0, lang)} at {sx} = {float(lo[x]):g} to {format_count(r1, lang)} "
-                f"at {sx} = {float(hi[x]):g} ({'+' if r1 >= r0 else ''}{change}{sig})")
-    return (f"{sx} 从 {float(lo[x]):g} 增至 {float(hi[x]):g}，触达人数从 {format_count(r0, lang)} 变为 "
+        return (f"Reach goes from {format_count(r0, lang)} at {sx} = {_xv(lo[x], pts, x)} to {format_count(r1, lang)} "
+                f"at {sx} = {_xv(hi[x], pts, x)} ({'+' if r1 >= r0 else ''}{change}{sig})")
+    return (f"{sx} 从 {_xv(lo[x], pts, x)} 增至 {_xv(hi[x], pts, x)}，触达人数从 {format_count(r0, lang)} 变为 "
             f"{format_count(r1, lang)}（{'+' if r1 >= r0 else ''}{change}{sig}）")
 
 
@@ -142,7 +154,7 @@ def takeaway_fatigue(points: pd.DataFrame, *, x: str | None, by: str | None = No
     rows = _point_rows(points, x=x, by=by, where=where, at=at)
     if not rows:
         return ""
-    head = _at_text(x, at, lang)
+    head = _at_text(x, at, lang, points)
     shares = [float(r["fatigue_share_mean"]) for _, r in rows]
     share_range = (format_percent(min(shares), 0) if len(rows) == 1 or min(shares) == max(shares)
                    else f"{format_percent(min(shares), 0)}–{format_percent(max(shares), 0)}")
@@ -158,7 +170,7 @@ def takeaway_fatigue(points: pd.DataFrame, *, x: str | None, by: str | None = No
         return f"{head}没有人屏蔽或取关；{share_range} 的触达人群出现疲劳"
     rows.sort(key=lambda vr: float(vr[1]["exits_mean"]))
     (va, a), (vb, b) = rows[0], rows[-1]
-    na, nb = group_label(by, va, lang), group_label(by, vb, lang)
+    na, nb = group_label(by, va, lang, _among(points, by)), group_label(by, vb, lang, _among(points, by))
     ea, eb = float(a["exits_mean"]), float(b["exits_mean"])
     vals = f"{format_count(ea, lang)} vs {format_count(eb, lang)}"
     if not _separated(a, b, "exits") or eb <= 0:
@@ -184,7 +196,7 @@ def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = N
     front = efficient_frontier(pts[f"{cost}_mean"], pts["reach_mean"])
     on = pts.loc[front]
     if by is None:
-        xs = ", ".join(f"{float(v):g}" for v in on[x]) if x else ""
+        xs = ", ".join(_xv(v, pts, x) for v in on[x]) if x else ""
         return (f"Efficient points: {param_short(x)} = {xs}" if lang == "en"
                 else f"有效前沿上的点：{param_short(x)} = {xs}") if x else ""
     parts = []
@@ -192,16 +204,17 @@ def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = N
         xs = sorted(float(u) for u in on.loc[on[by] == v, x]) if x else []
         where_x = ""
         if xs:
-            rng = f"{xs[0]:g}" if len(xs) == 1 else f"{xs[0]:g}–{xs[-1]:g}"
+            rng = _xv(xs[0], pts, x) if len(xs) == 1 else f"{_xv(xs[0], pts, x)}–{_xv(xs[-1], pts, x)}"
             where_x = f" ({param_short(x)} = {rng})" if lang == "en" else f"（{param_short(x)} = {rng}）"
-        parts.append(group_label(by, v, lang) + where_x)
-    dominated = [group_label(by, v, lang) for v in group_values(pts, by) if v not in set(on[by])]
+        parts.append(group_label(by, v, lang, _among(points, by)) + where_x)
+    dominated = [group_label(by, v, lang, _among(points, by)) for v in group_values(pts, by) if v not in set(on[by])]
     sep = ", " if lang == "en" else "、"
     if lang == "en":
         out = f"On the efficient frontier: {sep.join(parts)}"
         if dominated:
             verb = "is" if len(dominated) == 1 else "are"
-            out += (f"; {' and '.join(dominated)} {verb} dominated (another point reaches more people "
+            names = dominated[0] if len(dominated) == 1 else f"{', '.join(dominated[:-1])} and {dominated[-1]}"
+            out += (f"; {names} {verb} dominated (another point reaches more people "
                     "with no more exits)")
         return out
     out = f"处于有效前沿的方案：{sep.join(parts)}"
@@ -237,7 +250,7 @@ def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.Da
     shares = [(v, float(r["second_level_reach_mean"]) / float(r["direct_reach_mean"]))
               for v, r in rows if float(r["direct_reach_mean"]) > 0]
     t50 = [float(r["t50_h_mean"]) for _, r in rows if "t50_h_mean" in r and np.isfinite(r["t50_h_mean"])]
-    head = _at_text(x, at, lang)
+    head = _at_text(x, at, lang, points)
     if not shares:
         return ""
     shares.sort(key=lambda vs: vs[1])
@@ -257,7 +270,7 @@ def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.Da
             return _cap(f"{head}followers' reposts add {'about ' if len(shares) > 1 else ''}{p1_} on top of "
                         f"direct reach{speed}")
         return f"{head}粉丝转发在直接触达之外{'约' if len(shares) > 1 else ''}增加 {p1_}{speed}"
-    n0, n1 = group_label(by, v0, lang), group_label(by, v1, lang)
+    n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
     if lang == "en":
         return _cap(f"{head}followers' reposts add {p0_} ({n0}) to {p1_} ({n1}) on top of direct reach{speed}")
     return f"{head}粉丝转发在直接触达之外增加 {p0_}（{n0}）至 {p1_}（{n1}）{speed}"
@@ -288,12 +301,12 @@ def takeaway_frequency(*, frequency: pd.DataFrame | None = None, threshold: int,
     if not shares:
         return ""
     shares.sort(key=lambda vs: vs[1])
-    head = _at_text(x, at, lang)
+    head = _at_text(x, at, lang, points)
     (v0, s0), (v1, s1) = shares[0], shares[-1]
     if len(shares) == 1 or by is None:
         return (_cap(f"{head}{format_percent(s0, 0)} of the people reached saw it {threshold}+ times")
                 if lang == "en" else f"{head}{format_percent(s0, 0)} 的触达人群看到 {threshold} 次及以上")
-    n0, n1 = group_label(by, v0, lang), group_label(by, v1, lang)
+    n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
     if lang == "en":
         return _cap(f"{head}effective reach ({threshold}+ times) is {format_percent(s0, 0)} of people reached "
                     f"for {n0} and {format_percent(s1, 0)} for {n1}")

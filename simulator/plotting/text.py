@@ -8,9 +8,10 @@ Metric, topology and account-kind names live in :data:`simulator.plotting.style.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from simulator.plotting.style import LABELS, _norm_lang, label
+from simulator.plotting.style import LABELS, _norm_lang, format_value, label
 
 TEXTS: dict[str, dict[str, str]] = {
     # chart titles
@@ -38,6 +39,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "ci_band": {"en": "bands: 95% confidence interval of the mean ({n} replicates)",
                 "zh": "阴影：均值的 95% 置信区间（{n} 次重复）"},
     "frontier": {"en": "Efficient frontier", "zh": "有效前沿"},
+    "few_exits": {"en": "few exits at this size (at most 1 per run on average): exit differences are noise",
+                  "zh": "该规模下流失极少（平均每次运行不超过 1 人），流失差异属随机波动"},
+    "dodged": {"en": "points set side by side by {by}", "zh": "不同{by}的点左右错开显示"},
+    "no_exits": {"en": "no exits at this size", "zh": "该规模下无人流失"},
+    "ci_whiskers": {"en": "whiskers: 95% confidence interval of the mean ({n} replicates)",
+                    "zh": "误差线：均值的 95% 置信区间（{n} 次重复）"},
+    "reach_whiskers": {"en": "vertical whiskers: 95% confidence interval of mean reach ({n} replicates)",
+                       "zh": "竖线：触达人数均值的 95% 置信区间（{n} 次重复）"},
+    "size_note": {"en": "larger marker = higher {x} ({lo} to {hi})", "zh": "点越大 {x} 越高（{lo} 至 {hi}）"},
+    "median_bars": {"en": "bars: median of {n} replicates", "zh": "柱：{n} 次重复的中位数"},
     "frontier_note": {"en": "up and to the left is better: more reach, fewer exits",
                       "zh": "越靠左上越好：触达更多、流失更少"},
     "first_exposures_panel": {"en": "First exposures caused", "zh": "带来的首次曝光人数"},
@@ -100,26 +111,30 @@ def param_short(path: str) -> str:
     return _SHORT_NAMES.get(path, path.rsplit(".", 1)[-1] if "." in path else path)
 
 
-def value_label(value: Any, lang: str = "en") -> str:
-    """A group value for legends: topology and kind names are translated, numbers as ``%g``."""
+def value_label(value: Any, lang: str = "en", among: Iterable[Any] | None = None) -> str:
+    """A group value for legends: topology and kind names are translated, numbers with 3
+    significant digits (:func:`~simulator.plotting.style.format_value`; ``among``: the other
+    values shown with it, so that no two print alike)."""
     if isinstance(value, str):
         key = re.sub(r"[\s\-]+", "_", value.strip().lower())
         if key in LABELS:
             return label(key, lang)
         return value
-    try:
-        return f"{float(value):g}"
-    except (TypeError, ValueError):
-        return str(value)
+    return format_value(value, among)
 
 
-def group_label(by: str | None, value: Any, lang: str = "en") -> str:
-    """Legend entry of one line: ``Hub`` for topologies, ``p0 = 0.003`` for numbers."""
+def group_label(by: str | None, value: Any, lang: str = "en", among: Iterable[Any] | None = None) -> str:
+    """Legend entry of one line: ``Hub`` for topologies, ``p0 = 0.00316`` for numbers."""
     if by is None:
         return ""
-    shown = value_label(value, lang)
+    shown = value_label(value, lang, among)
     if isinstance(value, str):
         return shown
     name = param_label(by, lang)
     name = param_short(by) if name == by else name  # unknown paths: the last part only
     return f"{name} = {shown}"
+
+
+def param_value(path: str, value: Any, among: Iterable[Any] | None = None) -> str:
+    """``p0 = 0.00316`` for running text and footers (``among``: the other swept values)."""
+    return f"{param_short(path)} = {format_value(value, among)}"
