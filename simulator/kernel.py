@@ -112,16 +112,13 @@ def decay(value: np.ndarray, last: np.ndarray, now: float, half_life: float) -> 
     return value * np.exp(-LN2 * dt / np.float32(half_life))
 
 
-@dataclass
-class Outcome:
-    """What a batch of deliveries did."""
-
-    reposters: np.ndarray  # followers who decided to repost (unique)
-    trigger: np.ndarray  # index into the batch of the delivery that triggered each repost
-    seen_before: np.ndarray  # bool per delivery: follower had already seen the item
-    exits: np.ndarray  # bool per delivery: the follower left the account (mute or unfollow)
-    mutes: np.ndarray  # bool per delivery: the exit is a mute
-    newly_fatigued: np.ndarray  # followers whose load first exceeded their tolerance
+def groups(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start index, follower, size) of each run of equal values in a grouped batch (non-empty)."""
+    first = np.empty(len(targets), dtype=bool)
+    first[0] = True
+    np.not_equal(targets[1:], targets[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return starts, targets[starts], np.diff(np.append(starts, len(targets)))
 
 
 def expose(targets: np.ndarray, now: float, weight: float, mult: float, item: ItemParams,
@@ -144,12 +141,7 @@ def expose(targets: np.ndarray, now: float, weight: float, mult: float, item: It
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0, dtype=bool)
-    new_group = np.empty(n, dtype=bool)
-    new_group[0] = True
-    np.not_equal(targets[1:], targets[:-1], out=new_group[1:])
-    starts = np.flatnonzero(new_group)
-    uniq = targets[starts]
-    sizes = np.diff(np.append(starts, n))
+    starts, uniq, sizes = groups(targets)
     rank = np.arange(n) - np.repeat(starts, sizes)  # 0 for a follower's first delivery here
 
     seen0 = mem_t[uniq] > -np.inf

@@ -30,7 +30,7 @@ from mesa import DataCollector
 from .agents import ACCOUNT_CLASSES, Account
 from .config import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
 from .followers import Followers
-from .kernel import Behaviour, ItemParams, expose, group_order, load_and_exit
+from .kernel import Behaviour, ItemParams, expose, group_order, groups, load_and_exit
 from .matrix import Matrix
 from .scenario_io import LoadedScenario
 from .world import World, build_world, streams
@@ -304,12 +304,7 @@ class PropagationModel(mesa.Model):
         n = len(targets)
         if n == 0:
             return 0
-        first = np.empty(n, dtype=bool)
-        first[0] = True
-        np.not_equal(targets[1:], targets[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        uniq = targets[starts]
-        counts = np.diff(np.append(starts, n))
+        starts, uniq, counts = groups(targets)
         before = self.exposures[uniq]
         newly = before == 0
         new_f = uniq[newly]

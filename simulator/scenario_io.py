@@ -442,14 +442,18 @@ def load(path: str | os.PathLike, overrides: list[str] | None = None, seed: int 
 
     >>> loaded = load("scenarios/hub.yaml", overrides=["population.size=20000"])  # doctest: +SKIP
     """
+    return load_text(read_text(path), str(path), overrides, seed, check_memory, scale)
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """A scenario file's text (UTF-8, optional BOM); unreadable or non-UTF-8 files raise ScenarioError."""
     source = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
         raise ScenarioError([Problem(source, None, None, "", f"cannot read file: {e.strerror or e}")]) from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ScenarioError([Problem(source, line, None, "", "file is not valid UTF-8 (save it as UTF-8)")]) from None
-    return load_text(text, source, overrides, seed, check_memory, scale)

@@ -213,16 +213,10 @@ def _read_scenario(scenario: Any) -> tuple[dict, dict, str, str]:
     from .cli import resolve_scenario_path
 
     path = resolve_scenario_path(os.fspath(scenario))
+    from .scenario_io import read_text
+
     source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as e:
-        raise ScenarioError([Problem(source, None, None, "", f"cannot read file: {e.strerror or e}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise ScenarioError([Problem(source, line, None, "", "file is not valid UTF-8 (save it as UTF-8)")]) from None
+    text = read_text(path)
     doc, locs = parse_yaml(text, source)
     if not isinstance(doc, dict):
         raise ScenarioError([Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")])
