@@ -87,6 +87,13 @@ def write_run(result: RunResult, outdir: str | os.PathLike, fmt: str = "csv") ->
     if fmt == "parquet":
         require_parquet()
     out = Path(outdir)
+    # a summary.json marks a complete folder: drop it first so a crash mid-way never leaves the
+    # old summary beside new tables, and drop tables of another format left by an earlier run
+    (out / "summary.json").unlink(missing_ok=True)
+    for name in ("timeseries", "accounts", "relays", "frequency"):
+        for other in FORMATS:
+            if other != fmt:
+                (out / f"{name}.{other}").unlink(missing_ok=True)
     written = [
         write_table(out / "timeseries", result.timeseries, fmt),
         write_table(out / "accounts", result.accounts, fmt),

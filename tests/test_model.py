@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,3 +145,11 @@ def test_followers_view():
     # accounts are Mesa agents
     assert len(model.agents) == len(model.accounts)
     assert model.accounts[0].audience(active_only=False).size == model.world.audience.degrees()[0]
+
+
+def test_rewriting_a_run_folder_in_another_format_leaves_no_stale_tables(tmp_path):
+    res = simulator.run(small("hub"))
+    write_run(res, tmp_path, "csv")
+    write_run(res, tmp_path, "json")
+    assert not list(tmp_path.glob("*.csv"))
+    assert read_run(tmp_path).summary == json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
