@@ -48,6 +48,8 @@ class PropagationModel(mesa.Model):
     Args:
         loaded: a :class:`~simulator.scenario_io.LoadedScenario` (from :func:`simulator.load`).
         world: a prebuilt world to reuse (must come from the same scenario and seed).
+        record_reposts: keep one row per follower repost decision (see :meth:`repost_table`);
+            costs ~30 bytes per repost.
 
     Attributes:
         accounts: the account agents, by matrix index (also ``model.agents``).
@@ -59,7 +61,7 @@ class PropagationModel(mesa.Model):
     >>> model.run()  # doctest: +SKIP
     """
 
-    def __init__(self, loaded: LoadedScenario, world: World | None = None):
+    def __init__(self, loaded: LoadedScenario, world: World | None = None, record_reposts: bool = False):
         sc: Scenario = loaded.scenario
         rngs = streams(sc.seed)
         super().__init__(rng=rngs["dynamics"])
@@ -102,6 +104,7 @@ class PropagationModel(mesa.Model):
         self.counters.update(pending_at_horizon=0, repost_decisions=0)
         self.depth_counts: Counter[int] = Counter()
         self.relay_log: list[dict[str, Any]] = []
+        self._repost_log: list[tuple[np.ndarray, ...]] | None = [] if record_reposts else None
 
         self._account_events: dict[int, list[tuple]] = defaultdict(list)
         self._follower_events: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
@@ -156,6 +159,11 @@ class PropagationModel(mesa.Model):
         self.counters["repost_decisions"] += len(reposters)
         lat = self.config.behaviour.latency
         when = time + lat.median * np.exp(lat.sigma * self.rng.standard_normal(len(reposters)))
+        if self._repost_log is not None:
+            self._repost_log.append((reposters.astype(np.int32), np.full(len(reposters), item, dtype=np.int32),
+                                     np.asarray(depth, dtype=np.int16), np.asarray(origin, dtype=np.int32),
+                                     np.broadcast_to(np.asarray(time, dtype=np.float64), when.shape).copy(),
+                                     when.astype(np.float64)))
         due = when < self.horizon
         self.counters["pending_at_horizon"] += int((~due).sum())
         if not due.any():
@@ -168,6 +176,29 @@ class PropagationModel(mesa.Model):
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ticks)]):
             self._follower_events[int(ticks[lo])].append(
                 (when[lo:hi], reposters[lo:hi], np.full(hi - lo, item, dtype=np.int32), depth[lo:hi], origin[lo:hi]))
+
+    def repost_table(self):
+        """Every follower repost decision (needs ``record_reposts=True``), as a DataFrame.
+
+        Columns: ``follower``, ``item``, ``depth`` (1 = reposted a matrix account's delivery),
+        ``origin`` (id of the account at the root of the chain), ``decided_h`` (hour of the
+        delivery that triggered it), ``due_h`` (``decided_h`` + organic latency) and ``executed``
+        (published before the horizon).
+        """
+        import pandas as pd
+
+        if self._repost_log is None:
+            raise RuntimeError("build the model with record_reposts=True to keep the repost log")
+        cols = ("follower", "item", "depth", "origin", "decided_h", "due_h")
+        if self._repost_log:
+            data = {c: np.concatenate(x) for c, x in zip(cols, zip(*self._repost_log))}
+        else:
+            data = {c: np.zeros(0) for c in cols}
+        df = pd.DataFrame(data)
+        ids = np.array([a.data.id for a in self.accounts], dtype=object)
+        df["origin"] = ids[df["origin"].to_numpy(dtype=np.int64)] if len(df) else df["origin"]
+        df["executed"] = df["due_h"] < min(self.hours, self.horizon) if len(df) else df["due_h"]
+        return df
 
     # --- the tick ---------------------------------------------------------------------------------
     def step(self) -> None:

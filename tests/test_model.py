@@ -153,3 +153,23 @@ def test_rewriting_a_run_folder_in_another_format_leaves_no_stale_tables(tmp_pat
     write_run(res, tmp_path, "json")
     assert not list(tmp_path.glob("*.csv"))
     assert read_run(tmp_path).summary == json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_repost_log_matches_counters():
+    loaded = small("dandelion", ["behaviour.p0=0.03"])
+    plain = simulator.collect(simulator.PropagationModel(loaded).run())
+    model = simulator.PropagationModel(loaded, record_reposts=True).run()
+    res = simulator.collect(model)
+    assert res.summary == plain.summary  # recording draws nothing and changes nothing
+    log = model.repost_table()
+    s = res.summary
+    assert len(log) == s["repost_decisions"] > 0
+    assert int(log["executed"].sum()) == s["follower_reposts"]
+    # pending_at_horizon also counts account relays due after the horizon
+    assert int((~log["executed"]).sum()) <= s["pending_at_horizon"]
+    done = log[log["executed"]]
+    assert done["depth"].value_counts().sort_index().to_dict() == {int(k): v for k, v in s["depth_distribution"].items()}
+    assert (log["due_h"] >= log["decided_h"]).all()
+    assert set(log["origin"]) <= set(res.accounts["account"])
+    with pytest.raises(RuntimeError):
+        simulator.PropagationModel(loaded).repost_table()
