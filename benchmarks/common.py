@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from simulator.defaults import REGIONS
-from simulator.graphs import CSR, follower_graph
+from simulator.world.graphs import CSR, follower_graph
 
 # The benchmark graph: the model's own follower graph at its defaults (MODEL-REFERENCE section 5
 # measured the peers on a directed heavy-tailed graph with 1M nodes and 20M edges).

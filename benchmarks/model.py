@@ -31,8 +31,8 @@ TARGETS_1M = {"build_s": 10.0, "run_s": 5.0, "rss_mb": 2048.0}
 def child(args: argparse.Namespace) -> int:
     """One measurement: load, build, run; prints one JSON line on stdout."""
     import simulator
-    from simulator.model import PropagationModel
-    from simulator.scenario_io import available_memory
+    from simulator.engine.model import PropagationModel
+    from simulator.scenario.loading import available_memory
 
     n = parse_size(args.size)
     overrides = [f"population.size={n}", f"graph.mean_followees={args.followees:g}", *args.set]

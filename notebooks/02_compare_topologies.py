@@ -49,8 +49,8 @@ from IPython.display import display
 
 from simulator.plotting import format_count, format_percent, label
 from simulator.plotting.charts import efficient_frontier, plot_fatigue, plot_reach, plot_tradeoff
-from simulator.presets import PRESETS, expand
-from simulator.sweep_runner import sweep
+from simulator.scenario.presets import PRESETS, expand
+from simulator.sweeps.runner import sweep
 
 P0 = {"log": [0.0005, 0.008, 5]}  # 0.05% ... 0.8% per delivery (README: p0 sweep range 1e-4 - 1e-2)
 POSTS_PER_DAY, DAYS = 3, 3

@@ -57,9 +57,9 @@ from scipy import stats
 
 import simulator
 from simulator.plotting import count_formatter, format_count, format_percent, use_style
-from simulator.presets import expand
-from simulator.scenario_io import parse_yaml
-from simulator.world import build_world
+from simulator.scenario.presets import expand
+from simulator.scenario.yaml_io import parse_yaml
+from simulator.world.build import build_world
 
 
 

@@ -46,9 +46,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import simulator
-from simulator.output import write_run
+from simulator.results.output import write_run
 from simulator.plotting import format_count, format_percent, make_charts, plot_account_matrix, render
-from simulator.sweep_runner import sweep
+from simulator.sweeps.runner import sweep
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 OUT = Path(OUT) if OUT else ROOT / "results" / "notebooks" / "04_case_study"

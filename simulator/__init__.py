@@ -16,19 +16,21 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Scenario": "config", "PropagationModel": "model", "PRESETS": "presets", "canonical_name": "presets",
-    "RunResult": "results", "collect": "results", "LoadedScenario": "scenario_io",
-    "ScenarioError": "scenario_io", "load": "scenario_io", "load_document": "scenario_io",
-    "load_text": "scenario_io", "read_sweep": "sweep_runner", "sweep": "sweep_runner",
+    "Scenario": "scenario.schema", "PropagationModel": "engine.model", "PRESETS": "scenario.presets",
+    "canonical_name": "scenario.presets", "RunResult": "results.collect", "collect": "results.collect",
+    "LoadedScenario": "scenario.loading", "ScenarioError": "scenario.errors", "load": "scenario.loading",
+    "load_document": "scenario.loading", "load_text": "scenario.loading", "read_sweep": "sweeps.runner",
+    "sweep": "sweeps.runner",
 }
 
 if TYPE_CHECKING:
-    from .config import Scenario
-    from .model import PropagationModel
-    from .presets import PRESETS, canonical_name
-    from .results import RunResult, collect
-    from .scenario_io import LoadedScenario, ScenarioError, load, load_document, load_text
-    from .sweep_runner import read_sweep, sweep
+    from .engine.model import PropagationModel
+    from .results.collect import RunResult, collect
+    from .scenario.errors import ScenarioError
+    from .scenario.loading import LoadedScenario, load, load_document, load_text
+    from .scenario.presets import PRESETS, canonical_name
+    from .scenario.schema import Scenario
+    from .sweeps.runner import read_sweep, sweep
 
 
 def __getattr__(name: str) -> Any:
@@ -42,10 +44,9 @@ def __getattr__(name: str) -> Any:
 
 def run(loaded: LoadedScenario) -> RunResult:
     """Build the world, run the model to the horizon and return its result tables."""
-    from .model import PropagationModel
-    from .results import collect
+    from .results.collect import simulate
 
-    return collect(PropagationModel(loaded).run())
+    return simulate(loaded)
 
 
 __all__ = ["LoadedScenario", "PRESETS", "PropagationModel", "RunResult", "Scenario", "ScenarioError",

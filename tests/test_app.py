@@ -1,4 +1,4 @@
-"""The interactive SolaraViz app (simulator/app.py): model wiring, layout, headless rendering."""
+"""The interactive SolaraViz app (simulator.app): model wiring, layout, headless rendering."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import ipywidgets  # noqa: E402
 import solara  # noqa: E402
 
 from simulator import app  # noqa: E402
-from simulator.presets import params_model  # noqa: E402
+from simulator.scenario.presets import params_model  # noqa: E402
 
 SMALL = 5_000  # followers: a step takes milliseconds
 
@@ -110,7 +110,7 @@ def test_page_renders_headlessly_and_steps():
 
 
 def test_module_page_is_a_solara_element():
-    # `solara run simulator/app.py` and a notebook cell (`page`) both use this element.
+    # `solara run simulator.app` and a notebook cell (`page`) both use this element.
     import reacton.core
 
     assert isinstance(app.page, reacton.core.Element)

@@ -1,4 +1,4 @@
-"""Calibration (simulator.calibrate, ``propsim calibrate``): targets, closed-form pieces, the fit
+"""Calibration (simulator.calibration.fit, ``propsim calibrate``): targets, closed-form pieces, the fit
 of the default (hub) scenario to the Weibo profile, user-observed targets and the written file.
 
 Acceptance (issue #7): the calibrated default scenario matches the Weibo depth-1 share within
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import simulator
-from simulator import calibrate as C
-from simulator.cli import main
-from simulator.scenario_io import ScenarioError
+from simulator import calibration as C
+from simulator.cli.entry import main
+from simulator.scenario.errors import ScenarioError
 
 from .conftest import SCENARIOS, write
 
@@ -26,7 +26,7 @@ SCALE = 0.04  # 20,000 followers: shares and delays do not depend on the populat
 # --- targets ----------------------------------------------------------------------------------------
 
 def test_builtin_weibo_target_comes_from_the_measured_profiles():
-    from simulator.realdata import load_profiles
+    from simulator.calibration.profiles import load_profiles
 
     t = C.builtin_target("weibo")
     prof = load_profiles()["weibo"]
@@ -105,7 +105,7 @@ def test_fit_lognormal_recovers_median_and_sigma():
 
 
 def test_fit_response_recovers_alpha_beta():
-    from simulator.validation import response
+    from simulator.validation.theory import response
 
     curve = {k: float(response(k, 1.0, 0.5)) for k in (1, 2, 3, 4)}
     a, b = C.fit_response(curve)

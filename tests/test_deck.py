@@ -102,7 +102,7 @@ def test_run_deck_in_chinese(results, tmp_path):
 
 
 def test_cli_deck(results, tmp_path, capsys):
-    from simulator.cli import main
+    from simulator.cli.entry import main
 
     deck = tmp_path / "d.pptx"
     code = main(["plot", str(results["twin_star"]), "-o", str(tmp_path / "p"), "--kind", "matrix", "--deck", str(deck)])
@@ -114,7 +114,7 @@ def test_cli_deck(results, tmp_path, capsys):
 
 
 def test_missing_python_pptx_is_a_clear_error(results, tmp_path, monkeypatch, capsys):
-    from simulator.cli import main
+    from simulator.cli.entry import main
 
     monkeypatch.setitem(sys.modules, "pptx", None)  # import pptx -> ImportError
     with pytest.raises(RuntimeError, match=r"propsim\[deck\]"):
@@ -140,7 +140,7 @@ def test_deck_slide_order_and_atomic_write(tmp_path):
 
 def test_deck_prints_swept_values_with_three_digits(tmp_path):
     """Log-spaced p0 (0.00316228...) reads "p0 = 0.00316" in headlines, subtitle and table caption."""
-    from simulator.output import write_json, write_table
+    from simulator.results.output import write_json, write_table
 
     folder = tmp_path / "logsweep"
     write_table(folder / "runs", log_sweep_runs(), "csv")

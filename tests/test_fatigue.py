@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.model import EDGE_MUTED, EDGE_UNFOLLOWED
+from simulator.engine.model import EDGE_MUTED, EDGE_UNFOLLOWED
 
 
 def k_deliveries_doc(k: int, p0: float, alpha: float, beta: float, n: int = 40_000) -> dict:
@@ -119,7 +119,7 @@ def test_baseline_churn_rate():
 
 
 def test_group_order_matches_stable_argsort():
-    from simulator.kernel import group_order
+    from simulator.engine.kernel import group_order
 
     rng = np.random.default_rng(0)
     for n, m in [(10, 100), (1000, 50), (100_000, 2_000_000)]:
@@ -128,7 +128,7 @@ def test_group_order_matches_stable_argsort():
 
 
 def test_response_special_cases():
-    from simulator.kernel import response
+    from simulator.engine.kernel import response
 
     x = np.array([0.4, 1.0, 2.0, 3.5], dtype=np.float32)
     for a, b in [(1.0, 0.5), (0.0, 0.0), (1.0, 0.0), (0.0, 0.7), (2.0, 0.5)]:

@@ -1,4 +1,4 @@
-"""Tests of the plain independent-cascade kernel and the whole-curve fast path (simulator.ic).
+"""Tests of the plain independent-cascade kernel and the whole-curve fast path (simulator.ic.cascade).
 
 Oracles: a plain-Python breadth-first IC on the same trial uniforms (obviously correct, small
 graphs), exact identities between backends / between the curve and step-by-step runs on shared
@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from simulator import ic
-from simulator.graphs import CSR, csr_from_edges, follower_graph
+from simulator.engine import reduction
+from simulator.world.graphs import CSR, csr_from_edges, follower_graph
 
 BACKENDS = ic.available_backends()
 
@@ -60,7 +61,7 @@ def by_depth(res: ic.CascadeResult) -> list[list[int]]:
     return [sorted(res.activated[a:b].tolist()) for a, b in zip(res.level_starts[:-1], res.level_starts[1:])]
 
 
-# --- the follower graph the kernels run on (simulator.graphs, built slice by slice) ---------------
+# --- the follower graph the kernels run on (simulator.world.graphs, built slice by slice) ---------------
 # (edges, checksum, indptr sum, next draw of the stream), from the original one-shot generator
 GRAPH_CASES = [((3000, 6.0, 2.5, 0.5, np.array([0, 1000, 3000])), (17811, 105540202, 27581709, 0.8921339971455642)),
                ((3000, 4.0, None, 0.0, np.array([0, 3000])), (11846, 71809798, 17669403, 0.6892979743992008))]
@@ -73,7 +74,7 @@ def test_follower_graph_is_unchanged_by_the_fast_build(monkeypatch, args, finger
     """Slice-by-slice builds (numba or numpy, any slice size) give the graph the original
     one-shot generator gave for the same seed (fingerprints taken from it), rows sorted,
     without self-loops or repeated pairs, and leave the stream where it left it."""
-    from simulator import graphs
+    from simulator.world import graphs
 
     monkeypatch.setattr(graphs, "_DRAW_CHUNK", chunk)
     monkeypatch.setenv("PROPSIM_BACKEND", backend)
@@ -355,7 +356,7 @@ fatigue: {enabled: false, churn_per_day: 0}
 def _model(seed: int, world=None, topic: str = "general"):
     """A model of REDUCIBLE; with a topic, half the followers hold it (the rest get s_off)."""
     import simulator
-    from simulator.model import PropagationModel
+    from simulator.engine.model import PropagationModel
 
     text = REDUCIBLE.replace("TOPIC", topic)
     if topic != "general":
@@ -365,13 +366,13 @@ def _model(seed: int, world=None, topic: str = "general"):
 
 def test_reduction_refuses_the_full_model():
     import simulator
-    from simulator.model import PropagationModel
+    from simulator.engine.model import PropagationModel
 
     model = PropagationModel(simulator.load("scenarios/hub.yaml", scale=0.02))
-    problems = ic.reduction_problems(model)
+    problems = reduction.reduction_problems(model)
     assert any("fatigue" in p for p in problems) and any("r(x)" in p for p in problems)
     with pytest.raises(ValueError, match="does not reduce"):
-        ic.reduce_model(model)
+        reduction.reduce_model(model)
 
 
 @pytest.mark.slow
@@ -380,7 +381,7 @@ def test_reduced_model_matches_model_runs(topic):
     """Model replicates (own random numbers, one world) and IC replicates of the reduction
     agree on mean reach and mean follower reposts within 4 standard errors."""
     base = _model(1, topic=topic)
-    problem = ic.reduce_model(base)
+    problem = reduction.reduce_model(base)
     assert (problem.suitability is None) == (topic == "general")
     reach, reposts = [], []
     for seed in range(2, 42):

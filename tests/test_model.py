@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.output import read_run, write_run
+from simulator.results.output import read_run, write_run
 
 from .conftest import SCENARIOS
 

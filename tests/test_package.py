@@ -21,7 +21,7 @@ def test_lazy_names_do_not_clash_with_submodules():
 
 
 def test_cli_parser_does_not_import_heavy_libraries():
-    code = ("import sys, simulator.cli as c; c.build_parser(); "
+    code = ("import sys, simulator.cli.entry as c; c.build_parser(); "
             "print(sorted(m for m in ('mesa', 'pandas', 'matplotlib', 'numba') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

@@ -27,7 +27,7 @@ from PIL import Image
 from scipy import stats
 
 import simulator
-from simulator.output import write_json, write_run, write_table
+from simulator.results.output import write_json, write_run, write_table
 from simulator.plotting import (
     KINDS,
     account_graph,
@@ -572,7 +572,7 @@ def test_run_takeaways_quote_the_tables(runs):
 
 
 def test_cli_plot_sweep_and_run(results, tmp_path, capsys):
-    from simulator.cli import main
+    from simulator.cli.entry import main
 
     out = tmp_path / "sweep_plots"
     code = main(["plot", str(results["sweep_csv"]), "-o", str(out), "--kind", "reach,4", "--format", "png"])
@@ -589,7 +589,7 @@ def test_cli_plot_sweep_and_run(results, tmp_path, capsys):
 
 
 def test_cli_errors_are_messages_not_tracebacks(results, tmp_path, capsys):
-    from simulator.cli import main
+    from simulator.cli.entry import main
 
     assert main(["plot", str(tmp_path / "nope")]) == 1
     assert main(["plot", str(results["hub"]), "--kind", "bogus"]) == 1

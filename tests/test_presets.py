@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 import simulator
-from simulator import presets
+from simulator.scenario import presets
 
 
 def load_preset(name: str, params: dict | None = None, size: int = 2_000_000):

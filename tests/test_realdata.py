@@ -1,4 +1,4 @@
-"""Tests of the empirical cascade profiles (simulator.realdata + committed JSON).
+"""Tests of the empirical cascade profiles (tools.realdata + committed JSON).
 
 Three groups:
 * pure functions on synthetic trees (no data needed);
@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulator import realdata
-from simulator.realdata import (
+from tools import realdata
+from tools.realdata import (
     LATENCY_BIN_EDGES_H,
-    Cascade,
     depth_profile,
     latency_profile,
     load_profiles,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import simulator
-from simulator.cli import main
-from simulator.scenario_io import ScenarioError
+from simulator.cli.entry import main
+from simulator.scenario.errors import ScenarioError
 
 GOOD = """
 name: ok

@@ -21,7 +21,8 @@ import math
 import numpy as np
 
 import simulator
-from simulator.validation import RecordingModel
+from simulator.engine.model import PropagationModel
+from simulator.results.reposts import executed_reposts
 
 
 def run(doc: dict, seed: int) -> dict:
@@ -115,11 +116,10 @@ def executive_reposts_per_delivery(doc: dict, seed: int) -> float:
     """Direct reposts triggered by executives' deliveries / executives' deliveries."""
     d = copy.deepcopy(doc)
     d["seed"] = seed
-    model = RecordingModel(simulator.load_document(d, "<fact>"))
-    model.run()
+    model = PropagationModel(simulator.load_document(d, "<fact>"), record_reposts=True).run()
     execs = [a.index for a in model.accounts if a.data.kind == "executive"]
-    log = model.reposts()
-    reposts = int(((log["depth"] == 1) & log["origin"].isin(execs)).sum())
+    log = executed_reposts(model.repost_table(), [it.at for it in model.matrix.items])
+    reposts = int(((log["depth"] == 1) & log["origin"].isin([model.accounts[i].data.id for i in execs])).sum())
     return reposts / max(1, int(model.account_stats["deliveries"][execs].sum()))
 
 

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.cli import main
-from simulator.scenario_io import ScenarioError
-from simulator.sweep_runner import SweepInterrupted, prepare, read_sweep, sweep
-from simulator.sweep_spec import parse_set, parse_values, replicate_seed, run_id
-from simulator.sweep_store import SweepError, points_table, t_quantile
+from simulator.cli.entry import main
+from simulator.scenario.errors import ScenarioError
+from simulator.sweeps.plan import prepare
+from simulator.sweeps.runner import SweepInterrupted, read_sweep, sweep
+from simulator.scenario.sweep_spec import parse_set, parse_values, replicate_seed, run_id
+from simulator.sweeps.store import SweepError, points_table, t_quantile
 
 from .conftest import ROOT, write
 
@@ -220,7 +221,7 @@ def test_failing_run_is_recorded_and_the_rest_complete(tiny, tmp_path):
 
 
 def test_cli_exit_code_3_when_runs_fail(tiny, tmp_path, monkeypatch, capsys):
-    import simulator.sweep_exec as ex
+    import simulator.results.collect as ex
 
     real = ex.simulate
 

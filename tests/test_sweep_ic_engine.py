@@ -1,4 +1,4 @@
-"""The ``ic`` sweep engine: whole reach-vs-p0 curves per replicate (simulator.sweep_ic)."""
+"""The ``ic`` sweep engine: whole reach-vs-p0 curves per replicate (simulator.sweeps.ic_engine)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from simulator.cli import main
-from simulator.scenario_io import ScenarioError
-from simulator.sweep_runner import read_sweep, sweep
+from simulator.cli.entry import main
+from simulator.scenario.errors import ScenarioError
+from simulator.sweeps.runner import read_sweep, sweep
 
 from .conftest import write
 
@@ -33,9 +33,9 @@ P0S = [0.03, 0.08, 0.12]
 
 def test_curve_equals_separate_ic_runs_and_agrees_with_the_abm(tmp_path):
     import simulator
-    from simulator import ic
-    from simulator.model import PropagationModel
-    from simulator.sweep_ic import curve_rng
+    from simulator.engine import reduction
+    from simulator.engine.model import PropagationModel
+    from simulator.sweeps.ic_engine import curve_rng
 
     f = write(tmp_path, REDUCIBLE)
     reps = 30
@@ -50,7 +50,7 @@ def test_curve_equals_separate_ic_runs_and_agrees_with_the_abm(tmp_path):
     for k in (0, 7):
         rows = fast.runs[fast.runs["replicate"] == k].sort_values("behaviour.p0")
         seed = int(rows["seed"].iloc[0])
-        problem = ic.reduce_model(PropagationModel(simulator.load_text(REDUCIBLE, seed=seed)))
+        problem = reduction.reduce_model(PropagationModel(simulator.load_text(REDUCIBLE, seed=seed)))
         for p0, reach, reposts in zip(rows["behaviour.p0"], rows["reach"], rows["follower_reposts"]):
             single = problem.run(float(p0), rng=curve_rng(seed))
             assert (int(reach), int(reposts)) == (single.n_exposed, single.n_activated)

@@ -88,7 +88,7 @@ class RunData:
 
     @classmethod
     def from_result(cls, result: Any, path: Path | None = None) -> RunData:
-        """Wrap a :class:`simulator.results.RunResult` (from ``simulator.run``) without writing it."""
+        """Wrap a :class:`simulator.results.collect.RunResult` (from ``simulator.run``) without writing it."""
         return cls(dict(result.summary), result.timeseries, result.accounts, result.relays,
                    result.frequency, result.meta.get("scenario"), path)
 
@@ -136,8 +136,8 @@ def _manifest_name(manifest: Any) -> str | None:
 
 
 def load_run(path: str | os.PathLike) -> RunData:
-    """Read a run folder written by ``propsim run`` / :func:`simulator.output.write_run`."""
-    from simulator.output import read_run
+    """Read a run folder written by ``propsim run`` / :func:`simulator.results.output.write_run`."""
+    from simulator.results.output import read_run
 
     folder = Path(path)
     result = read_run(folder)

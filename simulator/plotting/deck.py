@@ -125,7 +125,7 @@ def build_deck(
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches
 
-    from simulator.output import atomic_write
+    from simulator.results.output import atomic_write
 
     fonts = (latin_font, ea_font)
     prs = Presentation()

@@ -87,9 +87,9 @@ class AccountGraph:
 
 
 def _expand(scenario: Any):
-    """A :class:`simulator.matrix.Matrix` and the preset name from a scenario in any form."""
-    from simulator.matrix import Matrix
-    from simulator.scenario_io import LoadedScenario, load_document
+    """A :class:`simulator.scenario.matrix.Matrix` and the preset name from a scenario in any form."""
+    from simulator.scenario.matrix import Matrix
+    from simulator.scenario.loading import LoadedScenario, load_document
 
     if isinstance(scenario, Matrix):
         return scenario, None, "matrix"
@@ -109,7 +109,7 @@ def account_graph(scenario: Any, accounts: pd.DataFrame | None = None) -> Accoun
     """Build the account graph of ``scenario`` (a ``scenario.json`` dict, a ``LoadedScenario`` or
     a ``Matrix``); follower counts come from ``accounts`` (``followers_initial``) when given,
     else from each account's median follower count in the scenario."""
-    from simulator.presets import canonical_name
+    from simulator.scenario.presets import canonical_name
 
     matrix, preset, name = _expand(scenario)
     followers: dict[str, float] = {}

@@ -1,0 +1,194 @@
+"""Planning a sweep: read the scenario and the sweep definition, validate every point, group runs
+into tasks (runs of one replicate that share a world, in a fixed order).
+
+Seeds (common random numbers): replicate ``k`` of every point runs with the seed
+``replicate_seed(root, k)``, derived from (root seed, k) only, so all points of replicate ``k``
+see the same world and tasks can be packed and executed in any order.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.loading import load_document, read_scenario
+from simulator.scenario.overrides import apply_override, parse_overrides
+from simulator.sweeps.engines import ABM, Engine, get_engine
+from simulator.sweeps.tasks import RunContext, RunSpec, TaskSpec, world_key
+from simulator.scenario.sweep_spec import SweepSpec, build_spec, parse_section, replicate_seed, run_id
+from simulator.sweeps.store import fingerprint
+
+__all__ = ["SweepPlan", "prepare"]
+
+MAX_TASK_RUNS = 64  # runs per task at most (a task's results are held in memory until it ends)
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: the definition, its points and runs, and what identifies it on disk."""
+
+    spec: SweepSpec
+    context: RunContext
+    points: list[tuple]
+    world_groups: list[str]  # per point: key of the world-building fields (seed excluded)
+    population: int  # largest population over the points
+    estimated_bytes: int  # largest estimated memory of one run
+    identity: dict[str, Any]  # scenario + sweep definition (the resume fingerprint covers it)
+    scenario_text: str
+    tasks: list[TaskSpec] = field(default_factory=list)
+    batch_size: int = 0
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.spec.replicates
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.identity)
+
+    def column_points(self) -> list[list[Any]]:
+        """Point values as they appear in the table columns."""
+        cols = [p.column() for p in self.spec.parameters]
+        index = [{_key(v): j for j, v in enumerate(p.values)} for p in self.spec.parameters]
+        return [[cols[i][index[i][_key(v)]] for i, v in enumerate(pt)] for pt in self.points]
+
+    def plan_tasks(self, batch_size: int) -> None:
+        """Tasks: contiguous slices of one fixed run order (replicate by replicate; inside a
+        replicate the points sharing a world together), of at most ``batch_size`` runs, packing
+        whole world groups so a world is built once per task and never split unless it must be."""
+        self.batch_size = batch_size
+        names = self.spec.names
+        col_points = self.column_points()
+        groups: dict[str, list[int]] = {}
+        for i, g in enumerate(self.world_groups):
+            groups.setdefault(g, []).append(i)
+        tasks: list[TaskSpec] = []
+        current: list[RunSpec] = []
+
+        def flush() -> None:
+            if current:
+                tasks.append(TaskSpec(len(tasks), tuple(current)))
+                current.clear()
+
+        for k in range(self.spec.replicates):
+            seed = replicate_seed(self.spec.seed, k)
+            for members in groups.values():
+                runs = [RunSpec(run_id(names, self.points[i], k), i, k, seed,
+                                tuple(self.spec.overrides(self.points[i])), tuple(zip(names, col_points[i])))
+                        for i in members]
+                if len(current) + len(runs) > batch_size:
+                    flush()
+                for lo in range(0, len(runs), batch_size):
+                    current.extend(runs[lo:lo + batch_size])
+                    if len(current) >= batch_size:
+                        flush()
+        flush()
+        self.tasks = tasks
+
+    def default_batch_size(self, capacity: int) -> int:
+        """Runs per task: enough tasks to keep ``capacity`` workers busy (>= 4 each), few enough
+        runs that a task of a large population does not hold results back for long."""
+        fixed = get_engine(self.context.engine).batch_size
+        if fixed:  # a whole-curve engine: a replicate's world group in one task
+            return int(fixed)
+        by_size = max(1, int(2_000_000 // max(1, self.population)))
+        by_parallel = max(1, math.ceil(self.total_runs / (4 * max(1, capacity))))
+        return max(1, min(MAX_TASK_RUNS, by_size, by_parallel))
+
+
+def _key(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+# --- preparing ----------------------------------------------------------------------------------------
+
+def _callable_name(fn: Any) -> str | None:
+    if fn is None or isinstance(fn, str):
+        return fn
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+
+def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None, *,
+            replicates: int | None = None, seed: int | None = None, mode: str | None = None,
+            overrides: Any = None, scale: float | None = None,
+            metrics: Callable[[Any], Mapping[str, Any]] | None = None, cache_worlds: bool = True,
+            engine: str | Engine = "abm", check_memory: bool = True) -> SweepPlan:
+    """Read and validate a sweep, every point included; raise ScenarioError naming the bad point."""
+    eng = get_engine(engine)  # an unknown engine name fails here, not in every worker
+    doc, locs, source, text = read_scenario(scenario)
+    section = doc.pop("sweep", None)
+    sec, file_params = parse_section(section, source, locs)
+    fixed = parse_overrides(overrides)
+    base = copy.deepcopy(doc)
+    for path, value in fixed:
+        try:
+            apply_override(base, path, value)
+        except ValueError:
+            pass  # reported with its location by load_document below
+    default_seed = base.get("seed", 0) if isinstance(base.get("seed", 0), int) else 0
+    spec = build_spec(sec, file_params, parameters, replicates, seed, mode, default_seed)
+    points = spec.points()
+    paths = [p for p, _ in fixed] + [p.path for p in spec.parameters]
+    if isinstance(doc.get("topology"), str) and any(len(p) > 1 and p[0] == "topology" for p in paths):
+        doc["topology"] = {"preset": doc["topology"]}  # `topology: hub` + a swept topology.params.x
+
+    keep_loaded = eng is not ABM  # other engines check the loaded points before any run
+    loaded_points: list[Any] = []
+    groups: list[str] = []
+    problems: dict[tuple, Problem] = {}
+    failing = 0
+    population = need = 0
+    for pt in points:
+        try:
+            loaded = load_document(doc, source, locs, fixed + spec.overrides(pt), check_memory=check_memory, scale=scale)
+        except ScenarioError as e:
+            failing += 1
+            for p in e.problems:
+                p = _relocate(p, spec)
+                key = (p.source, p.line, p.col, p.path, p.message)
+                if key not in problems:
+                    problems[key] = Problem(p.source, p.line, p.col, p.path,
+                                            f"{p.message} (at sweep point {spec.label(pt)})" if spec.parameters else p.message)
+            groups.append("")
+            continue
+        groups.append(world_key(loaded.scenario, loaded.matrix, with_seed=False))
+        if keep_loaded:
+            loaded_points.append(loaded)
+        population = max(population, loaded.scenario.population.size)
+        need = max(need, loaded.estimated_bytes)
+    if problems:
+        found = list(problems.values())[:20]
+        if failing > 1:
+            found.append(Problem(source, None, None, "sweep", f"{failing} of {len(points)} points are invalid"))
+        raise ScenarioError(found)
+
+    ctx = RunContext(doc, source, locs, tuple(fixed), scale, metrics, cache_worlds, engine)
+    found = [Problem(source, None, None, "sweep", f"engine {eng.name!r} cannot run this sweep: {m}")
+             for m in eng.check(ctx, spec, points, loaded_points)]
+    if found:  # e.g. the ic engine refuses what it cannot compute, before any run
+        raise ScenarioError(found)
+
+    scenario_doc = {"document": doc, "overrides": [[list(p), v] for p, v in fixed], "scale": scale}
+    identity = {
+        "scenario": {"sha256": fingerprint(scenario_doc)},
+        "sweep": {**spec.definition(), "engine": engine if isinstance(engine, str) else eng.name, "metrics": _callable_name(metrics)},
+    }
+    return SweepPlan(spec, ctx, points, groups, population, need, identity, text)
+
+
+def _relocate(p: Problem, spec: SweepSpec) -> Problem:
+    """Point a problem in a swept value at the value's line in the sweep section."""
+    if p.source != "--set":
+        return p
+    for param in spec.parameters:
+        if (p.path == param.name or p.path.startswith(param.name + ".")) and param.where[1] is not None:
+            return Problem(param.where[0], param.where[1], param.where[2], p.path, p.message)
+    return p
+
+
