@@ -33,15 +33,29 @@ import numpy as np
 
 from simulator import ic
 
-from .common import (benchmark_graph, fmt_count, fmt_ratio, fmt_time, machine, mean_se, parse_size, peak_rss_mb,
-                     size_label, table)
+from .common import (
+    benchmark_graph,
+    fmt_count,
+    fmt_ratio,
+    fmt_time,
+    machine,
+    mean_se,
+    parse_size,
+    peak_rss_mb,
+    size_label,
+    table,
+)
 
 PS = (0.01, 0.05, 0.1)
 # Table rows: (label, p, seed rule). "weighted": seeds drawn in proportion to follower counts
 # (cascades that take off); "uniform": uniformly random seeds, whose cascades at p = 0.01 are a
 # few nodes, so per-call overhead dominates.
-ROWS = (("0.01", 0.01, "weighted"), ("0.05", 0.05, "weighted"), ("0.1", 0.1, "weighted"),
-        ("0.01 tiny", 0.01, "uniform"))
+ROWS = (
+    ("0.01", 0.01, "weighted"),
+    ("0.05", 0.05, "weighted"),
+    ("0.1", 0.1, "weighted"),
+    ("0.01 tiny", 0.01, "uniform"),
+)
 CURVE_PS = tuple(float(x) for x in np.round(np.linspace(0.005, 0.1, 20), 6))
 TARGETS = {"p=0.1": 5.0, "p=0.01": 1.0, "curve": 10.0}  # issue 6, at 1M nodes
 EON_MAX_NODES = 100_000  # networkx build of larger graphs costs minutes and GBs
@@ -101,7 +115,7 @@ class Series:
 class Clock:
     """``with Clock() as c: ...`` -> c.wall, c.cpu in seconds."""
 
-    def __enter__(self) -> "Clock":
+    def __enter__(self) -> Clock:
         self._w, self._c = time.perf_counter(), time.thread_time()
         return self
 
@@ -153,8 +167,10 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
     candidates = draw_seeds(2)
     starts, edges = g.indptr[:-1].astype(np.uint32), g.indices.astype(np.uint32)
     cas = ic.Cascader(g, cfg.backend)
-    log(f"graph: {cfg.n:,} nodes, {g.n_edges:,} edges, built in {build_s:.2f} s; backend {cas.backend}; "
-        f"cynetdiff {cyn_version}")
+    log(
+        f"graph: {cfg.n:,} nodes, {g.n_edges:,} edges, built in {build_s:.2f} s; backend {cas.backend}; "
+        f"cynetdiff {cyn_version}"
+    )
 
     # warm up: numba compilation (or cache load) and first-touch of scratch, outside the timings
     cas.run(candidates[:1], 0.05, rng=0)
@@ -174,7 +190,7 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
             sets = draw_seeds((B, cfg.seeds), rule)
             lists = sets.tolist()
             order = ["propsim", "batch", "cynetdiff"]
-            order = order[r % 3:] + order[:r % 3]  # rotate who goes first
+            order = order[r % 3 :] + order[: r % 3]  # rotate who goes first
             for who in order:
                 s = series[lab][who]
                 if who == "propsim":
@@ -215,10 +231,14 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
                     _, _, _, rec = eon["sir"](eon["G"], p, initial_infecteds=set(lists[0]), rng=eon["rng"])
                 s.add(clk.wall, clk.cpu, 1)
                 s.sizes.append(int(rec[-1]))
-        log(f"round {r + 1}/{cfg.rounds} (CPU per cascade): " + "; ".join(
-            f"p={lab}: propsim {fmt_time(series[lab]['propsim'].cpu[-1])}, "
-            f"batched {fmt_time(series[lab]['batch'].cpu[-1])}, cynetdiff {fmt_time(series[lab]['cynetdiff'].cpu[-1])}"
-            for lab, _, _ in ROWS))
+        log(
+            f"round {r + 1}/{cfg.rounds} (CPU per cascade): "
+            + "; ".join(
+                f"p={lab}: propsim {fmt_time(series[lab]['propsim'].cpu[-1])}, "
+                f"batched {fmt_time(series[lab]['batch'].cpu[-1])}, cynetdiff {fmt_time(series[lab]['cynetdiff'].cpu[-1])}"
+                for lab, _, _ in ROWS
+            )
+        )
 
     # correctness 1: independent random numbers, same seed sets -> same mean size within 3 SE
     for lab, p, rule in ROWS:
@@ -226,8 +246,13 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
         b = series[lab]["cynetdiff"].sizes
         (ma, sa), (mb, sb) = mean_se(a), mean_se(b)
         z = abs(ma - mb) / np.hypot(sa, sb) if np.hypot(sa, sb) > 0 else (0.0 if ma == mb else np.inf)
-        checks.append(Check(f"mean size p={lab} (propsim {len(a)} vs cynetdiff {len(b)} cascades)", bool(z <= 3.0),
-                            f"{ma:,.1f} +- {sa:,.1f} vs {mb:,.1f} +- {sb:,.1f} ({z:.2f} SE)"))
+        checks.append(
+            Check(
+                f"mean size p={lab} (propsim {len(a)} vs cynetdiff {len(b)} cascades)",
+                bool(z <= 3.0),
+                f"{ma:,.1f} +- {sa:,.1f} vs {mb:,.1f} +- {sb:,.1f} ({z:.2f} SE)",
+            )
+        )
 
     # correctness 2: shared edge uniforms -> identical sets (cynetdiff, propsim uniforms, propsim hash);
     # an int rng is the stream seed, so edge_uniforms(g, s) are exactly the uniforms run(rng=s) uses
@@ -242,11 +267,17 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
         theirs = np.sort(np.fromiter(model.get_activated_nodes(), dtype=np.int64))
         via_u = cas.run(seeds, p, edge_uniforms=u)
         via_hash = cas.run(seeds, p, rng=stream)
-        same = bool(np.array_equal(np.sort(via_u.activated), theirs)
-                    and np.array_equal(np.sort(via_hash.activated), theirs))
-        checks.append(Check(f"shared uniforms p={p}: identical activated sets", same,
-                            f"cynetdiff {len(theirs):,}, propsim {via_u.n_activated:,} (given uniforms) / "
-                            f"{via_hash.n_activated:,} (hash uniforms)"))
+        same = bool(
+            np.array_equal(np.sort(via_u.activated), theirs) and np.array_equal(np.sort(via_hash.activated), theirs)
+        )
+        checks.append(
+            Check(
+                f"shared uniforms p={p}: identical activated sets",
+                same,
+                f"cynetdiff {len(theirs):,}, propsim {via_u.n_activated:,} (given uniforms) / "
+                f"{via_hash.n_activated:,} (hash uniforms)",
+            )
+        )
         del model
 
     # the whole curve: one pass vs 20 runs, on the same uniforms (and identical sizes)
@@ -257,8 +288,9 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
             stream = int(rng.integers(2**62))
             u = ic.edge_uniforms(g, stream)
             seeds = draw_seeds(cfg.seeds)
-        cyn_models = [cm.IndependentCascadeModel(starts, edges, activation_prob=p, _edge_probabilities=u)
-                      for p in CURVE_PS]
+        cyn_models = [
+            cm.IndependentCascadeModel(starts, edges, activation_prob=p, _edge_probabilities=u) for p in CURVE_PS
+        ]
         sl = seeds.tolist()
         with Clock() as c_curve:
             cv = cas.curve(seeds, CURVE_PS, rng=stream, count_exposed=False)
@@ -275,16 +307,32 @@ def run(cfg: Config, log=print) -> dict[str, Any]:
                 theirs.append(mdl.get_num_activated_nodes())
         same = cv.activated.tolist() == ours == theirs == cv_exp.activated.tolist()
         curve_ok &= same
-        curve_rows.append({"curve_s": c_curve.cpu, "curve_exposed_s": c_exp.cpu, "runs20_s": c_runs.cpu,
-                           "cyn20_s": c_cyn.cpu, "curve_wall_s": c_curve.wall, "cyn20_wall_s": c_cyn.wall,
-                           "identical": same, "final_size": int(cv.activated[-1]),
-                           "final_reach": int(cv_exp.reached[-1])})
-        log(f"curve round {r + 1}/{cfg.curve_rounds} (CPU): curve {fmt_time(c_curve.cpu)} "
+        curve_rows.append(
+            {
+                "curve_s": c_curve.cpu,
+                "curve_exposed_s": c_exp.cpu,
+                "runs20_s": c_runs.cpu,
+                "cyn20_s": c_cyn.cpu,
+                "curve_wall_s": c_curve.wall,
+                "cyn20_wall_s": c_cyn.wall,
+                "identical": same,
+                "final_size": int(cv.activated[-1]),
+                "final_reach": int(cv_exp.reached[-1]),
+            }
+        )
+        log(
+            f"curve round {r + 1}/{cfg.curve_rounds} (CPU): curve {fmt_time(c_curve.cpu)} "
             f"(+exposure {fmt_time(c_exp.cpu)}), 20 propsim runs {fmt_time(c_runs.cpu)}, "
-            f"20 cynetdiff runs {fmt_time(c_cyn.cpu)}, identical={same}")
+            f"20 cynetdiff runs {fmt_time(c_cyn.cpu)}, identical={same}"
+        )
         del cyn_models
-    checks.append(Check(f"curve == 20 propsim runs == 20 cynetdiff runs on shared uniforms ({cfg.curve_rounds} curves)",
-                        curve_ok, f"{len(CURVE_PS)} points, p = {CURVE_PS[0]}..{CURVE_PS[-1]}"))
+    checks.append(
+        Check(
+            f"curve == 20 propsim runs == 20 cynetdiff runs on shared uniforms ({cfg.curve_rounds} curves)",
+            curve_ok,
+            f"{len(CURVE_PS)} points, p = {CURVE_PS[0]}..{CURVE_PS[-1]}",
+        )
+    )
 
     report = _report(cfg, g, build_s, rss_graph, cas.backend, cyn_version, series, curve_rows, checks, eon)
     return report
@@ -309,8 +357,12 @@ def _eon_setup(g, cfg: Config, log) -> dict[str, Any] | None:
     src = np.repeat(np.arange(g.n_rows), g.degrees())
     G.add_edges_from(zip(src.tolist(), g.indices.tolist()))
     log(f"EoN: networkx DiGraph built in {time.perf_counter() - t0:.1f} s")
-    return {"G": G, "sir": EoN.basic_discrete_SIR, "rng": np.random.default_rng(cfg.seed + 3),
-            "build_s": time.perf_counter() - t0}
+    return {
+        "G": G,
+        "sir": EoN.basic_discrete_SIR,
+        "rng": np.random.default_rng(cfg.seed + 3),
+        "build_s": time.perf_counter() - t0,
+    }
 
 
 def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows, checks, eon) -> dict[str, Any]:
@@ -319,40 +371,94 @@ def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows
         s = series[lab]
         ps_, pb, pc = s["propsim"], s["batch"], s["cynetdiff"]
         mean_size = mean_se(ps_.sizes + pb.sizes)[0]
-        ratio = {"single": pc.median_cpu / ps_.median_cpu, "batched": pc.median_cpu / pb.median_cpu,
-                 "single_wall": pc.median_wall / ps_.median_wall, "batched_wall": pc.median_wall / pb.median_wall}
-        row = [lab, fmt_count(mean_size), fmt_count(mean_se(pc.sizes)[0]), fmt_time(ps_.median_cpu),
-               fmt_time(pb.median_cpu), fmt_time(pc.median_cpu), f"{ps_.edges_per_s / 1e6:,.0f}",
-               f"{pb.edges_per_s / 1e6:,.0f}", f"{pc.edges_per_s / 1e6:,.0f}", fmt_ratio(ratio["single"]),
-               fmt_ratio(ratio["batched"]), f"{fmt_ratio(ratio['single_wall'])} / {fmt_ratio(ratio['batched_wall'])}"]
+        ratio = {
+            "single": pc.median_cpu / ps_.median_cpu,
+            "batched": pc.median_cpu / pb.median_cpu,
+            "single_wall": pc.median_wall / ps_.median_wall,
+            "batched_wall": pc.median_wall / pb.median_wall,
+        }
+        row = [
+            lab,
+            fmt_count(mean_size),
+            fmt_count(mean_se(pc.sizes)[0]),
+            fmt_time(ps_.median_cpu),
+            fmt_time(pb.median_cpu),
+            fmt_time(pc.median_cpu),
+            f"{ps_.edges_per_s / 1e6:,.0f}",
+            f"{pb.edges_per_s / 1e6:,.0f}",
+            f"{pc.edges_per_s / 1e6:,.0f}",
+            fmt_ratio(ratio["single"]),
+            fmt_ratio(ratio["batched"]),
+            f"{fmt_ratio(ratio['single_wall'])} / {fmt_ratio(ratio['batched_wall'])}",
+        ]
         if eon is not None:
             row += [fmt_time(s["eon"].median_cpu), f"{fmt_count(mean_se(s['eon'].sizes)[0])} ({len(s['eon'].sizes)})"]
         rows.append(row)
-        out_rows.append({"row": lab, "p": p, "seeds": rule, "mean_size_propsim": mean_size,
-                         "cascades_per_round": batch_size(p, cfg.n) if rule == "weighted" else 200,
-                         "mean_size_cynetdiff": mean_se(pc.sizes)[0],
-                         "cpu_s": {"propsim": ps_.median_cpu, "batched": pb.median_cpu, "cynetdiff": pc.median_cpu},
-                         "wall_s": {"propsim": ps_.median_wall, "batched": pb.median_wall, "cynetdiff": pc.median_wall},
-                         "edges_per_cpu_s": {"propsim": ps_.edges_per_s, "batched": pb.edges_per_s,
-                                             "cynetdiff": pc.edges_per_s},
-                         "ratio": ratio, "eon_cpu_s": s["eon"].median_cpu if eon is not None else None})
-    header = ["p", "mean size propsim", "mean size cynetdiff", "propsim / cascade", "batched / cascade",
-              "cynetdiff / cascade", "propsim Medges/s", "batched Medges/s", "cynetdiff Medges/s",
-              "ratio single call", "ratio batched", "wall ratio single / batched"]
+        out_rows.append(
+            {
+                "row": lab,
+                "p": p,
+                "seeds": rule,
+                "mean_size_propsim": mean_size,
+                "cascades_per_round": batch_size(p, cfg.n) if rule == "weighted" else 200,
+                "mean_size_cynetdiff": mean_se(pc.sizes)[0],
+                "cpu_s": {"propsim": ps_.median_cpu, "batched": pb.median_cpu, "cynetdiff": pc.median_cpu},
+                "wall_s": {"propsim": ps_.median_wall, "batched": pb.median_wall, "cynetdiff": pc.median_wall},
+                "edges_per_cpu_s": {"propsim": ps_.edges_per_s, "batched": pb.edges_per_s, "cynetdiff": pc.edges_per_s},
+                "ratio": ratio,
+                "eon_cpu_s": s["eon"].median_cpu if eon is not None else None,
+            }
+        )
+    header = [
+        "p",
+        "mean size propsim",
+        "mean size cynetdiff",
+        "propsim / cascade",
+        "batched / cascade",
+        "cynetdiff / cascade",
+        "propsim Medges/s",
+        "batched Medges/s",
+        "cynetdiff Medges/s",
+        "ratio single call",
+        "ratio batched",
+        "wall ratio single / batched",
+    ]
     if eon is not None:
         header += ["EoN / cascade", "mean size EoN (cascades)"]
     keys = ("curve_s", "curve_exposed_s", "runs20_s", "cyn20_s", "curve_wall_s", "cyn20_wall_s")
     med = {k: float(np.median([c[k] for c in curve_rows])) for k in keys}
     curve_table = table(
-        ["20-point curve, p = %g..%g" % (CURVE_PS[0], CURVE_PS[-1]), "propsim curve", "curve + exposure",
-         "20 propsim runs", "20 cynetdiff runs", "ratio to cynetdiff", "wall ratio", "ratio to 20 propsim runs"],
-        [["median of %d" % len(curve_rows), fmt_time(med["curve_s"]), fmt_time(med["curve_exposed_s"]),
-          fmt_time(med["runs20_s"]), fmt_time(med["cyn20_s"]), fmt_ratio(med["cyn20_s"] / med["curve_s"]),
-          fmt_ratio(med["cyn20_wall_s"] / med["curve_wall_s"]), fmt_ratio(med["runs20_s"] / med["curve_s"])]])
+        [
+            "20-point curve, p = %g..%g" % (CURVE_PS[0], CURVE_PS[-1]),
+            "propsim curve",
+            "curve + exposure",
+            "20 propsim runs",
+            "20 cynetdiff runs",
+            "ratio to cynetdiff",
+            "wall ratio",
+            "ratio to 20 propsim runs",
+        ],
+        [
+            [
+                "median of %d" % len(curve_rows),
+                fmt_time(med["curve_s"]),
+                fmt_time(med["curve_exposed_s"]),
+                fmt_time(med["runs20_s"]),
+                fmt_time(med["cyn20_s"]),
+                fmt_ratio(med["cyn20_s"] / med["curve_s"]),
+                fmt_ratio(med["cyn20_wall_s"] / med["curve_wall_s"]),
+                fmt_ratio(med["runs20_s"] / med["curve_s"]),
+            ]
+        ],
+    )
     rss = peak_rss_mb()
-    ratios = {"p=0.1": out_rows[2]["ratio"]["single"], "p=0.01": out_rows[0]["ratio"]["single"],
-              "p=0.01 tiny single call": out_rows[3]["ratio"]["single"],
-              "p=0.01 tiny batched": out_rows[3]["ratio"]["batched"], "curve": med["cyn20_s"] / med["curve_s"]}
+    ratios = {
+        "p=0.1": out_rows[2]["ratio"]["single"],
+        "p=0.01": out_rows[0]["ratio"]["single"],
+        "p=0.01 tiny single call": out_rows[3]["ratio"]["single"],
+        "p=0.01 tiny batched": out_rows[3]["ratio"]["batched"],
+        "curve": med["cyn20_s"] / med["curve_s"],
+    }
     target_lines = [
         f"- p = 0.1: {fmt_ratio(ratios['p=0.1'])} (single call; target >= {TARGETS['p=0.1']:g}x at 1M)",
         f"- p = 0.01: {fmt_ratio(ratios['p=0.01'])} single call; tiny cascades (uniform seeds): "
@@ -361,34 +467,48 @@ def _report(cfg, g, build_s, rss_graph, backend, cyn_version, series, curve_rows
         f"- 20-point curve vs 20 cynetdiff runs: {fmt_ratio(ratios['curve'])} (target >= {TARGETS['curve']:g}x)",
     ]
     check_lines = [f"- [{'PASS' if c.passed else 'FAIL'}] {c.name}: {c.detail}" for c in checks]
-    text = "\n".join([
-        f"## propsim IC benchmark, n = {size_label(cfg.n)}",
-        "",
-        f"Graph: {g.n_rows:,} nodes, {g.n_edges:,} edges (the model's directed Chung-Lu follower graph: tail "
-        f"exponent 2.2, 20 followees on average, locality 0.5), built in {build_s:.2f} s. "
-        f"{cfg.seeds} seed nodes per cascade, drawn in proportion to their follower counts (row '0.01 tiny': "
-        f"uniformly, so most cascades are a few nodes), the same for every implementation, {cfg.rounds} interleaved "
-        f"rounds. Times are medians over rounds of CPU time per cascade (time.thread_time: the machine is shared); "
-        f"Medges/s = transmission trials (out-degree of activated nodes) per CPU second. "
-        f"propsim backend {backend}; cynetdiff {cyn_version}; {machine()}.",
-        "",
-        table(header, rows),
-        "",
-        curve_table,
-        "",
-        f"Peak RSS: {rss:,.0f} MB (whole process, with cynetdiff's uint32 copy of the graph"
-        f"{' and the networkx graph for EoN' if eon is not None else ''}); {rss_graph:,.0f} MB after the graph build.",
-        "",
-        "Ratios = cynetdiff time / propsim time (CPU, same rounds):",
-        *target_lines,
-        "",
-        "Correctness:",
-        *check_lines,
-    ])
-    return {"config": cfg.__dict__ | {"peers": list(cfg.peers)}, "n_edges": g.n_edges, "graph_build_s": build_s,
-            "backend": backend, "cynetdiff_version": cyn_version, "rows": out_rows, "curve": curve_rows,
-            "curve_median": med, "ratios": ratios, "peak_rss_mb": rss, "rss_after_graph_mb": rss_graph,
-            "checks": [c.__dict__ for c in checks], "passed": all(c.passed for c in checks), "table": text}
+    text = "\n".join(
+        [
+            f"## propsim IC benchmark, n = {size_label(cfg.n)}",
+            "",
+            f"Graph: {g.n_rows:,} nodes, {g.n_edges:,} edges (the model's directed Chung-Lu follower graph: tail "
+            f"exponent 2.2, 20 followees on average, locality 0.5), built in {build_s:.2f} s. "
+            f"{cfg.seeds} seed nodes per cascade, drawn in proportion to their follower counts (row '0.01 tiny': "
+            f"uniformly, so most cascades are a few nodes), the same for every implementation, {cfg.rounds} interleaved "
+            f"rounds. Times are medians over rounds of CPU time per cascade (time.thread_time: the machine is shared); "
+            f"Medges/s = transmission trials (out-degree of activated nodes) per CPU second. "
+            f"propsim backend {backend}; cynetdiff {cyn_version}; {machine()}.",
+            "",
+            table(header, rows),
+            "",
+            curve_table,
+            "",
+            f"Peak RSS: {rss:,.0f} MB (whole process, with cynetdiff's uint32 copy of the graph"
+            f"{' and the networkx graph for EoN' if eon is not None else ''}); {rss_graph:,.0f} MB after the graph build.",
+            "",
+            "Ratios = cynetdiff time / propsim time (CPU, same rounds):",
+            *target_lines,
+            "",
+            "Correctness:",
+            *check_lines,
+        ]
+    )
+    return {
+        "config": cfg.__dict__ | {"peers": list(cfg.peers)},
+        "n_edges": g.n_edges,
+        "graph_build_s": build_s,
+        "backend": backend,
+        "cynetdiff_version": cyn_version,
+        "rows": out_rows,
+        "curve": curve_rows,
+        "curve_median": med,
+        "ratios": ratios,
+        "peak_rss_mb": rss,
+        "rss_after_graph_mb": rss_graph,
+        "checks": [c.__dict__ for c in checks],
+        "passed": all(c.passed for c in checks),
+        "table": text,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,8 +530,15 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown peers {sorted(unknown)}; choose eon")
     if "ndlib" in peers:
         print("NDlib is not installed (not a project dependency): skipped", file=sys.stderr)
-    cfg = Config(n=n, rounds=max(1, rounds), curve_rounds=max(1, args.curve_rounds), seeds=max(1, args.seeds),
-                 seed=args.seed, peers=peers, backend=args.backend)
+    cfg = Config(
+        n=n,
+        rounds=max(1, rounds),
+        curve_rounds=max(1, args.curve_rounds),
+        seeds=max(1, args.seeds),
+        seed=args.seed,
+        peers=peers,
+        backend=args.backend,
+    )
     report = run(cfg, log=lambda s: print(s, file=sys.stderr, flush=True))
     print(report["table"])
     if args.json:

@@ -66,14 +66,32 @@ def child(args: argparse.Namespace) -> int:
     result = simulator.collect(model)
     t_collect = time.perf_counter() - t0
     s = result.summary
-    print(json.dumps({
-        "n": n, "edges": model.world.graph.n_edges, "audience_edges": model.world.audience.n_edges,
-        "ticks": model.n_ticks, "items": len(model.items), "accounts": len(model.accounts),
-        "load_s": t_load, "build_s": t_build, "run_s": t_run, "collect_s": t_collect,
-        "rss_start_mb": rss0, "rss_build_mb": rss_build, "rss_peak_mb": max(rss_run, peak_rss_mb()),
-        "estimated_mb": loaded.estimated_bytes / 1e6, "available_mb": available_memory() / 1e6,
-        "reach": s["reach"], "impressions": s["impressions"], "follower_reposts": s["follower_reposts"],
-        "max_depth": s["max_depth"]}), flush=True)
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "edges": model.world.graph.n_edges,
+                "audience_edges": model.world.audience.n_edges,
+                "ticks": model.n_ticks,
+                "items": len(model.items),
+                "accounts": len(model.accounts),
+                "load_s": t_load,
+                "build_s": t_build,
+                "run_s": t_run,
+                "collect_s": t_collect,
+                "rss_start_mb": rss0,
+                "rss_build_mb": rss_build,
+                "rss_peak_mb": max(rss_run, peak_rss_mb()),
+                "estimated_mb": loaded.estimated_bytes / 1e6,
+                "available_mb": available_memory() / 1e6,
+                "reach": s["reach"],
+                "impressions": s["impressions"],
+                "follower_reposts": s["follower_reposts"],
+                "max_depth": s["max_depth"],
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 
@@ -87,14 +105,25 @@ def _print_profile(prof, what: str) -> None:
 
 
 def measure(args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, "-m", "benchmarks.model", "--child", "--size", args.size, "--scenario", str(args.scenario),
-           "--followees", str(args.followees)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.model",
+        "--child",
+        "--size",
+        args.size,
+        "--scenario",
+        str(args.scenario),
+        "--followees",
+        str(args.followees),
+    ]
     for s in args.set:
         cmd += ["--set", s]
     if args.profile:
         cmd.append("--profile")
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None if args.profile else subprocess.PIPE,
-                          text=True)
+    proc = subprocess.run(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None if args.profile else subprocess.PIPE, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"measurement failed (exit {proc.returncode}):\n{proc.stderr or ''}{proc.stdout}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -119,30 +148,66 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(max(1, repeat)):
         runs.append(measure(args))
         r = runs[-1]
-        print(f"measurement {i + 1}/{repeat}: build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
-              f"peak RSS {r['rss_peak_mb']:,.0f} MB", file=sys.stderr, flush=True)
-    med = {k: float(np.median([r[k] for r in runs])) for k in ("build_s", "run_s", "collect_s", "rss_build_mb",
-                                                                  "rss_peak_mb")}
+        print(
+            f"measurement {i + 1}/{repeat}: build {r['build_s']:.2f} s, run {r['run_s']:.2f} s, "
+            f"peak RSS {r['rss_peak_mb']:,.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+    med = {
+        k: float(np.median([r[k] for r in runs]))
+        for k in ("build_s", "run_s", "collect_s", "rss_build_mb", "rss_peak_mb")
+    }
     r0 = runs[0]
-    rows = [[size_label(n), f"{r0['edges']:,}", f"{r0['audience_edges']:,}", r0["ticks"], fmt_time(med["build_s"]),
-             fmt_time(med["run_s"]), fmt_time(med["collect_s"]), f"{med['rss_build_mb']:,.0f} MB",
-             f"{med['rss_peak_mb']:,.0f} MB", f"{r0['estimated_mb']:,.0f} MB", f"{r0['reach']:,}",
-             f"{r0['follower_reposts']:,}"]]
+    rows = [
+        [
+            size_label(n),
+            f"{r0['edges']:,}",
+            f"{r0['audience_edges']:,}",
+            r0["ticks"],
+            fmt_time(med["build_s"]),
+            fmt_time(med["run_s"]),
+            fmt_time(med["collect_s"]),
+            f"{med['rss_build_mb']:,.0f} MB",
+            f"{med['rss_peak_mb']:,.0f} MB",
+            f"{r0['estimated_mb']:,.0f} MB",
+            f"{r0['reach']:,}",
+            f"{r0['follower_reposts']:,}",
+        ]
+    ]
     extra = " ".join(f"--set {s}" for s in args.set)
-    text = "\n".join([
-        f"## propsim full model, {size_label(n)} followers",
-        "",
-        f"Scenario {Path(args.scenario).name} with population.size={n} graph.mean_followees={args.followees:g} {extra}"
-        f"; {len(runs)} measurement(s), one fresh process each (medians); {machine()}.",
-        "",
-        table(["followers", "follower edges", "audience edges", "ticks", "build", "run", "collect", "peak RSS build",
-               "peak RSS", "loader estimate", "reach", "follower reposts"], rows),
-    ])
+    text = "\n".join(
+        [
+            f"## propsim full model, {size_label(n)} followers",
+            "",
+            f"Scenario {Path(args.scenario).name} with population.size={n} graph.mean_followees={args.followees:g} {extra}"
+            f"; {len(runs)} measurement(s), one fresh process each (medians); {machine()}.",
+            "",
+            table(
+                [
+                    "followers",
+                    "follower edges",
+                    "audience edges",
+                    "ticks",
+                    "build",
+                    "run",
+                    "collect",
+                    "peak RSS build",
+                    "peak RSS",
+                    "loader estimate",
+                    "reach",
+                    "follower reposts",
+                ],
+                rows,
+            ),
+        ]
+    )
     if n == 1_000_000:
-        text += ("\n\nTargets at 1M: build <= 10 s: %s; run <= 5 s: %s; peak RSS <= 2 GB: %s" % (
+        text += "\n\nTargets at 1M: build <= 10 s: %s; run <= 5 s: %s; peak RSS <= 2 GB: %s" % (
             "yes" if med["build_s"] <= TARGETS_1M["build_s"] else "NO",
             "yes" if med["run_s"] <= TARGETS_1M["run_s"] else "NO",
-            "yes" if med["rss_peak_mb"] <= TARGETS_1M["rss_mb"] else "NO"))
+            "yes" if med["rss_peak_mb"] <= TARGETS_1M["rss_mb"] else "NO",
+        )
     print(text)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

@@ -43,8 +43,18 @@ from simulator.plotting import count_formatter, format_count, format_percent, us
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 use_style("en")  # CJK-capable font (Chinese handles), colour-blind-safe palette
-plt.rcParams.update({"figure.figsize": (10, 4.8), "font.size": 12, "axes.titlesize": 14, "axes.labelsize": 12,
-                     "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "lines.linewidth": 2})
+plt.rcParams.update(
+    {
+        "figure.figsize": (10, 4.8),
+        "font.size": 12,
+        "axes.titlesize": 14,
+        "axes.labelsize": 12,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "lines.linewidth": 2,
+    }
+)
 pd.set_option("display.width", 140)
 
 # %% [markdown]
@@ -58,9 +68,11 @@ pd.set_option("display.width", 140)
 loaded = simulator.load(ROOT / "scenarios" / "hub.yaml", scale=SCALE)
 sc = loaded.scenario
 print(sc.description)
-print(f"{sc.population.size:,} followers, {len(loaded.matrix.accounts)} accounts, "
-      f"{len(loaded.matrix.relays)} relay edges, {len(loaded.matrix.items)} campaign post(s), "
-      f"horizon {sc.time.horizon:g} h, seed {sc.seed}")
+print(
+    f"{sc.population.size:,} followers, {len(loaded.matrix.accounts)} accounts, "
+    f"{len(loaded.matrix.relays)} relay edges, {len(loaded.matrix.items)} campaign post(s), "
+    f"horizon {sc.time.horizon:g} h, seed {sc.seed}"
+)
 
 # %%
 model = simulator.PropagationModel(loaded)
@@ -75,9 +87,25 @@ result
 
 # %%
 s = result.summary
-keys = ["reach", "reach_share", "direct_reach", "second_level_reach", "impressions", "mean_frequency",
-        "effective_reach", "duplicate_exposures", "account_relays", "follower_reposts", "max_depth",
-        "t50_h", "t90_h", "fatigued", "mutes", "unfollows", "churned"]
+keys = [
+    "reach",
+    "reach_share",
+    "direct_reach",
+    "second_level_reach",
+    "impressions",
+    "mean_frequency",
+    "effective_reach",
+    "duplicate_exposures",
+    "account_relays",
+    "follower_reposts",
+    "max_depth",
+    "t50_h",
+    "t90_h",
+    "fatigued",
+    "mutes",
+    "unfollows",
+    "churned",
+]
 pd.Series({k: s[k] for k in keys}, name="value").to_frame()
 
 # %% [markdown]
@@ -92,8 +120,10 @@ print(model.agents.groupby(type).count())
 core = model.accounts[0]
 spoke = model.accounts[1]
 for acc in (core, spoke):
-    print(f"{acc!r}: kind {acc.kind}, {len(acc.audience(active_only=False)):,} followers at the start, "
-          f"{len(acc.relays_out)} relay edge(s) out, published items {sorted(acc.published)}")
+    print(
+        f"{acc!r}: kind {acc.kind}, {len(acc.audience(active_only=False)):,} followers at the start, "
+        f"{len(acc.relays_out)} relay edge(s) out, published items {sorted(acc.published)}"
+    )
 
 # %% [markdown]
 # **Followers are arrays**, not Python objects (a million agents would cost seconds per tick).
@@ -118,8 +148,10 @@ by_region.sort_values("followers", ascending=False).head(8)
 
 # %%
 relays = result.relays
-print(f"{len(relays)} of {len(model.accounts) - 1} regional accounts relayed the post; "
-      f"median delay {relays['relayed_h'].sub(relays['triggered_h']).median():.1f} h")
+print(
+    f"{len(relays)} of {len(model.accounts) - 1} regional accounts relayed the post; "
+    f"median delay {relays['relayed_h'].sub(relays['triggered_h']).median():.1f} h"
+)
 relays.sort_values("relayed_h").head(8)
 
 # %% [markdown]
@@ -155,13 +187,18 @@ settled = float(ts.loc[ts["reach"] >= 0.999 * final, "time_h"].iloc[0])  # 99.9%
 fig, ax = plt.subplots()
 ax.plot(ts["time_h"], ts["reach"], label="reach", color="#0072B2", drawstyle="steps-pre")
 ax.plot(ts["time_h"], ts["direct_reach"], label="direct reach", color="#56B4E9", ls="--", drawstyle="steps-pre")
-ax.plot(ts["time_h"], ts["second_level_reach"], label="second-level reach", color="#E69F00",
-        drawstyle="steps-pre")
+ax.plot(ts["time_h"], ts["second_level_reach"], label="second-level reach", color="#E69F00", drawstyle="steps-pre")
 for key, height in (("t50_h", 0.35), ("t90_h", 0.2)):
     if s[key] is not None:
         ax.axvline(s[key], color="#8C8C8C", ls=":", lw=1.2)
-        ax.annotate(f"{key[:3]} = {s[key]:.1f} h", (s[key], final * height), xytext=(5, 0),
-                    textcoords="offset points", fontsize=10, color="#555555")
+        ax.annotate(
+            f"{key[:3]} = {s[key]:.1f} h",
+            (s[key], final * height),
+            xytext=(5, 0),
+            textcoords="offset points",
+            fontsize=10,
+            color="#555555",
+        )
 ax.set_xlabel("hours after the post (the rest of the 72 h horizon is flat)")
 ax.set_ylabel("people")
 ax.yaxis.set_major_formatter(count_formatter("en"))
@@ -173,10 +210,12 @@ plt.show()
 # %%
 direct_share = s["direct_reach"] / s["reach"]
 at_once = float(np.mean(model.followers.first_exposure_h[model.followers.reached] == 0.0))
-print(f"Reach: {format_count(s['reach'])} people ({format_percent(s['reach_share'])} of the population), "
-      f"{format_percent(direct_share)} of them reached directly by the matrix accounts. "
-      f"{format_percent(at_once)} of the final reach came with the core post itself (hour 0), "
-      f"90% within {s['t90_h']:.1f} h, and 99.9% by hour {settled:g}.")
+print(
+    f"Reach: {format_count(s['reach'])} people ({format_percent(s['reach_share'])} of the population), "
+    f"{format_percent(direct_share)} of them reached directly by the matrix accounts. "
+    f"{format_percent(at_once)} of the final reach came with the core post itself (hour 0), "
+    f"90% within {s['t90_h']:.1f} h, and 99.9% by hour {settled:g}."
+)
 
 # %% [markdown]
 # **Reading it.** In a hub matrix almost all reach is *direct*: the core post and the regional

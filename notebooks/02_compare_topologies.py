@@ -64,9 +64,17 @@ def fc(x: float) -> str:
 
 def scenario(preset: str) -> dict:
     """One preset on the common population, its default campaign repeated POSTS_PER_DAY a day."""
-    campaign = [dict(post, repeat=POSTS_PER_DAY * DAYS, every=24 / POSTS_PER_DAY) for post in expand(preset)["campaign"]]
-    return {"name": f"compare-{preset}", "seed": 2024, "topology": preset,
-            "population": {"size": 500_000}, "time": {"horizon": 24 * DAYS}, "campaign": campaign}
+    campaign = [
+        dict(post, repeat=POSTS_PER_DAY * DAYS, every=24 / POSTS_PER_DAY) for post in expand(preset)["campaign"]
+    ]
+    return {
+        "name": f"compare-{preset}",
+        "seed": 2024,
+        "topology": preset,
+        "population": {"size": 500_000},
+        "time": {"horizon": 24 * DAYS},
+        "campaign": campaign,
+    }
 
 
 # %% [markdown]
@@ -77,17 +85,29 @@ def scenario(preset: str) -> dict:
 
 # %%
 started = time.perf_counter()
-results = {p: sweep(scenario(p), {"behaviour.p0": P0}, replicates=REPLICATES, scale=SCALE, workers=WORKERS,
-                    progress=False) for p in PRESETS}
+results = {
+    p: sweep(scenario(p), {"behaviour.p0": P0}, replicates=REPLICATES, scale=SCALE, workers=WORKERS, progress=False)
+    for p in PRESETS
+}
 points = pd.concat([r.points.assign(topology=p) for p, r in results.items()], ignore_index=True)
 runs = pd.concat([r.runs.assign(topology=p) for p, r in results.items()], ignore_index=True)
 failed = runs[runs["status"] != "ok"]
 assert failed.empty, failed[["run_id", "error"]]
-print(f"{len(runs)} runs ({len(PRESETS)} presets x {points['behaviour.p0'].nunique()} repost probabilities x "
-      f"{REPLICATES} replicates) of {int(runs['population'].iloc[0]):,} followers in "
-      f"{time.perf_counter() - started:.0f} s")
-cols = ["topology", "behaviour.p0", "n", "reach_mean", "reach_ci_low", "reach_ci_high", "fatigue_share_mean",
-        "exits_mean"]
+print(
+    f"{len(runs)} runs ({len(PRESETS)} presets x {points['behaviour.p0'].nunique()} repost probabilities x "
+    f"{REPLICATES} replicates) of {int(runs['population'].iloc[0]):,} followers in "
+    f"{time.perf_counter() - started:.0f} s"
+)
+cols = [
+    "topology",
+    "behaviour.p0",
+    "n",
+    "reach_mean",
+    "reach_ci_low",
+    "reach_ci_high",
+    "fatigue_share_mean",
+    "exits_mean",
+]
 points[cols].round(4)
 
 # %% [markdown]
@@ -135,25 +155,37 @@ at = points[points["behaviour.p0"] == default_p0].set_index("topology")
 ranking = at.sort_values("reach_mean", ascending=False)
 best, runner_up = ranking.index[0], ranking.index[1]
 overlap = ranking.loc[best, "reach_ci_low"] <= ranking.loc[runner_up, "reach_ci_high"]
-lines = [f"At p0 = {default_p0:g}: {label(best)} reaches the most people "
-         f"({fc(ranking.loc[best, 'reach_mean'])}, {format_percent(ranking.loc[best, 'reach_share_mean'])} "
-         f"of the population), then {label(runner_up)} ({fc(ranking.loc[runner_up, 'reach_mean'])})"
-         + ("; their 95% intervals overlap." if overlap else "; the difference is outside the 95% intervals.")]
+lines = [
+    f"At p0 = {default_p0:g}: {label(best)} reaches the most people "
+    f"({fc(ranking.loc[best, 'reach_mean'])}, {format_percent(ranking.loc[best, 'reach_share_mean'])} "
+    f"of the population), then {label(runner_up)} ({fc(ranking.loc[runner_up, 'reach_mean'])})"
+    + ("; their 95% intervals overlap." if overlap else "; the difference is outside the 95% intervals.")
+]
 lo, hi = p0_values[0], p0_values[-1]
-growth = (points[points["behaviour.p0"] == hi].set_index("topology")["reach_mean"]
-          / points[points["behaviour.p0"] == lo].set_index("topology")["reach_mean"]).sort_values(ascending=False)
-lines.append(f"From p0 = {lo:g} to {hi:g}, reach grows most for {label(growth.index[0])} (x{growth.iloc[0]:.2f}) and "
-             f"least for {label(growth.index[-1])} (x{growth.iloc[-1]:.2f}): the more the matrix relies on "
-             "followers' reposts, the more content quality (p0) pays.")
+growth = (
+    points[points["behaviour.p0"] == hi].set_index("topology")["reach_mean"]
+    / points[points["behaviour.p0"] == lo].set_index("topology")["reach_mean"]
+).sort_values(ascending=False)
+lines.append(
+    f"From p0 = {lo:g} to {hi:g}, reach grows most for {label(growth.index[0])} (x{growth.iloc[0]:.2f}) and "
+    f"least for {label(growth.index[-1])} (x{growth.iloc[-1]:.2f}): the more the matrix relies on "
+    "followers' reposts, the more content quality (p0) pays."
+)
 cheap = (at["fatigued_mean"] / at["reach_mean"]).sort_values()
-lines.append(f"Fatigue per person reached at p0 = {default_p0:g}: lowest for {label(cheap.index[0])} "
-             f"({format_percent(cheap.iloc[0])}), highest for {label(cheap.index[-1])} ({format_percent(cheap.iloc[-1])}).")
+lines.append(
+    f"Fatigue per person reached at p0 = {default_p0:g}: lowest for {label(cheap.index[0])} "
+    f"({format_percent(cheap.iloc[0])}), highest for {label(cheap.index[-1])} ({format_percent(cheap.iloc[-1])})."
+)
 front = at.iloc[efficient_frontier(at["fatigued_mean"], at["reach_mean"])]
 dominated = [t for t in at.index if t not in front.index]
-lines.append(f"Reach-fatigue frontier at p0 = {default_p0:g}: " + " -> ".join(
-    f"{label(t)} ({fc(r)} reached, {fc(f)} fatigued)"
-    for t, r, f in zip(front.index, front["reach_mean"], front["fatigued_mean"]))
-    + (f"; dominated: {', '.join(label(t) for t in dominated)}." if dominated else "."))
+lines.append(
+    f"Reach-fatigue frontier at p0 = {default_p0:g}: "
+    + " -> ".join(
+        f"{label(t)} ({fc(r)} reached, {fc(f)} fatigued)"
+        for t, r, f in zip(front.index, front["reach_mean"], front["fatigued_mean"])
+    )
+    + (f"; dominated: {', '.join(label(t) for t in dominated)}." if dominated else ".")
+)
 for line in lines:
     print("•", line)
 

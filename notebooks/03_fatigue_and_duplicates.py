@@ -62,7 +62,6 @@ from simulator.scenario.yaml_io import parse_yaml
 from simulator.world.build import build_world
 
 
-
 def fc(x: float) -> str:
     """Compact count of a (mean) number of people: 12k, 1.2M."""
     return format_count(round(float(x)))
@@ -70,8 +69,18 @@ def fc(x: float) -> str:
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 use_style("en")
-plt.rcParams.update({"figure.figsize": (12, 4.6), "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12,
-                     "xtick.labelsize": 11, "ytick.labelsize": 11, "legend.fontsize": 11, "lines.linewidth": 2})
+plt.rcParams.update(
+    {
+        "figure.figsize": (12, 4.6),
+        "font.size": 12,
+        "axes.titlesize": 13,
+        "axes.labelsize": 12,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
+        "lines.linewidth": 2,
+    }
+)
 
 # %% [markdown]
 # ## The experiment
@@ -84,13 +93,22 @@ plt.rcParams.update({"figure.figsize": (12, 4.6), "font.size": 12, "axes.titlesi
 BASE = ROOT / "scenarios" / "dandelion.yaml"
 base_doc, _ = parse_yaml(BASE.read_text(encoding="utf-8"), str(BASE))
 topo = base_doc["topology"]
-preset = expand(topo if isinstance(topo, str) else topo["preset"],
-                {} if isinstance(topo, str) else topo.get("params", {}))
+preset = expand(
+    topo if isinstance(topo, str) else topo["preset"], {} if isinstance(topo, str) else topo.get("params", {})
+)
 
-STRATEGIES = {"official only": None, "verbatim cross-reposting": "verbatim",
-              "cosmetic edits": "cosmetic", "own commentary": "commentary"}
-COLORS = {"official only": "#8C8C8C", "verbatim cross-reposting": "#D55E00",
-          "cosmetic edits": "#E69F00", "own commentary": "#009E73"}
+STRATEGIES = {
+    "official only": None,
+    "verbatim cross-reposting": "verbatim",
+    "cosmetic edits": "cosmetic",
+    "own commentary": "commentary",
+}
+COLORS = {
+    "official only": "#8C8C8C",
+    "verbatim cross-reposting": "#D55E00",
+    "cosmetic edits": "#E69F00",
+    "own commentary": "#009E73",
+}
 FREQUENCIES = [1, 2, 4, 8]  # posts per day by the official account
 
 
@@ -104,8 +122,9 @@ def scenario(strategy: str, per_day: int, seed: int) -> simulator.LoadedScenario
     else:
         doc["relays"] = [dict(r, variation=variation) for r in preset["relays"]]
     horizon = doc.get("time", {}).get("horizon", 72)
-    doc["campaign"] = [dict(post, repeat=int(horizon * per_day // 24), every=24 / per_day)
-                       for post in preset["campaign"]]
+    doc["campaign"] = [
+        dict(post, repeat=int(horizon * per_day // 24), every=24 / per_day) for post in preset["campaign"]
+    ]
     return simulator.load_document(doc, source=str(BASE), scale=SCALE)
 
 
@@ -121,18 +140,48 @@ for rep in range(REPLICATES):
         for per_day in FREQUENCIES:
             model = simulator.PropagationModel(scenario(strategy, per_day, seed), world=world).run()
             s = simulator.collect(model).summary
-            rows.append({"strategy": strategy, "posts_per_day": per_day, "replicate": rep,
-                         **{k: s[k] for k in ("reach", "impressions", "duplicate_exposures", "fatigued", "mutes",
-                                              "unfollows", "exits", "account_relays", "follower_reposts",
-                                              "population")}})
+            rows.append(
+                {
+                    "strategy": strategy,
+                    "posts_per_day": per_day,
+                    "replicate": rep,
+                    **{
+                        k: s[k]
+                        for k in (
+                            "reach",
+                            "impressions",
+                            "duplicate_exposures",
+                            "fatigued",
+                            "mutes",
+                            "unfollows",
+                            "exits",
+                            "account_relays",
+                            "follower_reposts",
+                            "population",
+                        )
+                    },
+                }
+            )
 runs = pd.DataFrame(rows)
 runs["duplicates_per_person"] = runs["duplicate_exposures"] / runs["reach"]
-print(f"{len(runs)} runs of {runs['population'].iloc[0]:,} followers "
-      f"({REPLICATES} replicates) in {time.perf_counter() - started:.0f} s")
+print(
+    f"{len(runs)} runs of {runs['population'].iloc[0]:,} followers "
+    f"({REPLICATES} replicates) in {time.perf_counter() - started:.0f} s"
+)
 
 # %%
-METRICS = ["reach", "impressions", "duplicate_exposures", "duplicates_per_person", "fatigued", "mutes",
-           "unfollows", "exits", "account_relays", "follower_reposts"]
+METRICS = [
+    "reach",
+    "impressions",
+    "duplicate_exposures",
+    "duplicates_per_person",
+    "fatigued",
+    "mutes",
+    "unfollows",
+    "exits",
+    "account_relays",
+    "follower_reposts",
+]
 
 
 def summarise(df: pd.DataFrame) -> pd.DataFrame:
@@ -155,8 +204,12 @@ points[["reach", "duplicate_exposures", "fatigued", "mutes", "unfollows"]].round
 # %%
 FOCUS = 4
 at = points.xs(FOCUS, level="posts_per_day").reindex(list(STRATEGIES))
-panels = [("reach", "people reached"), ("duplicate_exposures", "duplicate deliveries"),
-          ("fatigued", "followers past tolerance"), ("exits", "mutes + unfollows")]
+panels = [
+    ("reach", "people reached"),
+    ("duplicate_exposures", "duplicate deliveries"),
+    ("fatigued", "followers past tolerance"),
+    ("exits", "mutes + unfollows"),
+]
 fig, axes = plt.subplots(1, 4, figsize=(15, 4.4))
 for ax, (m, title) in zip(axes, panels):
     err = np.vstack([np.minimum(at[f"{m}_ci"].fillna(0), at[m]), at[f"{m}_ci"].fillna(0)])  # bars stay >= 0
@@ -175,16 +228,20 @@ exit_factor = verb["exits"] / max(alone["exits"], 1)
 comm_exit_cut = 1 - comm["exits"] / verb["exits"] if verb["exits"] else float("nan")
 fat_factor = verb["fatigued"] / max(alone["fatigued"], 1)
 comm_fat_cut = 1 - comm["fatigued"] / verb["fatigued"] if verb["fatigued"] else float("nan")
-print(f"At {FOCUS} posts/day, verbatim cross-reposting adds {fc(extra_reach)} people "
-      f"(+{format_percent(extra_reach / alone['reach'])}) over the official account alone, with "
-      f"{fc(verb['duplicate_exposures'])} duplicate deliveries ({verb['duplicates_per_person']:.1f} per "
-      f"person reached, against {alone['duplicates_per_person']:.2f}), {fat_factor:.1f}x the followers past "
-      f"their tolerance ({fc(verb['fatigued'])} vs {fc(alone['fatigued'])}) and "
-      f"{exit_factor:.1f}x the mutes and unfollows ({fc(verb['exits'])} vs {fc(alone['exits'])}).")
-print(f"With their own commentary instead, the same relays reach {fc(comm['reach'])} people "
-      f"({format_percent(comm['reach'] / verb['reach'] - 1)} vs verbatim), leave "
-      f"{format_percent(comm_fat_cut)} fewer followers past their tolerance and cause "
-      f"{format_percent(comm_exit_cut)} fewer exits ({fc(comm['exits'])}).")
+print(
+    f"At {FOCUS} posts/day, verbatim cross-reposting adds {fc(extra_reach)} people "
+    f"(+{format_percent(extra_reach / alone['reach'])}) over the official account alone, with "
+    f"{fc(verb['duplicate_exposures'])} duplicate deliveries ({verb['duplicates_per_person']:.1f} per "
+    f"person reached, against {alone['duplicates_per_person']:.2f}), {fat_factor:.1f}x the followers past "
+    f"their tolerance ({fc(verb['fatigued'])} vs {fc(alone['fatigued'])}) and "
+    f"{exit_factor:.1f}x the mutes and unfollows ({fc(verb['exits'])} vs {fc(alone['exits'])})."
+)
+print(
+    f"With their own commentary instead, the same relays reach {fc(comm['reach'])} people "
+    f"({format_percent(comm['reach'] / verb['reach'] - 1)} vs verbatim), leave "
+    f"{format_percent(comm_fat_cut)} fewer followers past their tolerance and cause "
+    f"{format_percent(comm_exit_cut)} fewer exits ({fc(comm['exits'])})."
+)
 
 # %% [markdown]
 # Duplicate *deliveries* do not depend on the wording: the same people still receive the item
@@ -196,8 +253,11 @@ print(f"With their own commentary instead, the same relays reach {fc(comm['reach
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
-panels = [("reach", "Reach", "linear"), ("fatigued", "Followers past tolerance (log)", "log"),
-          ("exits", "Mutes + unfollows (log)", "symlog")]
+panels = [
+    ("reach", "Reach", "linear"),
+    ("fatigued", "Followers past tolerance (log)", "log"),
+    ("exits", "Mutes + unfollows (log)", "symlog"),
+]
 for strategy in STRATEGIES:
     p = points.xs(strategy, level="strategy")
     x = p.index.to_numpy()
@@ -226,10 +286,12 @@ v = points.xs("verbatim cross-reposting", level="strategy")
 gain = v.loc[hi, "reach"] / v.loc[lo, "reach"] - 1
 fat_gain = v.loc[hi, "fatigued"] / max(v.loc[lo, "fatigued"], 1)
 per_person = (v.loc[hi, "exits"] - v.loc[lo, "exits"]) / max(v.loc[hi, "reach"] - v.loc[lo, "reach"], 1)
-print(f"Verbatim cross-reposting, {lo} -> {hi} posts a day ({hi // lo}x the posts): reach +{format_percent(gain)}, "
-      f"followers past tolerance x{fat_gain:.0f} ({fc(v.loc[lo, 'fatigued'])} -> "
-      f"{fc(v.loc[hi, 'fatigued'])}), mutes and unfollows {fc(v.loc[lo, 'exits'])} -> "
-      f"{fc(v.loc[hi, 'exits'])}: {per_person:.3f} lost followers for every additional person reached.")
+print(
+    f"Verbatim cross-reposting, {lo} -> {hi} posts a day ({hi // lo}x the posts): reach +{format_percent(gain)}, "
+    f"followers past tolerance x{fat_gain:.0f} ({fc(v.loc[lo, 'fatigued'])} -> "
+    f"{fc(v.loc[hi, 'fatigued'])}), mutes and unfollows {fc(v.loc[lo, 'exits'])} -> "
+    f"{fc(v.loc[hi, 'exits'])}: {per_person:.3f} lost followers for every additional person reached."
+)
 
 # %% [markdown]
 # ## Who loses the followers
@@ -240,8 +302,10 @@ print(f"Verbatim cross-reposting, {lo} -> {hi} posts a day ({hi // lo}x the post
 # %%
 loaded = scenario("verbatim cross-reposting", hi, 100)
 one = simulator.collect(simulator.PropagationModel(loaded, world=build_world(loaded.scenario, loaded.matrix)).run())
-acc = one.accounts.assign(exits=lambda d: d["mutes"] + d["unfollows"],
-                          exit_rate=lambda d: (d["mutes"] + d["unfollows"]) / d["followers_initial"].clip(lower=1))
+acc = one.accounts.assign(
+    exits=lambda d: d["mutes"] + d["unfollows"],
+    exit_rate=lambda d: (d["mutes"] + d["unfollows"]) / d["followers_initial"].clip(lower=1),
+)
 by_kind = acc.groupby("kind")[["followers_initial", "deliveries", "exits"]].sum()
 by_kind["exit_rate"] = by_kind["exits"] / by_kind["followers_initial"]
 by_kind.sort_values("exit_rate", ascending=False)
@@ -265,8 +329,10 @@ by_kind.sort_values("exit_rate", ascending=False)
 #   matrix every extra post is multiplied by the relays.
 
 # %%
-print(f"Takeaway (this run, {runs['population'].iloc[0]:,} followers, {REPLICATES} replicates): at {FOCUS} posts/day "
-      f"verbatim relays add {format_percent(extra_reach / alone['reach'])} reach at {fat_factor:.1f}x the fatigued "
-      f"followers; own commentary cuts the fatigued by {format_percent(comm_fat_cut)} and exits by "
-      f"{format_percent(comm_exit_cut)}; {hi} instead of {lo} posts/day adds {format_percent(gain)} reach for "
-      f"{fat_gain:.0f}x the fatigued followers.")
+print(
+    f"Takeaway (this run, {runs['population'].iloc[0]:,} followers, {REPLICATES} replicates): at {FOCUS} posts/day "
+    f"verbatim relays add {format_percent(extra_reach / alone['reach'])} reach at {fat_factor:.1f}x the fatigued "
+    f"followers; own commentary cuts the fatigued by {format_percent(comm_fat_cut)} and exits by "
+    f"{format_percent(comm_exit_cut)}; {hi} instead of {lo} posts/day adds {format_percent(gain)} reach for "
+    f"{fat_gain:.0f}x the fatigued followers."
+)

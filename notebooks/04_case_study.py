@@ -46,8 +46,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import simulator
-from simulator.results.output import write_run
 from simulator.plotting import format_count, format_percent, make_charts, plot_account_matrix, render
+from simulator.results.output import write_run
 from simulator.sweeps.runner import sweep
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
@@ -63,10 +63,22 @@ pd.set_option("display.width", 140)
 loaded = simulator.load(SCENARIO, scale=SCALE)
 sc, matrix = loaded.scenario, loaded.matrix
 print(sc.description)
-print(f"{sc.population.size:,} followers in {len(sc.population.regions)} cities; {len(matrix.accounts)} accounts; "
-      f"{len(matrix.relays)} relay edges; horizon {sc.time.horizon:g} h")
-pd.DataFrame([{"hour": it.at, "account": matrix.accounts[it.account].handle, "label": it.label, "topic": it.topic,
-               "promotional": it.promotional} for it in matrix.items])
+print(
+    f"{sc.population.size:,} followers in {len(sc.population.regions)} cities; {len(matrix.accounts)} accounts; "
+    f"{len(matrix.relays)} relay edges; horizon {sc.time.horizon:g} h"
+)
+pd.DataFrame(
+    [
+        {
+            "hour": it.at,
+            "account": matrix.accounts[it.account].handle,
+            "label": it.label,
+            "topic": it.topic,
+            "promotional": it.promotional,
+        }
+        for it in matrix.items
+    ]
+)
 
 # %%
 display(plot_account_matrix(loaded, lang=LANG))
@@ -83,9 +95,28 @@ run_dir = OUT / "run"
 write_run(result, run_dir)
 s = result.summary
 print(result)
-pd.Series({k: s[k] for k in ("reach", "reach_share", "direct_reach", "second_level_reach", "mean_frequency",
-                             "effective_reach", "duplicate_exposures", "account_relays", "follower_reposts",
-                             "t50_h", "t90_h", "fatigued", "mutes", "unfollows")}, name=sc.name).to_frame()
+pd.Series(
+    {
+        k: s[k]
+        for k in (
+            "reach",
+            "reach_share",
+            "direct_reach",
+            "second_level_reach",
+            "mean_frequency",
+            "effective_reach",
+            "duplicate_exposures",
+            "account_relays",
+            "follower_reposts",
+            "t50_h",
+            "t90_h",
+            "fatigued",
+            "mutes",
+            "unfollows",
+        )
+    },
+    name=sc.name,
+).to_frame()
 
 # %% [markdown]
 # ## The run's charts and takeaways
@@ -109,15 +140,23 @@ for chart in charts:
 # %%
 started = time.perf_counter()
 sweep_dir = OUT / "sweep_relay_probability"
-res = sweep(SCENARIO, {"topology.params.relay_probability": [0.2, 0.4, 0.6, 0.8, 1.0]}, replicates=REPLICATES,
-            scale=SCALE, output=sweep_dir, resume=False, progress=False)
+res = sweep(
+    SCENARIO,
+    {"topology.params.relay_probability": [0.2, 0.4, 0.6, 0.8, 1.0]},
+    replicates=REPLICATES,
+    scale=SCALE,
+    output=sweep_dir,
+    resume=False,
+    progress=False,
+)
 print(f"{res} in {time.perf_counter() - started:.0f} s")
 pts = res.points.set_index("topology.params.relay_probability")
 pts[["n", "reach_mean", "reach_ci_low", "reach_ci_high", "duplicate_exposures_mean", "fatigued_mean", "exits_mean"]]
 
 # %%
-what_if = make_charts(sweep_dir, kinds=["reach", "fatigue", "tradeoff"], lang=LANG,
-                      x="topology.params.relay_probability")
+what_if = make_charts(
+    sweep_dir, kinds=["reach", "fatigue", "tradeoff"], lang=LANG, x="topology.params.relay_probability"
+)
 for chart in what_if:
     display(Markdown(f"**{chart.kind}**: {chart.takeaway}"))
     display(chart.figure)
@@ -131,8 +170,13 @@ for chart in what_if:
 # %%
 decks = {
     "run": render(run_dir, OUT / "plots_run", lang=LANG, deck=OUT / "case_cinema_chain_run.pptx"),
-    "what-if": render(sweep_dir, OUT / "plots_sweep", lang=LANG, deck=OUT / "case_cinema_chain_what_if.pptx",
-                      x="topology.params.relay_probability"),
+    "what-if": render(
+        sweep_dir,
+        OUT / "plots_sweep",
+        lang=LANG,
+        deck=OUT / "case_cinema_chain_what_if.pptx",
+        x="topology.params.relay_probability",
+    ),
 }
 from pptx import Presentation  # noqa: E402  (the 'deck' extra)
 

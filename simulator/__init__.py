@@ -16,10 +16,18 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Scenario": "scenario.schema", "PropagationModel": "engine.model", "PRESETS": "scenario.presets",
-    "canonical_name": "scenario.presets", "RunResult": "results.collect", "collect": "results.collect",
-    "LoadedScenario": "scenario.loading", "ScenarioError": "scenario.errors", "load": "scenario.loading",
-    "load_document": "scenario.loading", "load_text": "scenario.loading", "read_sweep": "sweeps.runner",
+    "Scenario": "scenario.schema",
+    "PropagationModel": "engine.model",
+    "PRESETS": "scenario.presets",
+    "canonical_name": "scenario.presets",
+    "RunResult": "results.collect",
+    "collect": "results.collect",
+    "LoadedScenario": "scenario.loading",
+    "ScenarioError": "scenario.errors",
+    "load": "scenario.loading",
+    "load_document": "scenario.loading",
+    "load_text": "scenario.loading",
+    "read_sweep": "sweeps.runner",
     "sweep": "sweeps.runner",
 }
 
@@ -49,6 +57,20 @@ def run(loaded: LoadedScenario) -> RunResult:
     return simulate(loaded)
 
 
-__all__ = ["LoadedScenario", "PRESETS", "PropagationModel", "RunResult", "Scenario", "ScenarioError",
-           "canonical_name", "collect", "load", "load_document", "load_text", "read_sweep", "run", "sweep",
-           "__version__"]
+__all__ = [
+    "LoadedScenario",
+    "PRESETS",
+    "PropagationModel",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "canonical_name",
+    "collect",
+    "load",
+    "load_document",
+    "load_text",
+    "read_sweep",
+    "run",
+    "sweep",
+    "__version__",
+]

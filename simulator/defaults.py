@@ -51,7 +51,13 @@ GRAPH_LOCALITY = 0.5  # assumption: share of followees chosen inside one's own r
 POPULATION_SIZE = 100_000
 # Seven Chinese macro-regions with rough population weights (assumption from census shares).
 REGIONS = {
-    "华北": 0.12, "东北": 0.07, "华东": 0.30, "华中": 0.16, "华南": 0.14, "西南": 0.14, "西北": 0.07,
+    "华北": 0.12,
+    "东北": 0.07,
+    "华东": 0.30,
+    "华中": 0.16,
+    "华南": 0.14,
+    "西南": 0.14,
+    "西北": 0.07,
 }
 INTERESTS = {"general": 1.0}
 

@@ -16,7 +16,7 @@ import numpy as np
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
-U24 = np.float32(2.0 ** -24)
+U24 = np.float32(2.0**-24)
 
 
 def stream_key(rng: np.random.Generator | int | None) -> int:
@@ -64,8 +64,6 @@ def hash_uniforms(key: int, counters: np.ndarray) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * MIX2
         z ^= z >> np.uint64(31)
     return ((z >> np.uint64(40)) + np.uint64(1)).astype(np.float32) * U24
-
-
 
 
 # Named streams of one scenario seed: their positions are fixed, so adding a stream at the end never

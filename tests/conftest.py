@@ -22,4 +22,5 @@ def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
 def scenario_file(tmp_path):
     def make(text: str, name: str = "scenario.yaml") -> Path:
         return write(tmp_path, text, name)
+
     return make

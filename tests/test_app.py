@@ -78,6 +78,7 @@ def _images(rc) -> list[bytes]:
     return [bytes(w.value) for w in rc.find(ipywidgets.Image).widgets]
 
 
+@pytest.mark.slow
 def test_page_renders_headlessly_and_steps():
     model = solara.reactive(app.AppModel(size=SMALL, seed=1))
     first = model.value

@@ -15,6 +15,9 @@ def test_bundled_scenarios_reproduce_the_stored_summaries():
     want = json.loads(BASELINE.read_text(encoding="utf-8"))
     got = compute()
     assert sorted(got) == sorted(want)
-    changed = {k: {m: (want[k].get(m), got[k].get(m)) for m in set(want[k]) | set(got[k])
-                   if want[k].get(m) != got[k].get(m)} for k in want if want[k] != got[k]}
+    changed = {
+        k: {m: (want[k].get(m), got[k].get(m)) for m in set(want[k]) | set(got[k]) if want[k].get(m) != got[k].get(m)}
+        for k in want
+        if want[k] != got[k]
+    }
     assert not changed, changed

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # statistical / subprocess tests: full suite only (CI)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,9 +24,24 @@ def test_ic_benchmark_smoke_is_correct(tmp_path):
     pytest.importorskip("cynetdiff")
     out = tmp_path / "ic10k.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ic", "--size", "10k", "--rounds", "3", "--curve-rounds", "2",
-         "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=280)
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.ic",
+            "--size",
+            "10k",
+            "--rounds",
+            "3",
+            "--curve-rounds",
+            "2",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(out.read_text())
     failed = [c for c in report["checks"] if not c["passed"]]

@@ -25,6 +25,7 @@ SCALE = 0.04  # 20,000 followers: shares and delays do not depend on the populat
 
 # --- targets ----------------------------------------------------------------------------------------
 
+
 def test_builtin_weibo_target_comes_from_the_measured_profiles():
     from simulator.calibration.profiles import load_profiles
 
@@ -40,7 +41,9 @@ def test_builtin_weibo_target_comes_from_the_measured_profiles():
 
 
 def test_user_target_file_is_parsed(tmp_path):
-    p = write(tmp_path, """
+    p = write(
+        tmp_path,
+        """
         name: our brand, March
         depth1_share: 0.7
         latency_median_h: 1.5
@@ -49,7 +52,9 @@ def test_user_target_file_is_parsed(tmp_path):
         relays_per_month: 1735
         accounts: 30
         source_posts_per_month: 90
-        """, "target.yaml")
+        """,
+        "target.yaml",
+    )
     t = C.load_target(p)
     assert t.name == "our brand, March"
     assert t.depth1_share == 0.7
@@ -62,16 +67,19 @@ def test_user_target_file_is_parsed(tmp_path):
     assert C.load_target(j).latency_points == [(0.5, 2.0)]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("depth1_share: 1.2\n", "depth1_share: must be <= 1"),
-    ("depth1_share: 0.6\nlatency_medain_h: 2\n", "latency_medain_h: unknown key"),
-    ("latency_median_h: 2\nlatency_share_lt_1h: 0.7\n", "contradict"),
-    ("relays_per_month: 1735\naccounts: 30\nsource_posts_per_month: 20\n", "need at least 58 posts"),
-    ("relays_per_month: 1735\naccounts: 30\n", "source_posts_per_month: required"),
-    ("exposure_response: {1: 1.0, 2: 1.2}\n", "at least two counts above 1"),
-    ("name: nothing\n", "nothing to fit"),
-    ("- 1\n- 2\n", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("depth1_share: 1.2\n", "depth1_share: must be <= 1"),
+        ("depth1_share: 0.6\nlatency_medain_h: 2\n", "latency_medain_h: unknown key"),
+        ("latency_median_h: 2\nlatency_share_lt_1h: 0.7\n", "contradict"),
+        ("relays_per_month: 1735\naccounts: 30\nsource_posts_per_month: 20\n", "need at least 58 posts"),
+        ("relays_per_month: 1735\naccounts: 30\n", "source_posts_per_month: required"),
+        ("exposure_response: {1: 1.0, 2: 1.2}\n", "at least two counts above 1"),
+        ("name: nothing\n", "nothing to fit"),
+        ("- 1\n- 2\n", "must be a mapping"),
+    ],
+)
 def test_bad_target_files_are_reported_with_their_line(tmp_path, text, message):
     p = tmp_path / "bad.yaml"
     p.write_text(text, encoding="utf-8")
@@ -90,6 +98,7 @@ def test_bad_target_line_numbers(tmp_path):
 
 
 # --- closed-form pieces -----------------------------------------------------------------------------
+
 
 def test_fit_lognormal_recovers_median_and_sigma():
     from statistics import NormalDist
@@ -114,12 +123,14 @@ def test_fit_response_recovers_alpha_beta():
 
 # --- the acceptance fit: default (hub) scenario vs Weibo -----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def weibo_fit():
     loaded = simulator.load(HUB, scale=SCALE)
     return loaded, C.calibrate(loaded, C.builtin_target("weibo"), cascades=100, scenario_name=str(HUB))
 
 
+@pytest.mark.slow
 def test_calibrated_hub_matches_weibo_depth1_share_and_latency(weibo_fit):
     _, cal = weibo_fit
     err = cal.errors()
@@ -133,13 +144,20 @@ def test_calibrated_hub_matches_weibo_depth1_share_and_latency(weibo_fit):
     assert 2.0 < cal.fitted["behaviour.latency.sigma"] < 2.8
 
 
+@pytest.mark.slow
 def test_fit_holds_out_of_sample(weibo_fit):
     """Fresh seeds (not the common random numbers of the search) still match the target."""
     loaded, cal = weibo_fit
     runner = C.OrganicCascades(loaded, cascades=100, seed=12345)
-    st = runner.run({"p0": cal.fitted["behaviour.p0"],
-                     "latency": {"median": cal.fitted["behaviour.latency.median"],
-                                 "sigma": cal.fitted["behaviour.latency.sigma"]}})
+    st = runner.run(
+        {
+            "p0": cal.fitted["behaviour.p0"],
+            "latency": {
+                "median": cal.fitted["behaviour.latency.median"],
+                "sigma": cal.fitted["behaviour.latency.sigma"],
+            },
+        }
+    )
     assert abs(st.depth1_share - 0.638) <= 0.10
     assert abs(st.latency["median"] / 2.242 - 1) <= 0.20
 
@@ -158,6 +176,7 @@ def test_written_scenario_keeps_the_file_and_adds_the_fit(weibo_fit, tmp_path):
 
 
 # --- user-observed targets ------------------------------------------------------------------------------
+
 
 def test_relay_counts_fit_the_relay_probability(tmp_path):
     """The deck's HUB example: 1,735 regional reposts of the core account in a month."""
@@ -205,6 +224,7 @@ def test_exposure_response_fitted_when_given():
 
 # --- CLI ----------------------------------------------------------------------------------------------------
 
+
 def test_cli_calibrate_relays_target(tmp_path, capsys):
     target = write(tmp_path, "relays: {count: 1735, accounts: 30, source_posts: 90, days: 30}\n", "obs.yaml")
     out = tmp_path / "hub.obs.yaml"
@@ -231,8 +251,9 @@ def test_cli_calibrate_bad_target(tmp_path, capsys):
 
 def test_cli_calibrate_json_dry_run(tmp_path, capsys):
     target = write(tmp_path, "depth1_share: 0.85\nlatency_median_h: 1.0\n", "t.yaml")
-    rc = main(["calibrate", "hub", "--target", str(target), "--scale", str(SCALE), "--cascades", "40",
-               "--dry-run", "--json"])
+    rc = main(
+        ["calibrate", "hub", "--target", str(target), "--scale", str(SCALE), "--cascades", "40", "--dry-run", "--json"]
+    )
     import json
 
     data = json.loads(capsys.readouterr().out)

@@ -75,8 +75,7 @@ def _check_deck(path, charts, lang):
 def test_sweep_deck(results, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        report = render(results["sweep"], tmp_path / "plots", kinds=["reach", "tradeoff"],
-                        deck=tmp_path / "sweep.pptx")
+        report = render(results["sweep"], tmp_path / "plots", kinds=["reach", "tradeoff"], deck=tmp_path / "sweep.pptx")
     charts = list(report.charts)
     assert [c.kind for c in charts] == ["reach", "tradeoff"]
     prs = _check_deck(report.deck, charts, "en")
@@ -91,8 +90,14 @@ def test_sweep_deck(results, tmp_path):
 def test_run_deck_in_chinese(results, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        report = render(results["hub"], tmp_path / "plots", kinds=["accounts", "matrix"], formats=("svg",),
-                        lang="zh", deck=tmp_path / "run.pptx")
+        report = render(
+            results["hub"],
+            tmp_path / "plots",
+            kinds=["accounts", "matrix"],
+            formats=("svg",),
+            lang="zh",
+            deck=tmp_path / "run.pptx",
+        )
     charts = list(report.charts)
     assert [c.kind for c in charts] == ["accounts", "matrix"]
     assert {p.suffix for p in report.files} == {".svg", ".png"}  # PNGs are made for the deck
@@ -147,8 +152,9 @@ def test_deck_prints_swept_values_with_three_digits(tmp_path):
     write_json(folder / "manifest.json", {"scenario": "log sweep"})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        report = render(folder, tmp_path / "plots", kinds=["reach", "fatigue", "tradeoff"], lang="zh",
-                        deck=tmp_path / "log.pptx")
+        report = render(
+            folder, tmp_path / "plots", kinds=["reach", "fatigue", "tradeoff"], lang="zh", deck=tmp_path / "log.pptx"
+        )
     texts = [_slide_text(s) for s in Presentation(str(report.deck)).slides]
     assert "p0 = 0.00316" in texts[0] and "p0 = 0.00316" in texts[1] and "p0 = 0.00316" in texts[-1]
     for t in texts:

@@ -14,14 +14,20 @@ from simulator.engine.model import EDGE_MUTED, EDGE_UNFOLLOWED
 def k_deliveries_doc(k: int, p0: float, alpha: float, beta: float, n: int = 40_000) -> dict:
     """Everyone follows k accounts; the first posts, the others relay it verbatim at once."""
     accounts = [{"id": "a1", "followers": n}] + [
-        {"id": f"a{i}", "followers": n, "overlap": {"a1": 1.0}} for i in range(2, k + 1)]
-    relays = [{"source": "a1", "target": f"a{i}", "probability": 1.0, "latency": {"median": 0.001, "sigma": 0}}
-              for i in range(2, k + 1)]
+        {"id": f"a{i}", "followers": n, "overlap": {"a1": 1.0}} for i in range(2, k + 1)
+    ]
+    relays = [
+        {"source": "a1", "target": f"a{i}", "probability": 1.0, "latency": {"median": 0.001, "sigma": 0}}
+        for i in range(2, k + 1)
+    ]
     return {
-        "name": f"k{k}", "seed": 3 + k, "time": {"horizon": 5},
+        "name": f"k{k}",
+        "seed": 3 + k,
+        "time": {"horizon": 5},
         "population": {"size": n, "regions": {"all": 1}},
         "graph": {"mean_followees": 0},
-        "accounts": accounts, "relays": relays,
+        "accounts": accounts,
+        "relays": relays,
         "campaign": [{"account": "a1", "at": 0, "appeal": 1.0}],
         "behaviour": {"p0": p0, "alpha": alpha, "beta": beta, "appeal_sigma": 0},
         "fatigue": {"enabled": False, "churn_per_day": 0},
@@ -36,7 +42,7 @@ def test_ever_repost_after_k_deliveries(k, alpha, beta):
     # exposure memory x_j: first delivery at t=0, the k-1 relays at t=0.001 h (decayed a hair)
     d = 2 ** (-0.001 / 48.0)
     xs = [1.0] + [d + j for j in range(1, k)]
-    h = [min(1.0, p0 * x ** alpha * math.exp(-beta * (x - 1))) for x in xs]
+    h = [min(1.0, p0 * x**alpha * math.exp(-beta * (x - 1))) for x in xs]
     expected = 1 - np.prod([1 - hj for hj in h])
     observed = model.reposted[0].mean()
     se = math.sqrt(expected * (1 - expected) / n)
@@ -47,8 +53,11 @@ def test_ever_repost_after_k_deliveries(k, alpha, beta):
 def test_load_after_n_deliveries(promotional, w):
     n_posts, every = 6, 12.0
     doc = {
-        "name": "load", "seed": 1, "time": {"horizon": 80},
-        "population": {"size": 3000}, "graph": {"mean_followees": 0},
+        "name": "load",
+        "seed": 1,
+        "time": {"horizon": 80},
+        "population": {"size": 3000},
+        "graph": {"mean_followees": 0},
         "accounts": [{"id": "a", "followers": 3000}],
         "campaign": [{"account": "a", "at": 0, "repeat": n_posts, "every": every, "promotional": promotional}],
         "behaviour": {"p0": 0.0, "p0_promotional": 0.0},
@@ -56,7 +65,7 @@ def test_load_after_n_deliveries(promotional, w):
     }
     model = simulator.PropagationModel(simulator.load_document(doc, "<t>")).run()
     q = 2 ** (-every / (7 * 24.0))
-    expected = w * (1 - q ** n_posts) / (1 - q)
+    expected = w * (1 - q**n_posts) / (1 - q)
     np.testing.assert_allclose(model.load, expected, rtol=1e-5)
     assert (model.load_t == (n_posts - 1) * every).all()
 
@@ -64,8 +73,11 @@ def test_load_after_n_deliveries(promotional, w):
 def test_exit_hazard_and_mute_share():
     n, kappa, q_mute = 40_000, 0.02, 0.3
     doc = {
-        "name": "exits", "seed": 2, "time": {"horizon": 10},
-        "population": {"size": n}, "graph": {"mean_followees": 0},
+        "name": "exits",
+        "seed": 2,
+        "time": {"horizon": 10},
+        "population": {"size": n},
+        "graph": {"mean_followees": 0},
         "accounts": [{"id": "a", "followers": n}],
         "campaign": [{"account": "a", "at": 0}],
         "behaviour": {"p0": 0.0},
@@ -86,8 +98,11 @@ def test_exit_hazard_and_mute_share():
 def test_exited_followers_receive_nothing_more():
     n = 5000
     doc = {
-        "name": "exit-then-silence", "seed": 4, "time": {"horizon": 100},
-        "population": {"size": n}, "graph": {"mean_followees": 0},
+        "name": "exit-then-silence",
+        "seed": 4,
+        "time": {"horizon": 100},
+        "population": {"size": n},
+        "graph": {"mean_followees": 0},
         "accounts": [{"id": "a", "followers": n}],
         "campaign": [{"account": "a", "at": 0, "repeat": 8, "every": 12}],
         "behaviour": {"p0": 0.0},
@@ -107,11 +122,15 @@ def test_exited_followers_receive_nothing_more():
 def test_baseline_churn_rate():
     n, u0, horizon = 100_000, 0.01, 96.0
     doc = {
-        "name": "churn", "seed": 5, "time": {"horizon": horizon},
-        "population": {"size": n}, "graph": {"mean_followees": 0},
+        "name": "churn",
+        "seed": 5,
+        "time": {"horizon": horizon},
+        "population": {"size": n},
+        "graph": {"mean_followees": 0},
         "accounts": [{"id": "a", "followers": n}],
         "campaign": [{"account": "a", "at": 0}],
-        "behaviour": {"p0": 0.0}, "fatigue": {"kappa": 0, "churn_per_day": u0},
+        "behaviour": {"p0": 0.0},
+        "fatigue": {"kappa": 0, "churn_per_day": u0},
     }
     r = simulator.run(simulator.load_document(doc, "<t>")).summary
     p = 1 - math.exp(-u0 * horizon / 24)

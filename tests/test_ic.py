@@ -63,8 +63,10 @@ def by_depth(res: ic.CascadeResult) -> list[list[int]]:
 
 # --- the follower graph the kernels run on (simulator.world.graphs, built slice by slice) ---------------
 # (edges, checksum, indptr sum, next draw of the stream), from the original one-shot generator
-GRAPH_CASES = [((3000, 6.0, 2.5, 0.5, np.array([0, 1000, 3000])), (17811, 105540202, 27581709, 0.8921339971455642)),
-               ((3000, 4.0, None, 0.0, np.array([0, 3000])), (11846, 71809798, 17669403, 0.6892979743992008))]
+GRAPH_CASES = [
+    ((3000, 6.0, 2.5, 0.5, np.array([0, 1000, 3000])), (17811, 105540202, 27581709, 0.8921339971455642)),
+    ((3000, 4.0, None, 0.0, np.array([0, 3000])), (11846, 71809798, 17669403, 0.6892979743992008)),
+]
 
 
 @pytest.mark.parametrize("args, fingerprint", GRAPH_CASES)
@@ -143,8 +145,17 @@ def test_audience_and_weights_match_reference(backend):
     audience = rng.choice(800, 60, replace=False)
     au = rng.random(60).astype(np.float32)
     w = rng.choice([1.0, 0.5, 0.1, 0.0], size=800)
-    res = ic.independent_cascade(g, [3], 0.4, edge_uniforms=u, backend=backend, audience=audience,
-                                 audience_uniforms=au, node_weights=w, count_exposed=True)
+    res = ic.independent_cascade(
+        g,
+        [3],
+        0.4,
+        edge_uniforms=u,
+        backend=backend,
+        audience=audience,
+        audience_uniforms=au,
+        node_weights=w,
+        count_exposed=True,
+    )
     depth, exposed = reference_ic(g, [3], 0.4, u, audience, au, w)
     assert dict(zip(res.activated.tolist(), res.depth.tolist())) == depth
     assert res.n_exposed == len(exposed)
@@ -228,8 +239,11 @@ def test_curve_equals_step_by_step_runs(backend, shared):
     rng = np.random.default_rng(1)
     w = rng.uniform(0.2, 1.5, 3000)
     audience = rng.choice(3000, 40, replace=False)
-    src = {"rng": 21} if shared == "rng" else {"edge_uniforms": ic.edge_uniforms(g, 21),
-                                                "audience_uniforms": rng.random(40).astype(np.float32)}
+    src = (
+        {"rng": 21}
+        if shared == "rng"
+        else {"edge_uniforms": ic.edge_uniforms(g, 21), "audience_uniforms": rng.random(40).astype(np.float32)}
+    )
     for kw in ({}, {"node_weights": w, "audience": audience}):
         c = ic.Cascader(g, backend)
         opts = dict(src) if "audience" in kw else {k: v for k, v in src.items() if k != "audience_uniforms"}
@@ -360,7 +374,9 @@ def _model(seed: int, world=None, topic: str = "general"):
 
     text = REDUCIBLE.replace("TOPIC", topic)
     if topic != "general":
-        text = text.replace("population: {size: 20000}", "population: {size: 20000, interests: {general: 1, %s: 1}}" % topic)
+        text = text.replace(
+            "population: {size: 20000}", "population: {size: 20000, interests: {general: 1, %s: 1}}" % topic
+        )
     return PropagationModel(simulator.load_text(text, seed=seed), world=world)
 
 

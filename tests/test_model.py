@@ -40,9 +40,12 @@ def test_same_seed_identical_results():
 def test_common_random_numbers_same_world_across_p():
     m1 = simulator.PropagationModel(small("hub", ["behaviour.p0=0.001"]))
     m2 = simulator.PropagationModel(small("hub", ["behaviour.p0=0.02", "fatigue.kappa=0.01"]))
-    for a, b in [(m1.world.graph.indices, m2.world.graph.indices),
-                 (m1.world.audience.indices, m2.world.audience.indices),
-                 (m1.world.tolerance, m2.world.tolerance), (m1.world.churn_time, m2.world.churn_time)]:
+    for a, b in [
+        (m1.world.graph.indices, m2.world.graph.indices),
+        (m1.world.audience.indices, m2.world.audience.indices),
+        (m1.world.tolerance, m2.world.tolerance),
+        (m1.world.churn_time, m2.world.churn_time),
+    ]:
         np.testing.assert_array_equal(a, b)
     # the population and follower graph do not depend on the account matrix either
     m3 = simulator.PropagationModel(small("hub", ["topology.params.core_overlap=0.5", "behaviour.p0=0.003"]))
@@ -69,7 +72,8 @@ def check_consistency(res: simulator.RunResult, model: simulator.PropagationMode
     assert s["reach"] == int((model.exposures > 0).sum())
     assert s["impressions"] == int(model.exposures.sum())
     assert s["duplicate_exposures"] == s["impressions"] - int(
-        sum((model.mem_t[c] > -np.inf).sum() for c in range(len(model.items))))
+        sum((model.mem_t[c] > -np.inf).sum() for c in range(len(model.items)))
+    )
     assert acc["first_exposures_total"].sum() == s["reach"]
     assert acc["first_exposures_direct"].sum() == int((model.first_depth == 0).sum())
     assert acc["relays"].sum() == s["account_relays"] == len(res.relays)
@@ -101,8 +105,9 @@ def test_bundled_scenario_runs_consistently(path, tmp_path):
 
 
 def test_second_level_spread_and_depth():
-    res = simulator.run(small("hub", ["behaviour.p0=0.05", "behaviour.alpha=0", "behaviour.beta=0",
-                                       "graph.mean_followees=15"]))
+    res = simulator.run(
+        small("hub", ["behaviour.p0=0.05", "behaviour.alpha=0", "behaviour.beta=0", "graph.mean_followees=15"])
+    )
     s = res.summary
     assert s["second_level_reach"] > 0 and s["max_depth"] >= 2
     assert s["depth_distribution"][1] > s["depth_distribution"].get(3, 0)
@@ -120,8 +125,11 @@ def test_off_topic_item_relayed_less_by_other_verticals():
     """The sports case: a running launch is relayed by non-running sub-brands with p=0.1, not 0.8."""
     on, off = 0, 0
     for seed in range(30):
-        res = simulator.run(simulator.load(SCENARIOS / "case_sports_brand.yaml", scale=0.02, seed=seed,
-                                           overrides=["graph.mean_followees=0"]))
+        res = simulator.run(
+            simulator.load(
+                SCENARIOS / "case_sports_brand.yaml", scale=0.02, seed=seed, overrides=["graph.mean_followees=0"]
+            )
+        )
         r = res.relays[res.relays["source"] == "official"]
         first = r[r["item"] == 0]["target"]
         on += int((first == "sub_running").sum())
@@ -168,7 +176,9 @@ def test_repost_log_matches_counters():
     # pending_at_horizon also counts account relays due after the horizon
     assert int((~log["executed"]).sum()) <= s["pending_at_horizon"]
     done = log[log["executed"]]
-    assert done["depth"].value_counts().sort_index().to_dict() == {int(k): v for k, v in s["depth_distribution"].items()}
+    assert done["depth"].value_counts().sort_index().to_dict() == {
+        int(k): v for k, v in s["depth_distribution"].items()
+    }
     assert (log["due_h"] >= log["decided_h"]).all()
     assert set(log["origin"]) <= set(res.accounts["account"])
     with pytest.raises(RuntimeError):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # statistical / subprocess tests: full suite only (CI)
+
 jupytext = pytest.importorskip("jupytext")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
@@ -34,9 +36,15 @@ def kernel_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("jupyter")
     spec = home / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "propsim tests", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "propsim tests",
+                "language": "python",
+            }
+        )
+    )
     env = {"JUPYTER_PATH": str(home), "PROPSIM_NB_OUT": str(tmp_path_factory.mktemp("nb_out")), **CI_ENV}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -51,8 +59,9 @@ def kernel_env(tmp_path_factory):
 def execute(path: Path, timeout: int = 600):
     """Run a notebook source in a fresh kernel (cwd = notebooks/) and return the executed notebook."""
     nb = jupytext.read(path)
-    client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, allow_errors=False,
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        nb, kernel_name=KERNEL, timeout=timeout, allow_errors=False, resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute()
     return nb
 

@@ -15,8 +15,13 @@ import simulator
 def plain_ic(doc: dict, T: float) -> dict:
     """Fatigue off, r(k) = 1, appeal 1: every delivery is one independent chance T."""
     doc = dict(doc)
-    doc["behaviour"] = {"p0": T, "alpha": 0.0, "beta": 0.0, "appeal_sigma": 0.0,
-                        "latency": {"median": 0.5, "sigma": 0.0}}
+    doc["behaviour"] = {
+        "p0": T,
+        "alpha": 0.0,
+        "beta": 0.0,
+        "appeal_sigma": 0.0,
+        "latency": {"median": 0.5, "sigma": 0.0},
+    }
     doc["fatigue"] = {"enabled": False, "churn_per_day": 0.0}
     return doc
 
@@ -26,13 +31,18 @@ def test_directed_seed_account_mean_reposts():
     T, F, n, reps = 0.1, 2000, 100_000, 40
     sizes, theory = [], []
     for rep in range(reps):
-        doc = plain_ic({
-            "name": "oracle", "seed": 1000 + rep, "time": {"horizon": 400},
-            "population": {"size": n, "regions": {"all": 1}},
-            "graph": {"mean_followees": 5, "tail_exponent": None, "locality": 0.0},
-            "accounts": [{"id": "seed", "followers": F}],
-            "campaign": [{"account": "seed", "at": 0}],
-        }, T)
+        doc = plain_ic(
+            {
+                "name": "oracle",
+                "seed": 1000 + rep,
+                "time": {"horizon": 400},
+                "population": {"size": n, "regions": {"all": 1}},
+                "graph": {"mean_followees": 5, "tail_exponent": None, "locality": 0.0},
+                "accounts": [{"id": "seed", "followers": F}],
+                "campaign": [{"account": "seed", "at": 0}],
+            },
+            T,
+        )
         model = simulator.PropagationModel(simulator.load_document(doc, "<t>"))
         g = model.world.graph
         k = g.degrees().astype(float)
@@ -55,10 +65,14 @@ def test_union_reach_of_independent_audiences():
     got = []
     for rep in range(reps):
         doc = {
-            "name": "union", "seed": rep, "population": {"size": n}, "graph": {"mean_followees": 0},
+            "name": "union",
+            "seed": rep,
+            "population": {"size": n},
+            "graph": {"mean_followees": 0},
             "accounts": [{"id": f"u{i}", "followers": f} for i, f in enumerate(fs)],
             "campaign": [{"account": f"u{i}", "at": 0} for i in range(len(fs))],
-            "behaviour": {"p0": 0.0}, "fatigue": {"enabled": False, "churn_per_day": 0},
+            "behaviour": {"p0": 0.0},
+            "fatigue": {"enabled": False, "churn_per_day": 0},
         }
         got.append(simulator.run(simulator.load_document(doc, "<t>")).summary["direct_reach"])
     p = expected / n
@@ -71,10 +85,21 @@ def test_hub_expected_relays():
     R, p, reps = 30, 0.6, 60
     relays = []
     for rep in range(reps):
-        doc = {"name": "hub", "seed": rep, "topology": {"preset": "hub", "params": {
-                   "regional": R, "relay_probability": p, "official_followers": 2000,
-                   "regional_followers": {"median": 200, "sigma": 0.3}}},
-               "population": {"size": 20_000}, "graph": {"mean_followees": 0}}
+        doc = {
+            "name": "hub",
+            "seed": rep,
+            "topology": {
+                "preset": "hub",
+                "params": {
+                    "regional": R,
+                    "relay_probability": p,
+                    "official_followers": 2000,
+                    "regional_followers": {"median": 200, "sigma": 0.3},
+                },
+            },
+            "population": {"size": 20_000},
+            "graph": {"mean_followees": 0},
+        }
         relays.append(simulator.run(simulator.load_document(doc, "<t>")).summary["account_relays"])
     se = math.sqrt(R * p * (1 - p) / reps)
     assert abs(np.mean(relays) - R * p) < 4 * se, np.mean(relays)

@@ -200,9 +200,7 @@ def test_save_figure_suffix_handling_and_dpi_floor(tmp_path):
     fig, ax = plt.subplots(figsize=(4, 2.25), dpi=50)
     ax.plot([0, 1], [0, 1])
     try:
-        paths = save_figure(
-            fig, tmp_path / "sub" / "chart.png", formats=("png", ".pdf", "png"), dpi=72
-        )
+        paths = save_figure(fig, tmp_path / "sub" / "chart.png", formats=("png", ".pdf", "png"), dpi=72)
     finally:
         plt.close(fig)
     assert paths == [tmp_path / "sub" / "chart.png", tmp_path / "sub" / "chart.pdf"]

@@ -27,7 +27,6 @@ from PIL import Image
 from scipy import stats
 
 import simulator
-from simulator.results.output import write_json, write_run, write_table
 from simulator.plotting import (
     KINDS,
     account_graph,
@@ -53,6 +52,7 @@ from simulator.plotting import takeaways as T
 from simulator.plotting.charts import frequency_buckets, top_accounts
 from simulator.plotting.data import RunData, SweepData, filter_where
 from simulator.plotting.diagrams import path_tree
+from simulator.results.output import write_json, write_run, write_table
 
 matplotlib.use("Agg")
 
@@ -63,22 +63,26 @@ POPULATION = 8000
 PARAMS = {
     "hub": "{official_followers: 2500, regional: 24, regional_followers: {median: 300, sigma: 0.5}}",
     "dandelion": "{official_followers: 2500, sub_followers: {median: 900, sigma: 0.3}, "
-                 "spoke_followers: {median: 200, sigma: 0.7}}",
+    "spoke_followers: {median: 200, sigma: 0.7}}",
     "honeycomb": "{official_followers: 2500, employees: 90, employee_followers: {median: 60, sigma: 1.0}}",
     "twin_star": "{official_followers: 2500, executive_followers: {median: 1200, sigma: 0.3}, "
-                 "vertical_followers: {median: 600, sigma: 0.5}}",
+    "vertical_followers: {median: 600, sigma: 0.5}}",
 }
 # Chinese handles so that the Chinese glyphs are exercised in account charts.
-HANDLES = {"hub": "  - {id: regional, handle: '@{region}万达影城'}\n",
-           "twin_star": "  - {id: official, handle: '@易观官方'}\n"}
+HANDLES = {
+    "hub": "  - {id: regional, handle: '@{region}万达影城'}\n",
+    "twin_star": "  - {id: official, handle: '@易观官方'}\n",
+}
 
 
 def scenario_text(topology: str) -> str:
     accounts = f"accounts:\n{HANDLES[topology]}" if topology in HANDLES else ""
-    return (f"name: plot_{topology}\nseed: 1\ntopology:\n  preset: {topology}\n  params: {PARAMS[topology]}\n"
-            f"population: {{size: {POPULATION}}}\ntime: {{horizon: 36}}\n{accounts}"
-            "campaign: [{account: official, at: 0, repeat: 3, every: 8, label: launch}]\n"
-            "fatigue: {tolerance: {median: 3, sigma: 0.7}}\n")
+    return (
+        f"name: plot_{topology}\nseed: 1\ntopology:\n  preset: {topology}\n  params: {PARAMS[topology]}\n"
+        f"population: {{size: {POPULATION}}}\ntime: {{horizon: 36}}\n{accounts}"
+        "campaign: [{account: official, at: 0, repeat: 3, every: 8, label: launch}]\n"
+        "fatigue: {tolerance: {median: 3, sigma: 0.7}}\n"
+    )
 
 
 def _points(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
@@ -91,8 +95,12 @@ def _points(runs: pd.DataFrame, params: list[str]) -> pd.DataFrame:
         for m in metrics:
             v = g[m].astype(float)
             half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-            row |= {f"{m}_mean": v.mean(), f"{m}_sd": v.std(ddof=1), f"{m}_ci_low": v.mean() - half,
-                    f"{m}_ci_high": v.mean() + half}
+            row |= {
+                f"{m}_mean": v.mean(),
+                f"{m}_sd": v.std(ddof=1),
+                f"{m}_ci_low": v.mean() - half,
+                f"{m}_ci_high": v.mean() + half,
+            }
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -118,8 +126,16 @@ def _build_results(root: Path) -> dict[str, Path]:
             for rep in range(REPLICATES):
                 loaded = simulator.load_text(text, f"{topology}.yaml", overrides=[f"behaviour.p0={p0}"], seed=100 + rep)
                 result = simulator.run(loaded)
-                row = {"run_id": run_id, "behaviour.p0": p0, "topology": topology, "replicate": rep,
-                       "seed": 100 + rep, "status": "ok", "error": None, "duration_s": 0.1}
+                row = {
+                    "run_id": run_id,
+                    "behaviour.p0": p0,
+                    "topology": topology,
+                    "replicate": rep,
+                    "seed": 100 + rep,
+                    "status": "ok",
+                    "error": None,
+                    "duration_s": 0.1,
+                }
                 row |= {k: v for k, v in result.summary.items() if k not in row and not isinstance(v, (dict, list))}
                 rows.append(row)
                 series.append(result.timeseries.assign(run_id=run_id))
@@ -129,12 +145,20 @@ def _build_results(root: Path) -> dict[str, Path]:
     timeseries = pd.concat(series, ignore_index=True)
     timeseries = timeseries[["run_id", *[c for c in timeseries.columns if c != "run_id"]]]
     frequency = pd.concat(freqs, ignore_index=True)[["run_id", "exposures", "followers"]]
-    manifest = {"scenario": "plot tests", "sweep": {"behaviour.p0": list(P0), "topology": list(TOPOLOGIES)},
-                "replicates": REPLICATES, "root_seed": 100}
+    manifest = {
+        "scenario": "plot tests",
+        "sweep": {"behaviour.p0": list(P0), "topology": list(TOPOLOGIES)},
+        "replicates": REPLICATES,
+        "root_seed": 100,
+    }
     out = {}
     sweep = root / "sweep"
-    for name, df in (("runs", runs), ("timeseries", timeseries), ("frequency", frequency),
-                     ("points", _points(runs, ["behaviour.p0", "topology"]))):
+    for name, df in (
+        ("runs", runs),
+        ("timeseries", timeseries),
+        ("frequency", frequency),
+        ("points", _points(runs, ["behaviour.p0", "topology"])),
+    ):
         write_table(sweep / name, df, "parquet")
     write_json(sweep / "manifest.json", manifest)
     out["sweep"] = sweep
@@ -181,8 +205,10 @@ def strict(caplog):
 
 def _require_cjk():
     if find_cjk_font() is None:
-        pytest.fail("No CJK font found: install fonts-noto-cjk (apt-get install -y fonts-noto-cjk) "
-                    "or set PROPSIM_CJK_FONT", pytrace=False)
+        pytest.fail(
+            "No CJK font found: install fonts-noto-cjk (apt-get install -y fonts-noto-cjk) or set PROPSIM_CJK_FONT",
+            pytrace=False,
+        )
 
 
 def _by_gid(fig, gid: str, kind=object):
@@ -223,8 +249,9 @@ def test_points_computed_from_runs_match_the_contract(results, sweep):
     theirs = sweep.points.set_index(["behaviour.p0", "topology"]).sort_index()
     for col in ("n", "reach_mean", "reach_ci_low", "reach_ci_high", "exits_mean", "exits_ci_high"):
         np.testing.assert_allclose(mine[col].to_numpy(float), theirs[col].to_numpy(float), rtol=1e-9)
-    np.testing.assert_allclose(compute_points(sweep.runs, sweep.params)["reach_mean"],
-                               sweep.points["reach_mean"], rtol=1e-12)
+    np.testing.assert_allclose(
+        compute_points(sweep.runs, sweep.params)["reach_mean"], sweep.points["reach_mean"], rtol=1e-12
+    )
 
 
 def test_selection_defaults_and_errors(sweep):
@@ -278,8 +305,11 @@ def test_tradeoff_chart_and_frontier(sweep, strict):
         np.testing.assert_allclose(offsets, sub[["exits_mean", "reach_mean"]].to_numpy())
     # Brute-force Pareto set: no other point has <= exits and > reach, or < exits and >= reach.
     c, b = pts["exits_mean"].to_numpy(), pts["reach_mean"].to_numpy()
-    efficient = [i for i in range(len(pts)) if not any(
-        (c[j] <= c[i] and b[j] > b[i]) or (c[j] < c[i] and b[j] >= b[i]) for j in range(len(pts)))]
+    efficient = [
+        i
+        for i in range(len(pts))
+        if not any((c[j] <= c[i] and b[j] > b[i]) or (c[j] < c[i] and b[j] >= b[i]) for j in range(len(pts)))
+    ]
     expected = sorted((c[i], b[i]) for i in efficient)
     frontier = _by_gid(fig, "frontier", Line2D)
     np.testing.assert_allclose(np.column_stack([frontier.get_xdata(), frontier.get_ydata()]), expected)
@@ -331,7 +361,8 @@ def test_frequency_chart_single_run_and_sweep(sweep, runs, strict):
         bars = fig.axes[0].containers[i]
         ids = sweep.runs.loc[(sweep.runs["topology"] == topo) & np.isclose(sweep.runs["behaviour.p0"], at), "run_id"]
         wide = sweep.frequency[sweep.frequency["run_id"].isin(ids)].pivot_table(
-            index="exposures", columns="run_id", values="followers", fill_value=0)
+            index="exposures", columns="run_id", values="followers", fill_value=0
+        )
         med = wide.median(axis=1)
         got = np.array([r.get_height() for r in bars])
         np.testing.assert_allclose(got[:-1], [med.get(e, 0) for e in range(1, len(got))])
@@ -363,8 +394,7 @@ def test_account_contribution_chart(runs, strict):
     np.testing.assert_allclose(direct, top["first_exposures_direct"])
     np.testing.assert_allclose(np.add(direct, via), top["first_exposures_total"])
     np.testing.assert_allclose([r.get_width() for r in _bars(fig, "relays")], top["relays"])
-    np.testing.assert_allclose([r.get_width() for r in _bars(fig, "net_audience_change")],
-                               top["net_audience_change"])
+    np.testing.assert_allclose([r.get_width() for r in _bars(fig, "net_audience_change")], top["net_audience_change"])
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == top["handle"].tolist() and any("万达影城" in h for h in labels)
     assert top["first_exposures_total"].is_monotonic_decreasing
@@ -473,8 +503,11 @@ def zh_charts(results):
 @pytest.mark.parametrize("source", ["sweep", "dandelion"])
 def test_all_charts_render_in_chinese_without_warnings(zh_charts, source, strict, tmp_path):
     cs = zh_charts[source]
-    assert set(cs.charts) == ({"reach", "fatigue", "tradeoff", "timeline", "frequency"} if source == "sweep"
-                              else {"timeline", "frequency", "accounts", "matrix", "path"})
+    assert set(cs.charts) == (
+        {"reach", "fatigue", "tradeoff", "timeline", "frequency"}
+        if source == "sweep"
+        else {"timeline", "frequency", "accounts", "matrix", "path"}
+    )
     assert set(cs.skipped) == set(KINDS) - set(cs.charts)
     for chart in cs:
         texts = " ".join(_texts(chart.figure))
@@ -495,14 +528,22 @@ def test_labels_stay_inside_the_figure(zh_charts, strict):
         fig.draw_without_rendering()
         W, H = fig.bbox.width, fig.bbox.height
         # Tick labels outside the view limits exist but are not drawn: check only the drawn ones.
-        tick_texts = {id(t) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-                      for tick in axis.majorTicks + axis.minorTicks for t in (tick.label1, tick.label2)}
+        tick_texts = {
+            id(t)
+            for ax in fig.axes
+            for axis in (ax.xaxis, ax.yaxis)
+            for tick in axis.majorTicks + axis.minorTicks
+            for t in (tick.label1, tick.label2)
+        }
         drawn_ticks = []
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
                 lo, hi = sorted(axis.get_view_interval())
-                drawn_ticks += [tick.label1 for tick in axis.get_major_ticks()
-                                if tick.get_loc() is not None and lo - 1e-9 <= tick.get_loc() <= hi + 1e-9]
+                drawn_ticks += [
+                    tick.label1
+                    for tick in axis.get_major_ticks()
+                    if tick.get_loc() is not None and lo - 1e-9 <= tick.get_loc() <= hi + 1e-9
+                ]
         texts = [t for t in fig.findobj(matplotlib.text.Text) if id(t) not in tick_texts] + drawn_ticks
         for t in texts:
             if not t.get_visible() or not t.get_text().strip():
@@ -540,8 +581,9 @@ def test_reach_takeaway_is_computed_and_honest(sweep):
         pct = f"{abs(a['reach_mean'] - b['reach_mean']) / b['reach_mean'] * 100:.0f}%"
         assert f"{pct} more people" in text
     # Force both branches on the real numbers: tight intervals -> a difference; wide -> similar.
-    tight = sweep.points.assign(reach_ci_low=sweep.points["reach_mean"] - 1e-6,
-                                reach_ci_high=sweep.points["reach_mean"] + 1e-6)
+    tight = sweep.points.assign(
+        reach_ci_low=sweep.points["reach_mean"] - 1e-6, reach_ci_high=sweep.points["reach_mean"] + 1e-6
+    )
     assert "more people than" in T.takeaway_reach(tight, x="behaviour.p0", by="topology", at=at)
     wide = sweep.points.assign(reach_ci_low=0.0, reach_ci_high=1e12)
     assert "n.s." in T.takeaway_reach(wide, x="behaviour.p0", by="topology", at=at)
@@ -560,7 +602,8 @@ def test_run_takeaways_quote_the_tables(runs):
     share = top["first_exposures_total"] / run.accounts["first_exposures_total"].sum()
     assert T.takeaway_accounts(run.accounts).startswith(f"{top['handle']} caused {share * 100:.0f}%")
     assert T.takeaway_matrix(run.scenario, run.accounts).startswith(
-        f"{len(run.accounts)} accounts (1 official, {len(run.accounts) - 1} regional), 24 relay edges")
+        f"{len(run.accounts)} accounts (1 official, {len(run.accounts) - 1} regional), 24 relay edges"
+    )
     _, info = path_tree(run.relays)
     assert T.takeaway_path(run.relays, run.accounts).startswith(f"{info['n_relays']} relays within")
     assert s["account_relays"] == len(run.relays)
@@ -631,11 +674,27 @@ def log_sweep_runs(exits_per_run: int = 1) -> pd.DataFrame:
             for rep in range(3):
                 exits = exits_per_run * int(rng.random() < 0.2)
                 reach = 8000 + 1500 * t + 900 * k + rng.normal(0, 600)
-                rows.append({"run_id": len(rows), "behaviour.p0": p0, "topology": topo, "replicate": rep,
-                             "seed": rep, "status": "ok", "error": None, "duration_s": 0.1,
-                             "reach": reach, "direct_reach": 0.9 * reach, "second_level_reach": 0.1 * reach,
-                             "effective_reach": 0.7 * reach, "fatigue_share": 0.004 + 0.003 * rng.random(),
-                             "mutes": exits, "unfollows": 0, "exits": exits, "t50_h": 0.0})
+                rows.append(
+                    {
+                        "run_id": len(rows),
+                        "behaviour.p0": p0,
+                        "topology": topo,
+                        "replicate": rep,
+                        "seed": rep,
+                        "status": "ok",
+                        "error": None,
+                        "duration_s": 0.1,
+                        "reach": reach,
+                        "direct_reach": 0.9 * reach,
+                        "second_level_reach": 0.1 * reach,
+                        "effective_reach": 0.7 * reach,
+                        "fatigue_share": 0.004 + 0.003 * rng.random(),
+                        "mutes": exits,
+                        "unfollows": 0,
+                        "exits": exits,
+                        "t50_h": 0.0,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -693,8 +752,9 @@ def test_log_spaced_sweep_charts_ticks_and_labels(log_points, strict):
     assert "few exits" in footer
     assert not fig.findobj(lambda a: a.get_gid() == "exits_ci:hub")  # no -1..2 bands of noise
 
-    geo = log_points.assign(**{"behaviour.p0": log_points["behaviour.p0"].map(
-        dict(zip(LOG_P0, (0.002, 0.003, 0.0045, 0.00675, 0.010125))))})
+    geo = log_points.assign(
+        **{"behaviour.p0": log_points["behaviour.p0"].map(dict(zip(LOG_P0, (0.002, 0.003, 0.0045, 0.00675, 0.010125))))}
+    )
     assert plot_reach(geo, x="behaviour.p0", by="topology").axes[0].get_xscale() == "log"
     lin = log_points.assign(**{"behaviour.p0": log_points["behaviour.p0"].map(dict(zip(LOG_P0, (1, 2, 3, 4, 5))))})
     fig = plot_reach(lin, x="behaviour.p0", by="topology")
@@ -727,8 +787,13 @@ def test_tradeoff_with_30_points_labels_only_the_frontier(log_points, lang, stri
     renderer = fig.canvas.get_renderer()
     leg = ax.get_legend().get_window_extent(renderer)
     assert leg.x0 >= ax.get_window_extent(renderer).x1
-    centres = np.vstack([c.get_offset_transform().transform(c.get_offsets())
-                         for c in fig.findobj(PathCollection) if str(c.get_gid()).startswith("reach_vs_exits:")])
+    centres = np.vstack(
+        [
+            c.get_offset_transform().transform(c.get_offsets())
+            for c in fig.findobj(PathCollection)
+            if str(c.get_gid()).startswith("reach_vs_exits:")
+        ]
+    )
     for t in labels:
         box = matplotlib.text.Text.get_window_extent(t, renderer)
         inside = [(x, y) for x, y in centres if box.x0 <= x <= box.x1 and box.y0 <= y <= box.y1]
@@ -739,8 +804,13 @@ def test_tradeoff_with_many_exits_keeps_exits_whiskers(strict):
     points = compute_points(log_sweep_runs(exits_per_run=40), ["behaviour.p0", "topology"])
     fig = plot_tradeoff(points, x="behaviour.p0", by="topology")
     assert "few exits" not in _by_gid(fig, "footer", matplotlib.text.Text).get_text()
-    horizontal = [s for c in fig.findobj(LineCollection) if str(c.get_gid()).startswith("reach_vs_exits_ci:")
-                  for s in c.get_segments() if s[0][1] == pytest.approx(s[1][1]) and s[0][0] != s[1][0]]
+    horizontal = [
+        s
+        for c in fig.findobj(LineCollection)
+        if str(c.get_gid()).startswith("reach_vs_exits_ci:")
+        for s in c.get_segments()
+        if s[0][1] == pytest.approx(s[1][1]) and s[0][0] != s[1][0]
+    ]
     assert horizontal
     assert min(s[:, 0].min() for s in horizontal) >= 0  # clipped at 0 exits
 
@@ -748,10 +818,12 @@ def test_tradeoff_with_many_exits_keeps_exits_whiskers(strict):
 def test_takeaways_print_three_digits(log_points):
     at = LOG_P0[2]
     for lang in ("en", "zh"):
-        texts = [T.takeaway_reach(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
-                 T.takeaway_fatigue(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
-                 T.takeaway_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang),
-                 T.takeaway_reach(log_points[log_points["topology"] == "hub"], x="behaviour.p0", lang=lang)]
+        texts = [
+            T.takeaway_reach(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
+            T.takeaway_fatigue(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
+            T.takeaway_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang),
+            T.takeaway_reach(log_points[log_points["topology"] == "hub"], x="behaviour.p0", lang=lang),
+        ]
         assert "p0 = 0.00316" in texts[0]
         for s in texts:
             assert not _too_many_digits(s), s

@@ -15,13 +15,29 @@ def load_preset(name: str, params: dict | None = None, size: int = 2_000_000):
     return simulator.load_document(doc, "<test>", check_memory=False)
 
 
-@pytest.mark.parametrize("alias,canon", [
-    ("centralized", "centralized"), ("集权式", "centralized"), ("organic", "organic"),
-    ("distributed", "organic"), ("分布式", "organic"), ("hub", "hub"), ("hub_and_spoke", "hub"),
-    ("Hub-and-Spoke", "hub"), ("hub式", "hub"), ("HUB式", "hub"), ("dandelion", "dandelion"),
-    ("multiple_hub_and_spoke", "dandelion"), ("蒲公英式", "dandelion"), ("honeycomb", "honeycomb"),
-    ("holistic", "honeycomb"), ("蜂巢式", "honeycomb"), ("twin_star", "twin_star"), ("双子星式", "twin_star"),
-])
+@pytest.mark.parametrize(
+    "alias,canon",
+    [
+        ("centralized", "centralized"),
+        ("集权式", "centralized"),
+        ("organic", "organic"),
+        ("distributed", "organic"),
+        ("分布式", "organic"),
+        ("hub", "hub"),
+        ("hub_and_spoke", "hub"),
+        ("Hub-and-Spoke", "hub"),
+        ("hub式", "hub"),
+        ("HUB式", "hub"),
+        ("dandelion", "dandelion"),
+        ("multiple_hub_and_spoke", "dandelion"),
+        ("蒲公英式", "dandelion"),
+        ("honeycomb", "honeycomb"),
+        ("holistic", "honeycomb"),
+        ("蜂巢式", "honeycomb"),
+        ("twin_star", "twin_star"),
+        ("双子星式", "twin_star"),
+    ],
+)
 def test_aliases(alias, canon):
     assert presets.canonical_name(alias) == canon
 
@@ -71,7 +87,7 @@ def test_twin_star_executives_add_commentary():
     assert len(execs) == 2
     for x in execs:
         assert e[("official", x)].variation == "commentary"
-        assert ("official" in {t for (s, t) in e if s == x})
+        assert "official" in {t for (s, t) in e if s == x}
     assert e[(execs[0], execs[1])].variation == "commentary"
     verticals = [a for a in ld.matrix.accounts if a.kind == "vertical"]
     assert {v.interest for v in verticals} == {"finance", "auto", "retail"}
@@ -99,9 +115,13 @@ def test_honeycomb_ring_lattice():
 
 
 def test_overrides_by_id_merge_over_preset():
-    doc = {"name": "x", "topology": "hub", "population": {"size": 500_000},
-           "accounts": [{"id": "official", "handle": "@万达电影生活", "followers": 123}],
-           "relays": [{"source": "official", "target": "regional", "probability": 0.25}]}
+    doc = {
+        "name": "x",
+        "topology": "hub",
+        "population": {"size": 500_000},
+        "accounts": [{"id": "official", "handle": "@万达电影生活", "followers": 123}],
+        "relays": [{"source": "official", "target": "regional", "probability": 0.25}],
+    }
     ld = simulator.load_document(doc, "<test>")
     off = ld.matrix.accounts[0]
     assert off.handle == "@万达电影生活" and off.followers.median == 123

@@ -57,12 +57,14 @@ def test_message_format_names_file_line_col_and_field(scenario_file):
 
 def test_yaml12_semantics(scenario_file):
     # YAML 1.1 would turn `no` into False and `1e-3` into a string.
-    loaded = simulator.load(scenario_file("""
+    loaded = simulator.load(
+        scenario_file("""
         name: no
         topology: hub
         population: {size: 200000}
         behaviour: {p0: 1e-3}
-        """))
+        """)
+    )
     assert loaded.scenario.name == "no"
     assert loaded.scenario.behaviour.p0 == pytest.approx(0.001)
 
@@ -158,7 +160,9 @@ def test_not_utf8(tmp_path):
 
 
 def test_chinese_handles_and_aliases(scenario_file):
-    loaded = simulator.load(scenario_file("""
+    loaded = simulator.load(
+        scenario_file(
+            """
         name: 万达
         topology: HUB式
         population: {size: 200000, regions: {武汉: 1, 北京: 1}}
@@ -166,7 +170,9 @@ def test_chinese_handles_and_aliases(scenario_file):
           - {id: official, handle: "@万达电影生活"}
           - {id: regional, handle: "@{region}万达影城"}
         topology_note_is_not_a_field: 1
-        """.replace("        topology_note_is_not_a_field: 1\n", "")))
+        """.replace("        topology_note_is_not_a_field: 1\n", "")
+        )
+    )
     handles = [a.handle for a in loaded.matrix.accounts]
     assert handles[0] == "@万达电影生活" and "@武汉万达影城" in handles
 

@@ -19,10 +19,13 @@ import copy
 import math
 
 import numpy as np
+import pytest
 
 import simulator
 from simulator.engine.model import PropagationModel
 from simulator.results.reposts import executed_reposts
+
+pytestmark = pytest.mark.slow  # statistical / subprocess tests: full suite only (CI)
 
 
 def run(doc: dict, seed: int) -> dict:
@@ -50,10 +53,27 @@ RELAYER = {"median": 1000, "sigma": 0.0}  # every relaying account has 1,000 fol
 
 def test_hub_gives_more_unique_reach_per_relay_than_dandelion():
     common = {"population": {"size": 40_000}, "graph": {"mean_followees": 0}}
-    hub = {"name": "hub", **common, "topology": {"preset": "hub", "params": {
-        "official_followers": 4000, "regional": 20, "regional_followers": RELAYER}}}
-    dandelion = {"name": "dandelion", **common, "topology": {"preset": "dandelion", "params": {
-        "official_followers": 4000, "spokes_per_sub": 4, "sub_followers": RELAYER, "spoke_followers": RELAYER}}}
+    hub = {
+        "name": "hub",
+        **common,
+        "topology": {
+            "preset": "hub",
+            "params": {"official_followers": 4000, "regional": 20, "regional_followers": RELAYER},
+        },
+    }
+    dandelion = {
+        "name": "dandelion",
+        **common,
+        "topology": {
+            "preset": "dandelion",
+            "params": {
+                "official_followers": 4000,
+                "spokes_per_sub": 4,
+                "sub_followers": RELAYER,
+                "spoke_followers": RELAYER,
+            },
+        },
+    }
     per_relay: dict[str, list[float]] = {"hub": [], "dandelion": []}
     new_share: dict[str, list[float]] = {"hub": [], "dandelion": []}
     for name, doc in (("hub", hub), ("dandelion", dandelion)):
@@ -75,14 +95,34 @@ SUBS = ["sub_running", "sub_basketball", "sub_football", "sub_lifestyle"]
 
 def dandelion_campaign(lateral: float, variation: str = "verbatim") -> dict:
     """Two weeks of two posts a day; sub-brands cross-repost each other with ``lateral``."""
-    doc = {"name": "dandelion", "population": {"size": 20_000}, "time": {"horizon": 24 * 14},
-           "topology": {"preset": "dandelion", "params": {
-               "official_followers": 4000, "sub_followers": {"median": 1500, "sigma": 0.3},
-               "spoke_followers": {"median": 150, "sigma": 0.7}, "lateral_probability": 0.0}},
-           "campaign": [{"account": "official", "at": 0, "repeat": 28, "every": 12}]}
+    doc = {
+        "name": "dandelion",
+        "population": {"size": 20_000},
+        "time": {"horizon": 24 * 14},
+        "topology": {
+            "preset": "dandelion",
+            "params": {
+                "official_followers": 4000,
+                "sub_followers": {"median": 1500, "sigma": 0.3},
+                "spoke_followers": {"median": 150, "sigma": 0.7},
+                "lateral_probability": 0.0,
+            },
+        },
+        "campaign": [{"account": "official", "at": 0, "repeat": 28, "every": 12}],
+    }
     if lateral > 0:
-        doc["relays"] = [{"source": a, "target": b, "probability": lateral, "variation": variation,
-                          "latency": {"median": 2.5, "sigma": 1.0}} for a in SUBS for b in SUBS if a != b]
+        doc["relays"] = [
+            {
+                "source": a,
+                "target": b,
+                "probability": lateral,
+                "variation": variation,
+                "latency": {"median": 2.5, "sigma": 1.0},
+            }
+            for a in SUBS
+            for b in SUBS
+            if a != b
+        ]
     return doc
 
 
@@ -102,14 +142,31 @@ def test_verbatim_cross_reposting_raises_duplicates_and_exits():
 
 # --- 3. executive commentary: reposts per delivery ------------------------------------------------------------------
 
+
 def twin_star(variation: str, topic: str = "general") -> dict:
-    return {"name": "twin_star", "population": {"size": 20_000}, "time": {"horizon": 24 * 12},
-            "topology": {"preset": "twin_star", "params": {
-                "official_followers": 4000, "executive_followers": {"median": 3000, "sigma": 0.3},
-                "vertical_followers": {"median": 1000, "sigma": 0.3}}},
-            "relays": [{"source": "official", "target": "executive", "probability": 0.5,
-                        "latency": {"median": 1, "sigma": 1}, "variation": variation}],
-            "campaign": [{"account": "official", "at": 0, "repeat": 20, "every": 12, "topic": topic}]}
+    return {
+        "name": "twin_star",
+        "population": {"size": 20_000},
+        "time": {"horizon": 24 * 12},
+        "topology": {
+            "preset": "twin_star",
+            "params": {
+                "official_followers": 4000,
+                "executive_followers": {"median": 3000, "sigma": 0.3},
+                "vertical_followers": {"median": 1000, "sigma": 0.3},
+            },
+        },
+        "relays": [
+            {
+                "source": "official",
+                "target": "executive",
+                "probability": 0.5,
+                "latency": {"median": 1, "sigma": 1},
+                "variation": variation,
+            }
+        ],
+        "campaign": [{"account": "official", "at": 0, "repeat": 20, "every": 12, "topic": topic}],
+    }
 
 
 def executive_reposts_per_delivery(doc: dict, seed: int) -> float:
@@ -132,6 +189,7 @@ def test_executive_commentary_raises_reposts_per_delivery():
 
 
 # --- 4. vertical content spreads less ---------------------------------------------------------------------
+
 
 def test_content_scoped_to_one_vertical_spreads_less_than_general_content():
     seeds = range(8)

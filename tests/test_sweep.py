@@ -16,9 +16,9 @@ import pytest
 
 from simulator.cli.entry import main
 from simulator.scenario.errors import ScenarioError
+from simulator.scenario.sweep_spec import parse_set, parse_values, replicate_seed, run_id
 from simulator.sweeps.plan import prepare
 from simulator.sweeps.runner import SweepInterrupted, read_sweep, sweep
-from simulator.scenario.sweep_spec import parse_set, parse_values, replicate_seed, run_id
 from simulator.sweeps.store import SweepError, points_table, t_quantile
 
 from .conftest import ROOT, write
@@ -67,6 +67,7 @@ def same_tables(a, b) -> None:
 
 # --- declaring a sweep ------------------------------------------------------------------------------
 
+
 def test_value_specs():
     assert parse_values([0.001, 0.002]) == [0.001, 0.002]
     assert parse_values({"linear": [0, 1, 5]}) == [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -80,11 +81,18 @@ def test_value_specs():
     assert parse_set("fatigue.kappa=log:1e-3:1e-1:3") == ("fatigue.kappa", [0.001, 0.01, 0.1])
     assert parse_set("x.y=lin:0:1:3") == ("x.y", [0.0, 0.5, 1.0])
     assert parse_set("topology.params.regional_followers={median: 800, sigma: 0.5},{median: 900}") == (
-        "topology.params.regional_followers", [{"median": 800, "sigma": 0.5}, {"median": 900}])
+        "topology.params.regional_followers",
+        [{"median": 800, "sigma": 0.5}, {"median": 900}],
+    )
     assert parse_set("topology.params.sub_brands=[a,b]") == ("topology.params.sub_brands", [["a", "b"]])
-    for bad, msg in [({"log": [0, 1, 3]}, "must be > 0"), ({"linear": [0, 1]}, "start, stop"),
-                     ({"linear": [0, 1, 0]}, "from 1 to"), ([1, 1], "listed twice"), ([], "no values"),
-                     ({"median": 5}, "list the mappings")]:
+    for bad, msg in [
+        ({"log": [0, 1, 3]}, "must be > 0"),
+        ({"linear": [0, 1]}, "start, stop"),
+        ({"linear": [0, 1, 0]}, "from 1 to"),
+        ([1, 1], "listed twice"),
+        ([], "no values"),
+        ({"median": 5}, "list the mappings"),
+    ]:
         with pytest.raises(ValueError, match=msg):
             parse_values(bad)
     with pytest.raises(ValueError, match="seed cannot be swept"):
@@ -92,7 +100,9 @@ def test_value_specs():
 
 
 def test_sweep_section_errors_point_at_file_lines(tmp_path):
-    f = write(tmp_path, """
+    f = write(
+        tmp_path,
+        """
         name: x
         topology: hub
         sweep:
@@ -100,13 +110,16 @@ def test_sweep_section_errors_point_at_file_lines(tmp_path):
             behaviour.p0: {log: [0, 0.1, 3]}
             fatigue.kappa: [1, 2]
           replicate: 3
-        """)
+        """,
+    )
     with pytest.raises(ScenarioError) as e:
         prepare(f)
     lines = str(e.value).splitlines()
     assert f"{f}:5:5: sweep.parameters.behaviour.p0: log range: start and stop must be > 0, got 0 and 0.1" in lines
-    assert any(line.startswith(f"{f}:7:3: sweep.replicate: unknown field 'replicate'; expected one of: parameters, mode")
-               for line in lines)
+    assert any(
+        line.startswith(f"{f}:7:3: sweep.replicate: unknown field 'replicate'; expected one of: parameters, mode")
+        for line in lines
+    )
 
 
 def test_every_point_is_validated_before_any_run(tmp_path):
@@ -130,6 +143,7 @@ def test_dry_run_and_cli_set(tiny, capsys):
 
 
 # --- seeds and common random numbers ------------------------------------------------------------------
+
 
 def test_seeds_derive_from_root_and_replicate_only(tiny, tmp_path):
     small = sweep(tiny, {"behaviour.p0": [0.01]}, replicates=2, progress=False)
@@ -164,12 +178,17 @@ def test_world_cache_is_bit_identical(tiny):
     same_tables(a, b)
     c = sweep(tiny, progress=False, format="csv")  # CSV tables hold the same values
     pd.testing.assert_frame_equal(a.points, c.points)
-    pd.testing.assert_frame_equal(a.runs.drop(columns=["duration_s", "error", "traceback"]),
-                                  c.runs.drop(columns=["duration_s", "error", "traceback"]), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        a.runs.drop(columns=["duration_s", "error", "traceback"]),
+        c.runs.drop(columns=["duration_s", "error", "traceback"]),
+        check_dtype=False,
+    )
 
 
 # --- executors --------------------------------------------------------------------------------------
 
+
+@pytest.mark.slow
 def test_one_vs_two_workers_identical_with_notebook_function(tiny):
     threshold = 0.005  # a closure: plain pickle cannot send it to a process pool, cloudpickle can
 
@@ -184,6 +203,7 @@ def test_one_vs_two_workers_identical_with_notebook_function(tiny):
     assert (one.runs["relay_count"] == one.runs["account_relays"]).all()
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_identical(tiny):
     pytest.importorskip("distributed")
     one = sweep(tiny, progress=False)
@@ -193,6 +213,7 @@ def test_dask_local_cluster_identical(tiny):
 
 
 # --- faults and resume --------------------------------------------------------------------------------
+
 
 def fail_on_high_p(result):
     """Raises in one run (p0 = 0.01, relay probability 0.9, replicate 1): after the model ran."""
@@ -257,19 +278,31 @@ def test_interrupt_and_resume_equals_uninterrupted(tiny, tmp_path):
     partial = read_sweep(out)
     assert partial.manifest["status"] == "interrupted" and len(partial.runs) == 4
     resumed_ids = []
-    resumed = sweep(tiny, output=out, progress=False, batch_size=2,
-                    callback=lambda p: resumed_ids.append(p.task))
+    resumed = sweep(tiny, output=out, progress=False, batch_size=2, callback=lambda p: resumed_ids.append(p.task))
     assert len(resumed_ids) == 4  # only the 4 unfinished tasks ran
     assert resumed.manifest["status"] == "complete"
     same_tables(full, resumed)
 
 
+@pytest.mark.slow
 def test_cli_sigint_then_resume_equals_uninterrupted(tmp_path):
     text = TINY.replace("replicates: 3", "replicates: 6").replace("size: 8000", "size: 20000")
     f = write(tmp_path, text, "many.yaml")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(f), "-o", str(out), "--workers", "2",
-           "--batch-size", "1", "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator.cli",
+        "sweep",
+        str(f),
+        "-o",
+        str(out),
+        "--workers",
+        "2",
+        "--batch-size",
+        "1",
+        "-q",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
@@ -308,18 +341,25 @@ def test_resume_with_changed_scenario_or_sweep_is_refused(tiny, tmp_path, capsys
 
 # --- statistics --------------------------------------------------------------------------------------
 
+
 def test_confidence_intervals_known_case():
-    np.testing.assert_allclose(t_quantile(np.array([1, 2, 4, 9, 29])),
-                               [12.706205, 4.302653, 2.776445, 2.262157, 2.045230], rtol=1e-6)
-    runs = pd.DataFrame({
-        "run_id": [f"r{i}" for i in range(9)],
-        "x": [1, 1, 1, 1, 1, 1, 2, 2, 2],
-        "replicate": [0, 1, 2, 3, 4, 5, 0, 1, 2], "seed": 0,
-        "status": ["ok"] * 5 + ["failed", "ok", "ok", "ok"], "error": None, "duration_s": 0.1,
-        "reach": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan, 7.0, np.nan, np.nan],
-        "t90_h": [2.0, 2.0, 2.0, 2.0, 2.0, np.nan, 1.0, 3.0, np.nan],
-        "traceback": None,
-    })
+    np.testing.assert_allclose(
+        t_quantile(np.array([1, 2, 4, 9, 29])), [12.706205, 4.302653, 2.776445, 2.262157, 2.045230], rtol=1e-6
+    )
+    runs = pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(9)],
+            "x": [1, 1, 1, 1, 1, 1, 2, 2, 2],
+            "replicate": [0, 1, 2, 3, 4, 5, 0, 1, 2],
+            "seed": 0,
+            "status": ["ok"] * 5 + ["failed", "ok", "ok", "ok"],
+            "error": None,
+            "duration_s": 0.1,
+            "reach": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan, 7.0, np.nan, np.nan],
+            "t90_h": [2.0, 2.0, 2.0, 2.0, 2.0, np.nan, 1.0, 3.0, np.nan],
+            "traceback": None,
+        }
+    )
     pts = points_table(runs, ["x"], [[1], [2]], {f"r{i}": int(i >= 6) for i in range(9)})
     a, b = pts.iloc[0], pts.iloc[1]
     assert list(pts["n"]) == [5, 3]  # the failed run is left out
@@ -334,24 +374,46 @@ def test_confidence_intervals_known_case():
     stats = pytest.importorskip("scipy.stats")
     x = np.random.default_rng(0).normal(size=7)
     lo, hi = stats.t.interval(0.95, 6, loc=x.mean(), scale=stats.sem(x))
-    got = points_table(pd.DataFrame({"run_id": list("abcdefg"), "replicate": range(7), "seed": 0, "status": "ok",
-                                     "error": None, "duration_s": 0.0, "m": x, "traceback": None}),
-                       [], [[]], {k: 0 for k in "abcdefg"}).iloc[0]
+    got = points_table(
+        pd.DataFrame(
+            {
+                "run_id": list("abcdefg"),
+                "replicate": range(7),
+                "seed": 0,
+                "status": "ok",
+                "error": None,
+                "duration_s": 0.0,
+                "m": x,
+                "traceback": None,
+            }
+        ),
+        [],
+        [[]],
+        {k: 0 for k in "abcdefg"},
+    ).iloc[0]
     assert (got["m_ci_low"], got["m_ci_high"]) == pytest.approx((lo, hi))
 
 
 # --- other shapes -------------------------------------------------------------------------------------
 
+
 def test_topology_sweep_zip_mode_from_a_mapping():
     doc = {"name": "topo", "topology": "hub", "population": {"size": 300000}}
-    res = sweep(doc, {"topology": ["hub", "centralized"], "behaviour.p0": [0.002, 0.004]}, mode="zip",
-                replicates=2, scale=0.02, progress=False)
+    res = sweep(
+        doc,
+        {"topology": ["hub", "centralized"], "behaviour.p0": [0.002, 0.004]},
+        mode="zip",
+        replicates=2,
+        scale=0.02,
+        progress=False,
+    )
     assert list(res.points["topology"]) == ["hub", "centralized"]
     assert list(res.points["behaviour.p0"]) == [0.002, 0.004]
     assert (res.runs["status"] == "ok").all()
     assert res.runs.groupby("topology")["accounts"].first().to_dict() == {"centralized": 6, "hub": 31}
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_recorded_and_resume_completes(tiny, tmp_path):
     marker = tmp_path / "killed-once"
 

@@ -76,11 +76,14 @@ def test_batching_does_not_change_the_curve(tmp_path):
     assert one.runs[cols].equals(split.runs[cols])
 
 
-@pytest.mark.parametrize("change, expect", [
-    ("fatigue: {enabled: false, churn_per_day: 0}|fatigue: {enabled: true, churn_per_day: 0}", "fatigue is on"),
-    ("alpha: 0, beta: 0|alpha: 0.5, beta: 0", r"r\(x\) is not constant"),
-    ("topic: general}|topic: general, promotional: true}", "promotional"),
-])
+@pytest.mark.parametrize(
+    "change, expect",
+    [
+        ("fatigue: {enabled: false, churn_per_day: 0}|fatigue: {enabled: true, churn_per_day: 0}", "fatigue is on"),
+        ("alpha: 0, beta: 0|alpha: 0.5, beta: 0", r"r\(x\) is not constant"),
+        ("topic: general}|topic: general, promotional: true}", "promotional"),
+    ],
+)
 def test_non_reducible_scenarios_are_refused_before_running(tmp_path, change, expect):
     old, new = change.split("|")
     text = REDUCIBLE.replace(old, new)
@@ -95,15 +98,32 @@ def test_non_reducible_scenarios_are_refused_before_running(tmp_path, change, ex
 
 def test_a_swept_parameter_that_breaks_the_reduction_names_the_point(tmp_path):
     f = write(tmp_path, REDUCIBLE)
-    with pytest.raises(ScenarioError, match=r"churn is on \(.*\) \(at 3 of 6 sweep points, e\.g\. .*fatigue\.churn_per_day=0\.01"):
+    with pytest.raises(
+        ScenarioError, match=r"churn is on \(.*\) \(at 3 of 6 sweep points, e\.g\. .*fatigue\.churn_per_day=0\.01"
+    ):
         sweep(f, {"behaviour.p0": P0S, "fatigue.churn_per_day": [0, 0.01]}, engine="ic", progress=False)
 
 
 def test_cli_runs_the_ic_engine_and_plot_draws_the_reach_chart(tmp_path, capsys):
     f = write(tmp_path, REDUCIBLE)
     out = tmp_path / "sw"
-    code = main(["sweep", str(f), "--engine", "ic", "--set", "behaviour.p0=lin:0.02:0.12:6", "--replicates", "3",
-                 "-o", str(out), "-q", "--format", "csv"])
+    code = main(
+        [
+            "sweep",
+            str(f),
+            "--engine",
+            "ic",
+            "--set",
+            "behaviour.p0=lin:0.02:0.12:6",
+            "--replicates",
+            "3",
+            "-o",
+            str(out),
+            "-q",
+            "--format",
+            "csv",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     res = read_sweep(out)
     assert res.manifest["sweep"]["engine"] == "ic" and len(res.runs) == 18 and res.timeseries.empty

@@ -12,15 +12,15 @@ import math
 import numpy as np
 import pytest
 
+from simulator.cli.entry import main
 from simulator.engine.model import PropagationModel
 from simulator.results.reposts import decisions_by_depth, executed_reposts
 from simulator.scenario.loading import load_document
 from simulator.validation import generators, harness, oracles, report, theory
-from simulator.cli.entry import main
 from simulator.world.graphs import CSR, csr_from_edges
 
-
 # --- theory ---------------------------------------------------------------------------------------
+
 
 def poisson_pk(c: float, kmax: int = 60) -> np.ndarray:
     k = np.arange(kmax + 1)
@@ -66,7 +66,7 @@ def test_borel_law_sums_to_one_with_mean_one_over_one_minus_m():
 
 def test_repeated_exposure_probability():
     # r = 1: k independent chances.
-    assert theory.repeated_exposure_probability([0, 1, 2], 0.1, 0, 0, 48) == pytest.approx(1 - 0.9 ** 3)
+    assert theory.repeated_exposure_probability([0, 1, 2], 0.1, 0, 0, 48) == pytest.approx(1 - 0.9**3)
     # Simultaneous deliveries with alpha=1, beta=0.5: hazards p0 r(1), p0 r(2).
     r2 = 2 * math.exp(-0.5)
     assert theory.repeated_exposure_probability([0, 0], 0.1, 1, 0.5, 48) == pytest.approx(1 - 0.9 * (1 - 0.1 * r2))
@@ -93,6 +93,7 @@ def test_configuration_model_is_symmetric_and_keeps_degrees():
 
 # --- the engine in plain-IC mode ---------------------------------------------------------------------
 
+
 def test_recording_model_log_agrees_with_the_model_counters():
     rng = np.random.default_rng(5)
     n = 5000
@@ -118,6 +119,7 @@ def small_report():
     return oracles.run_report("small", seed=1)
 
 
+@pytest.mark.slow
 def test_small_report_every_oracle_within_tolerance(small_report):
     rep = small_report
     bad = [(r.family, r.oracle, r.value, r.theory, r.simulated, r.z) for r in rep.rows if not r.ok]
@@ -131,6 +133,7 @@ def test_small_report_every_oracle_within_tolerance(small_report):
     assert all(r.theory > 0.3 for r in und if "S" in r.oracle)
 
 
+@pytest.mark.slow
 def test_small_report_has_power_to_detect_a_wrong_model(small_report):
     """The tolerance is not vacuous: a theory 15% off is rejected for most rows."""
     rows = [r for r in small_report.rows if r.family in ("directed", "branching") and "P(S" not in r.oracle]
@@ -138,8 +141,12 @@ def test_small_report_has_power_to_detect_a_wrong_model(small_report):
     assert len(rejected) >= 0.6 * len(rows)
 
 
+@pytest.mark.slow
 def test_report_files_table_and_plot(small_report, tmp_path):
+    from simulator.plotting.oracles import plot_report
+
     written = report.write_report(small_report, tmp_path / "rep")
+    written += plot_report(small_report, tmp_path / "rep" / "oracles")
     names = {p.name for p in written}
     assert {"oracles.csv", "oracles.md", "report.json", "oracles.png"} <= names
     md = (tmp_path / "rep" / "oracles.md").read_text(encoding="utf-8")

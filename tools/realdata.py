@@ -94,9 +94,7 @@ _TWITTER_TREES = "twitter15_16_trees.tar.xz"
 #: Weibo repost ``date`` strings are local China time (UTC+8).
 _WEIBO_UTC_OFFSET_S = 8 * 3600
 
-_TWITTER_EDGE = re.compile(
-    r"^\['([^']*)', '([^']*)', '([^']*)'\]->\['([^']*)', '([^']*)', '([^']*)'\]$"
-)
+_TWITTER_EDGE = re.compile(r"^\['([^']*)', '([^']*)', '([^']*)'\]->\['([^']*)', '([^']*)', '([^']*)'\]$")
 
 # --------------------------------------------------------------------------------------
 # Cascade records
@@ -357,9 +355,15 @@ def iter_weibo_cascades(
             row_children = sum(n_children.get(r.get("mid"), 0) for r in rows)
             # a self-referencing row is a 1-cycle: _build_cascade drops it as unreachable
             delays = (_weibo_dates_to_unix(dates) - src_time) / 3600.0 if dates else []
-            yield label, _build_cascade(
-                parents, delays, len(rows), {"duplicate_mid": dup},
-                {"row_children_incl_duplicate_mids": row_children},
+            yield (
+                label,
+                _build_cascade(
+                    parents,
+                    delays,
+                    len(rows),
+                    {"duplicate_mid": dup},
+                    {"row_children_incl_duplicate_mids": row_children},
+                ),
             )
             count += 1
             if limit is not None and count >= limit:
@@ -535,8 +539,7 @@ def max_depth_distribution(cascades: Sequence[Cascade]) -> dict[str, Any]:
     """
     md = np.array([c.max_depth for c in cascades], dtype=np.int64)
     if md.size == 0:
-        return {"n_cascades": 0, "counts": {}, "median": None, "p90": None, "mean": None,
-                "max": None}
+        return {"n_cascades": 0, "counts": {}, "median": None, "p90": None, "mean": None, "max": None}
     return {
         "n_cascades": int(md.size),
         "counts": _int_counts(md),
@@ -551,9 +554,9 @@ def _hurwitz_zeta(a: float, q: float, n_terms: int = 2000) -> float:
     """Hurwitz zeta ``sum_{n>=0} (n + q)^-a`` for ``a > 1``, ``q > 0`` (direct sum of
     ``n_terms`` terms plus an Euler-Maclaurin tail; relative error far below 1e-9)."""
     n = np.arange(n_terms, dtype=np.float64) + q
-    head = float(np.sum(n ** -a))
+    head = float(np.sum(n**-a))
     x = n_terms + q
-    tail = x ** (1.0 - a) / (a - 1.0) + 0.5 * x ** -a + a / 12.0 * x ** (-a - 1.0)
+    tail = x ** (1.0 - a) / (a - 1.0) + 0.5 * x**-a + a / 12.0 * x ** (-a - 1.0)
     return head + tail
 
 
@@ -597,8 +600,15 @@ def offspring_distribution(cascades: Sequence[Cascade]) -> dict[str, Any]:
     """
     off = np.concatenate([c.offspring for c in cascades]) if cascades else np.zeros(0, int)
     if off.size == 0:
-        return {"n": 0, "counts": {}, "share_zero": None, "mean": None, "var": None,
-                "max": None, "tail_alpha_by_kmin": {str(k): None for k in _ALPHA_KMINS}}
+        return {
+            "n": 0,
+            "counts": {},
+            "share_zero": None,
+            "mean": None,
+            "var": None,
+            "max": None,
+            "tail_alpha_by_kmin": {str(k): None for k in _ALPHA_KMINS},
+        }
     return {
         "n": int(off.size),
         "counts": _int_counts(off),
@@ -606,9 +616,7 @@ def offspring_distribution(cascades: Sequence[Cascade]) -> dict[str, Any]:
         "mean": _r(off.mean()),
         "var": _r(off.var()),
         "max": int(off.max()),
-        "tail_alpha_by_kmin": {
-            str(kmin): _r(_powerlaw_alpha_discrete(off, kmin), 4) for kmin in _ALPHA_KMINS
-        },
+        "tail_alpha_by_kmin": {str(kmin): _r(_powerlaw_alpha_discrete(off, kmin), 4) for kmin in _ALPHA_KMINS},
     }
 
 
@@ -705,8 +713,7 @@ def _weibo_source_summary(info: dict[str, dict[str, float]]) -> dict[str, Any]:
         "n_sources": len(info),
         "n_unknown_time": int(sum(1 for v in info.values() if not math.isfinite(v["time"]))),
         "followers": {**_quantiles(fo), "n": int(fo.size)},
-        "reported_reposts": {**_quantiles(re_), "max": _r(re_.max()) if re_.size else None,
-                             "n": int(re_.size)},
+        "reported_reposts": {**_quantiles(re_), "max": _r(re_.max()) if re_.size else None, "n": int(re_.size)},
         "reposts_per_follower": {**_quantiles(ratio), "n": int(ratio.size)},
     }
 
@@ -720,7 +727,7 @@ _PROVENANCE_DATASETS: dict[str, dict[str, Any]] = {
         "name": "CED Chinese rumour dataset (Sina Weibo), original posts + repost/comment trees",
         "upstream": "github.com/thunlp/Chinese_Rumor_Dataset @ c1178d8cfd4c245c296889a51fc252b17c9037c5",
         "citation": "Song, Tu, Yang, Liu, Sun (2018) CED: Credible Early Detection of Social "
-                    "Media Rumors. arXiv:1811.04175",
+        "Media Rumors. arXiv:1811.04175",
         "files": [f"{_WEIBO_DIR}/{_WEIBO_SOURCES}", f"{_WEIBO_DIR}/{_WEIBO_TREES}"],
         "licence": "none stated upstream; research use, cite the paper",
     },
@@ -728,8 +735,8 @@ _PROVENANCE_DATASETS: dict[str, dict[str, Any]] = {
         "name": "Twitter15 / Twitter16 propagation trees (rumdetect2017 release)",
         "upstream": "github.com/gszswork/Twitter15_16_dataset @ 6a33ebd91d4cafeb5a42eabc5727226fec7bb0e5",
         "citation": "Ma, Gao, Wong (2017) Detect Rumors in Microblog Posts Using Propagation "
-                    "Structure via Kernel Learning. ACL 2017; events from Liu et al. CIKM 2015 "
-                    "(twitter15) and Ma et al. IJCAI 2016 (twitter16)",
+        "Structure via Kernel Learning. ACL 2017; events from Liu et al. CIKM 2015 "
+        "(twitter15) and Ma et al. IJCAI 2016 (twitter16)",
         "files": [f"{_TWITTER_DIR}/{_TWITTER_TREES}"],
         "licence": "none stated upstream; research use, cite the papers",
     },
@@ -737,29 +744,28 @@ _PROVENANCE_DATASETS: dict[str, dict[str, Any]] = {
 
 _DEFINITIONS: dict[str, str] = {
     "participant": "non-root node of a cascade (a repost/comment on Weibo, a retweet/reply on "
-                   "Twitter) whose parent chain reaches the source post; the source is excluded",
+    "Twitter) whose parent chain reaches the source post; the source is excluded",
     "depth": "hops from the source: 1 = direct repost of the source",
     "depth.shares": "participants per depth / all participants, pooled over cascades",
     "depth.per_cascade_depth1_share": "distribution over non-empty cascades of the share of "
-                                      "their participants at depth 1",
+    "their participants at depth 1",
     "max_depth": "largest depth per cascade; median/p90 use numpy linear interpolation",
     "offspring": "number of direct children of each participant",
     "latency_h": "time from the source post to the participant's post, hours; 'all' = every "
-                 "participant, 'depth1' = direct reposts only; negatives and unknowns excluded",
+    "participant, 'depth1' = direct reposts only; negatives and unknowns excluded",
     "weibo": "CED rows keyed by mid (first row of a duplicated mid kept); parent '' = depth 1; "
-             "reposts and comments are not distinguished; dates are UTC+8",
+    "reposts and comments are not distinguished; dates are UTC+8",
     "twitter": "nodes keyed by (uid, tweet_id); self edges and edges back to the source "
-               "dropped; first parent seen kept; delays are the dataset's minutes from source",
-    "twitter(pooled)": "twitter15 + twitter16 with source tweets present in both counted once "
-                       "(twitter15 copy kept)",
+    "dropped; first parent seen kept; delays are the dataset's minutes from source",
+    "twitter(pooled)": "twitter15 + twitter16 with source tweets present in both counted once (twitter15 copy kept)",
     "latency_h.reference_view": "MODEL-REFERENCE section 3 quotes Weibo latency for direct "
-                                "reposts (latency_h.depth1) and Twitter latency for all "
-                                "participants (latency_h.all)",
+    "reposts (latency_h.depth1) and Twitter latency for all "
+    "participants (latency_h.all)",
     "offspring.tail_alpha_by_kmin": "discrete power-law MLE (Clauset et al. 2009) of alpha in "
-                                    "P(k) ~ k^-alpha fitted on k >= kmin (keys = kmin)",
+    "P(k) ~ k^-alpha fitted on k >= kmin (keys = kmin)",
     "weibo.offspring.mean_rows_incl_duplicate_mids": "mean children per raw row when duplicated "
-                                                     "mids are counted once per row (the convention "
-                                                     "behind MODEL-REFERENCE's 0.40)",
+    "mids are counted once per row (the convention "
+    "behind MODEL-REFERENCE's 0.40)",
 }
 
 
@@ -800,9 +806,7 @@ def derive_profiles(
         # MODEL-REFERENCE's mean offspring (0.40) counts a duplicated mid once per raw row.
         row_children = sum(c.tallies.get("row_children_incl_duplicate_mids", 0) for c in cascades)
         n_rows = prof["n_rows"]
-        prof["offspring"]["mean_rows_incl_duplicate_mids"] = (
-            _r(row_children / n_rows) if n_rows else None
-        )
+        prof["offspring"]["mean_rows_incl_duplicate_mids"] = _r(row_children / n_rows) if n_rows else None
         prof["source_posts"] = _weibo_source_summary(info)
         prof["by_label"] = {
             lab: {
@@ -841,8 +845,7 @@ def derive_profiles(
         if ds in wanted:
             for rel in _PROVENANCE_DATASETS[ds]["files"]:
                 p = rd / rel
-                files.append({"path": f"research-data/{rel}", "bytes": p.stat().st_size,
-                              "sha256": _sha256(p)})
+                files.append({"path": f"research-data/{rel}", "bytes": p.stat().st_size, "sha256": _sha256(p)})
     out["provenance"] = {
         "generated_utc": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         "generator": "tools.realdata.derive_profiles",
@@ -855,8 +858,7 @@ def derive_profiles(
             "profiles, not the cascade-size tail (CED sources look capped below 1,000 reposts).",
             "CED does not distinguish reposts from comments; Twitter trees mix retweets and "
             "replies, and retweet parents were reconstructed by the dataset authors.",
-            "Twitter15 and Twitter16 share source tweets; the pooled 'twitter' profile counts "
-            "each once.",
+            "Twitter15 and Twitter16 share source tweets; the pooled 'twitter' profile counts each once.",
             "Negative delays (post stamped before its source) are excluded from latency stats.",
             "CED has 724 duplicated mids (125 with a different parent); keeping the first row "
             "(as here) vs the last moves ~0.2 pp of participants between depth 2 and deeper "
@@ -921,21 +923,24 @@ def _headline(profiles: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI: derive the profiles from ``--shared`` and write them atomically to ``--output``."""
     repo_root = Path(__file__).resolve().parents[1]
-    ap = argparse.ArgumentParser(prog="python -m tools.realdata",
-                                 description=(__doc__ or "").split("\n")[0])
-    ap.add_argument("--shared", type=Path, default=repo_root.parent / "shared",
-                    help="shared/ folder holding research-data/ (default: ../shared)")
-    ap.add_argument("--output", type=Path,
-                    default=Path(__file__).resolve().parent / "data" / PROFILE_FILE,
-                    help="JSON file to write (default: simulator/data/empirical_profiles.json)")
-    ap.add_argument("--weibo-limit", type=int, default=None,
-                    help="quick check: first N Weibo cascades")
-    ap.add_argument("--twitter-limit", type=int, default=None,
-                    help="quick check: first N trees per Twitter subset")
+    ap = argparse.ArgumentParser(prog="python -m tools.realdata", description=(__doc__ or "").split("\n")[0])
+    ap.add_argument(
+        "--shared",
+        type=Path,
+        default=repo_root.parent / "shared",
+        help="shared/ folder holding research-data/ (default: ../shared)",
+    )
+    ap.add_argument(
+        "--output",
+        type=Path,
+        default=Path(__file__).resolve().parent / "data" / PROFILE_FILE,
+        help="JSON file to write (default: simulator/data/empirical_profiles.json)",
+    )
+    ap.add_argument("--weibo-limit", type=int, default=None, help="quick check: first N Weibo cascades")
+    ap.add_argument("--twitter-limit", type=int, default=None, help="quick check: first N trees per Twitter subset")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    profiles = derive_profiles(args.shared, weibo_limit=args.weibo_limit,
-                               twitter_limit=args.twitter_limit)
+    profiles = derive_profiles(args.shared, weibo_limit=args.weibo_limit, twitter_limit=args.twitter_limit)
     _write_json_atomic(profiles, args.output)
     print(_headline(profiles))
     print(f"wrote {args.output} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -3,8 +3,24 @@
 In a notebook: ``from simulator.app import page`` and evaluate ``page`` in a cell.
 """
 
-from simulator.app.page import (AppModel, account_positions, app_document, draw_account_matrix, draw_curves,
-                                make_page, page, summary_text)
+from simulator.app.page import (
+    AppModel,
+    account_positions,
+    app_document,
+    draw_account_matrix,
+    draw_curves,
+    make_page,
+    page,
+    summary_text,
+)
 
-__all__ = ["AppModel", "account_positions", "app_document", "draw_account_matrix", "draw_curves", "make_page",
-           "page", "summary_text"]
+__all__ = [
+    "AppModel",
+    "account_positions",
+    "app_document",
+    "draw_account_matrix",
+    "draw_curves",
+    "make_page",
+    "page",
+    "summary_text",
+]

@@ -38,8 +38,8 @@ from matplotlib.lines import Line2D
 # Absolute imports: `solara run simulator.app` executes this file as a script, not as a module.
 from simulator.engine.model import PropagationModel
 from simulator.plotting.style import KIND_COLORS, NEUTRAL_COLOR, cjk_font_family, count_formatter, label
-from simulator.scenario.presets import PRESETS, canonical_name, expand, params_model
 from simulator.scenario.loading import load_document
+from simulator.scenario.presets import PRESETS, canonical_name, expand, params_model
 
 #: Population size the preset defaults are written for (``population_size`` of every preset).
 PRESET_POPULATION = 300_000
@@ -51,16 +51,28 @@ RELAY_PARAMS: dict[str, tuple[str, ...]] = {
     "hub": ("relay_probability",),
     "dandelion": ("on_topic_probability", "off_topic_probability", "spoke_probability", "lateral_probability"),
     "honeycomb": ("relay_probability", "lateral_probability"),
-    "twin_star": ("official_to_executive", "executive_to_official", "executive_to_executive",
-                  "official_to_vertical", "vertical_off_topic"),
+    "twin_star": (
+        "official_to_executive",
+        "executive_to_official",
+        "executive_to_executive",
+        "official_to_vertical",
+        "vertical_off_topic",
+    ),
 }
 
 #: Tolerance spread (lognormal sigma) kept at the model default; only the median is a slider.
 TOLERANCE_SIGMA = 0.7
 
 
-def app_document(preset: str = "hub", p0: float = 0.001, relay_scale: float = 1.0, tolerance: float = 20.0,
-                 posts_per_day: int = 3, horizon: float = 72.0, seed: int = 0) -> dict[str, Any]:
+def app_document(
+    preset: str = "hub",
+    p0: float = 0.001,
+    relay_scale: float = 1.0,
+    tolerance: float = 20.0,
+    posts_per_day: int = 3,
+    horizon: float = 72.0,
+    seed: int = 0,
+) -> dict[str, Any]:
     """The scenario document the app runs: a preset, its default campaign repeated
     ``posts_per_day`` times a day over the horizon (hours), and the slider values.
 
@@ -71,8 +83,10 @@ def app_document(preset: str = "hub", p0: float = 0.001, relay_scale: float = 1.
     params = {k: min(1.0, float(getattr(model, k)) * relay_scale) for k in RELAY_PARAMS[name]}
     every = 24.0 / posts_per_day
     repeat = max(1, int(math.ceil(horizon / every - 1e-9)))
-    campaign = [dict(post, repeat=repeat, every=every, label=post.get("label") or f"post every {every:g} h")
-                for post in expand(name, params)["campaign"]]
+    campaign = [
+        dict(post, repeat=repeat, every=every, label=post.get("label") or f"post every {every:g} h")
+        for post in expand(name, params)["campaign"]
+    ]
     return {
         "name": f"app-{name}",
         "description": f"propsim app: {name} preset",
@@ -103,8 +117,17 @@ class AppModel(PropagationModel):
         fired_all: every relay pair published so far (the propagation path).
     """
 
-    def __init__(self, preset: str = "hub", p0: float = 0.001, relay_scale: float = 1.0, tolerance: float = 20.0,
-                 posts_per_day: int = 3, size: int = 20_000, seed: int = 0, **kwargs: Any):
+    def __init__(
+        self,
+        preset: str = "hub",
+        p0: float = 0.001,
+        relay_scale: float = 1.0,
+        tolerance: float = 20.0,
+        posts_per_day: int = 3,
+        size: int = 20_000,
+        seed: int = 0,
+        **kwargs: Any,
+    ):
         # SolaraViz's Reset passes a Mesa ``scenario`` keyword too; this model takes its
         # randomness from ``seed`` (kwargs are accepted and ignored for that reason).
         doc = app_document(preset, p0, relay_scale, tolerance, posts_per_day, seed=seed)
@@ -129,6 +152,7 @@ class AppModel(PropagationModel):
 
 
 # --- drawing (plain matplotlib; usable without Solara) ------------------------------------------
+
 
 def account_positions(model: PropagationModel) -> np.ndarray:
     """Radial-tree positions (n_accounts x 2) of the account matrix.
@@ -188,9 +212,15 @@ def account_positions(model: PropagationModel) -> np.ndarray:
     return pos
 
 
-def draw_account_matrix(model: PropagationModel, ax: Axes | None = None, *,
-                        active: Iterable[int] | None = None, fired: Iterable[tuple[int, int]] | None = None,
-                        title: str | None = None, labels: bool = True) -> Figure:
+def draw_account_matrix(
+    model: PropagationModel,
+    ax: Axes | None = None,
+    *,
+    active: Iterable[int] | None = None,
+    fired: Iterable[tuple[int, int]] | None = None,
+    title: str | None = None,
+    labels: bool = True,
+) -> Figure:
     """Draw the account matrix: nodes coloured by kind and sized by initial audience, relay edges
     in light grey, ``fired`` relays (``(source, target)`` index pairs) dark, ``active`` accounts
     ringed in black. Defaults for :class:`AppModel`: what happened in the last tick.
@@ -226,9 +256,17 @@ def draw_account_matrix(model: PropagationModel, ax: Axes | None = None, *,
     if labels:
         for i, acc in enumerate(model.accounts):
             if acc.data.group is None:  # singletons only: groups would clutter the picture
-                ax.annotate(acc.data.handle, pos[i], xytext=(0, 9 + math.sqrt(size[i]) / 2),
-                            textcoords="offset points", ha="center", fontsize=8, family=family, zorder=4,
-                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+                ax.annotate(
+                    acc.data.handle,
+                    pos[i],
+                    xytext=(0, 9 + math.sqrt(size[i]) / 2),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
+                    family=family,
+                    zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+                )
     present = [k for k in KIND_COLORS if k in kinds]
     handles = [Line2D([], [], marker="o", ls="", color=KIND_COLORS[k], label=label(k)) for k in present]
     if active:
@@ -265,26 +303,34 @@ def draw_curves(model: PropagationModel, measures: dict[str, str], title: str, a
 
 
 CURVES: dict[str, tuple[str, dict[str, str]]] = {
-    "reach": ("Reach (unique followers reached)", {
-        "reach": "#0072B2", "direct_reach": "#56B4E9", "second_level_reach": "#E69F00"}),
+    "reach": (
+        "Reach (unique followers reached)",
+        {"reach": "#0072B2", "direct_reach": "#56B4E9", "second_level_reach": "#E69F00"},
+    ),
     "fatigue": ("Fatigue (followers past their tolerance)", {"fatigued": "#CC79A7"}),
-    "exits": ("Exits (mutes, unfollows, baseline churn)", {
-        "mutes": "#D55E00", "unfollows": "#000000", "churned": "#8C8C8C"}),
+    "exits": (
+        "Exits (mutes, unfollows, baseline churn)",
+        {"mutes": "#D55E00", "unfollows": "#000000", "churned": "#8C8C8C"},
+    ),
 }
 
 
 def summary_text(model: PropagationModel) -> str:
     """One Markdown paragraph: hour, reach, frequency, fatigue, exits and who published now."""
     c, n = model.counters, model.world.n
-    who = [model.accounts[i].data.handle for i in np.union1d(getattr(model, "posted_now", []),
-                                                              getattr(model, "relayed_now", [])).astype(int)]
+    who = [
+        model.accounts[i].data.handle
+        for i in np.union1d(getattr(model, "posted_now", []), getattr(model, "relayed_now", [])).astype(int)
+    ]
     shown = ", ".join(who[:8]) + (f" and {len(who) - 8} more" if len(who) > 8 else "")
     freq = c["impressions"] / c["reach"] if c["reach"] else 0.0
-    return (f"**{model.config.name}** · hour {model.hours:g} of {model.horizon:g} · "
-            f"reach **{c['reach']:,}** ({c['reach'] / n:.1%} of {n:,}) · {freq:.2f} deliveries per person · "
-            f"duplicates {c['duplicate_exposures']:,} · fatigued {c['fatigued']:,} · "
-            f"mutes {c['mutes']:,} · unfollows {c['unfollows']:,}  \n"
-            f"Published this hour: {shown or '-'}")
+    return (
+        f"**{model.config.name}** · hour {model.hours:g} of {model.horizon:g} · "
+        f"reach **{c['reach']:,}** ({c['reach'] / n:.1%} of {n:,}) · {freq:.2f} deliveries per person · "
+        f"duplicates {c['duplicate_exposures']:,} · fatigued {c['fatigued']:,} · "
+        f"mutes {c['mutes']:,} · unfollows {c['unfollows']:,}  \n"
+        f"Published this hour: {shown or '-'}"
+    )
 
 
 # --- Solara page --------------------------------------------------------------------------------
@@ -314,14 +360,31 @@ def _curves_component(key: str):
 
 model_params: dict[str, Any] = {
     "preset": {"type": "Select", "value": "hub", "values": list(PRESETS), "label": "Topology preset"},
-    "p0": {"type": "SliderFloat", "value": 0.001, "min": 0.0, "max": 0.01, "step": 0.0002,
-           "label": "Repost probability p0"},
-    "relay_scale": {"type": "SliderFloat", "value": 1.0, "min": 0.0, "max": 2.0, "step": 0.1,
-                    "label": "Relay probability × preset default"},
-    "tolerance": {"type": "SliderFloat", "value": 20.0, "min": 1.0, "max": 60.0, "step": 1.0,
-                  "label": "Fatigue tolerance (median load)"},
-    "posts_per_day": {"type": "SliderInt", "value": 3, "min": 1, "max": 12, "step": 1,
-                      "label": "Posts per day"},
+    "p0": {
+        "type": "SliderFloat",
+        "value": 0.001,
+        "min": 0.0,
+        "max": 0.01,
+        "step": 0.0002,
+        "label": "Repost probability p0",
+    },
+    "relay_scale": {
+        "type": "SliderFloat",
+        "value": 1.0,
+        "min": 0.0,
+        "max": 2.0,
+        "step": 0.1,
+        "label": "Relay probability × preset default",
+    },
+    "tolerance": {
+        "type": "SliderFloat",
+        "value": 20.0,
+        "min": 1.0,
+        "max": 60.0,
+        "step": 1.0,
+        "label": "Fatigue tolerance (median load)",
+    },
+    "posts_per_day": {"type": "SliderInt", "value": 3, "min": 1, "max": 12, "step": 1, "label": "Posts per day"},
     "size": 20_000,
     "seed": 0,
 }
@@ -336,8 +399,12 @@ def make_page(model: AppModel | solara.Reactive | None = None, **params: Any):
         model = AppModel(**{**defaults, **params})
     components = [(_matrix_component, 0), (_summary_component, 0)]
     components += [(_curves_component(k), 0) for k in CURVES]
-    return SolaraViz(model, components=components, model_params=model_params,
-                     name="propsim: how a post spreads through the account matrix")
+    return SolaraViz(
+        model,
+        components=components,
+        model_params=model_params,
+        name="propsim: how a post spreads through the account matrix",
+    )
 
 
 #: The app: ``solara run simulator.app`` serves it; a notebook displays it.

@@ -1,6 +1,5 @@
 """Simulated organic cascades and their statistics (depth shares, repost delays)."""
 
-
 from __future__ import annotations
 
 import copy
@@ -11,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from simulator.calibration.targets import QUANT_PROBS
-from simulator.scenario.loading import LoadedScenario, load_document
 from simulator.engine.model import PropagationModel
 from simulator.results.reposts import decisions_by_depth, executed_reposts
+from simulator.scenario.loading import LoadedScenario, load_document
 from simulator.world.build import World, build_world
 
 CAL_HORIZON_H = 1000.0  # long enough for cascades to finish (latency tail beyond it is censored)
@@ -25,6 +24,7 @@ VIRAL_SHARE = 0.05  # a cascade reaching this share of the population counts as 
 # ==============================================================================================
 # Simulated organic cascades
 # ==============================================================================================
+
 
 @dataclass
 class CascadeStats:
@@ -66,8 +66,9 @@ class OrganicCascades:
     seeds (common random numbers), so differences between candidates are not noise.
     """
 
-    def __init__(self, loaded: LoadedScenario, account: str | None = None, cascades: int = 200,
-                 seed: int | None = None):
+    def __init__(
+        self, loaded: LoadedScenario, account: str | None = None, cascades: int = 200, seed: int | None = None
+    ):
         sc = loaded.scenario
         doc = sc.model_dump(mode="json")
         ids = [a.id for a in loaded.matrix.accounts]
@@ -76,8 +77,9 @@ class OrganicCascades:
                 raise ValueError("the scenario has no campaign post to take the seed account from; use --account")
             account = loaded.matrix.accounts[loaded.matrix.items[0].account].id
         elif account not in ids:
-            raise ValueError(f"unknown account {account!r}; accounts: {', '.join(ids[:20])}"
-                             + (" ..." if len(ids) > 20 else ""))
+            raise ValueError(
+                f"unknown account {account!r}; accounts: {', '.join(ids[:20])}" + (" ..." if len(ids) > 20 else "")
+            )
         if cascades < 10:
             raise ValueError("at least 10 cascades are needed for a fit")
         self.account = account
@@ -122,8 +124,9 @@ class OrganicCascades:
         return cascade_stats(np.vstack(decided), items, depth, delay, self.population)
 
 
-def cascade_stats(dec: np.ndarray, items: np.ndarray, depth: np.ndarray, delay: np.ndarray,
-                  population: int) -> CascadeStats:
+def cascade_stats(
+    dec: np.ndarray, items: np.ndarray, depth: np.ndarray, delay: np.ndarray, population: int
+) -> CascadeStats:
     """Statistics of cascades from decided reposts per (cascade, depth) and the executed
     reposts' (cascade, depth, delay). Reposts decided but not executed (due after the horizon)
     count as delays longer than any executed one."""
@@ -154,10 +157,16 @@ def cascade_stats(dec: np.ndarray, items: np.ndarray, depth: np.ndarray, delay: 
     calm = ~viral[items] if len(items) else np.zeros(0, dtype=bool)
     c_calm = int(dec[~viral].sum() - calm.sum())
     return CascadeStats(
-        cascades=len(tot), used=int(used.sum()), depth1_share=med, depth1_share_se=se, depth1_share_iqr=iqr,
-        pooled=pooled_of(np.ones(len(tot), dtype=bool)), pooled_nonviral=pooled_of(~viral), latency=lat,
+        cascades=len(tot),
+        used=int(used.sum()),
+        depth1_share=med,
+        depth1_share_se=se,
+        depth1_share_iqr=iqr,
+        pooled=pooled_of(np.ones(len(tot), dtype=bool)),
+        pooled_nonviral=pooled_of(~viral),
+        latency=lat,
         latency_all_median_h=_quantile_censored(delay[calm], c_calm, 0.5),
-        mean_reposters=float(tot.mean()), viral=float(viral.mean()),
-        censored=float((dec.sum() - len(delay)) / max(1, dec.sum())))
-
-
+        mean_reposters=float(tot.mean()),
+        viral=float(viral.mean()),
+        censored=float((dec.sum() - len(delay)) / max(1, dec.sum())),
+    )

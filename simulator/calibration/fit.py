@@ -42,12 +42,12 @@ import numpy as np
 
 from simulator.calibration.cascades import MIN_REPOSTERS, VIRAL_SHARE, CascadeStats, OrganicCascades
 from simulator.calibration.targets import QUANT_PROBS, RelayTarget, Target, norm_ppf
-
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import LoadedScenario
 
 # Closed-form pieces
 # ==============================================================================================
+
 
 def fit_lognormal(points: list[tuple[float, float]], sigma_default: float) -> tuple[float, float, bool]:
     """(median, sigma, sigma_fitted) of a lognormal through (probability, value) points: least
@@ -73,6 +73,8 @@ def fit_response(curve: dict[int, float]) -> tuple[float, float]:
     a = np.vstack([np.log(ks), -(ks - 1)]).T
     (alpha, beta), *_ = np.linalg.lstsq(a, y, rcond=None)
     return float(max(alpha, 0.0)), float(max(beta, 0.0))
+
+
 DEPTH1_TOL = 0.01  # stop the p0 search when the depth-1 share is this close (absolute)
 
 
@@ -80,6 +82,7 @@ DEPTH1_TOL = 0.01  # stop the p0 search when the depth-1 share is this close (ab
 # ==============================================================================================
 # The fit
 # ==============================================================================================
+
 
 @dataclass
 class Calibration:
@@ -108,18 +111,31 @@ class Calibration:
             return out
         if t.depth1_share is not None:
             err = s.depth1_share - t.depth1_share
-            out["depth1_share"] = {"target": t.depth1_share, "simulated": s.depth1_share, "error": err,
-                                   "se": s.depth1_share_se, "ok": abs(err) <= 0.10}
+            out["depth1_share"] = {
+                "target": t.depth1_share,
+                "simulated": s.depth1_share,
+                "error": err,
+                "se": s.depth1_share_se,
+                "ok": abs(err) <= 0.10,
+            }
         for p, h in t.latency_points:
             key = next((k for k, q in QUANT_PROBS.items() if abs(q - p) < 1e-9), None)
             if key is not None:
                 sim = s.latency[key]
-                out[f"latency_{key}_h"] = {"target": h, "simulated": sim, "error": sim / h - 1,
-                                           "ok": abs(sim / h - 1) <= 0.20}
+                out[f"latency_{key}_h"] = {
+                    "target": h,
+                    "simulated": sim,
+                    "error": sim / h - 1,
+                    "ok": abs(sim / h - 1) <= 0.20,
+                }
             elif h in (1.0, 24.0):
                 sim = s.latency["share_lt_1h" if h == 1.0 else "share_lt_24h"]
-                out[f"latency_share_lt_{h:g}h"] = {"target": p, "simulated": sim, "error": sim - p,
-                                                   "ok": abs(sim - p) <= 0.10}
+                out[f"latency_share_lt_{h:g}h"] = {
+                    "target": p,
+                    "simulated": sim,
+                    "error": sim - p,
+                    "ok": abs(sim - p) <= 0.10,
+                }
         return out
 
     @property
@@ -138,9 +154,17 @@ def _safeguarded_step(p0: float, share: float, target: float, lo: float | None, 
     return new
 
 
-def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = None, cascades: int = 200,
-              seed: int | None = None, max_iter: int = 10, scenario_name: str = "",
-              progress: Callable[[str], None] | None = None) -> Calibration:
+def calibrate(
+    loaded: LoadedScenario,
+    target: Target,
+    *,
+    account: str | None = None,
+    cascades: int = 200,
+    seed: int | None = None,
+    max_iter: int = 10,
+    scenario_name: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> Calibration:
     """Fit the behaviour (and relay) parameters of ``loaded`` to ``target``.
 
     Args:
@@ -155,8 +179,13 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
     say = progress or (lambda _m: None)
     sc = loaded.scenario
     b = sc.behaviour
-    before = {"behaviour.p0": b.p0, "behaviour.latency.median": b.latency.median,
-              "behaviour.latency.sigma": b.latency.sigma, "behaviour.alpha": b.alpha, "behaviour.beta": b.beta}
+    before = {
+        "behaviour.p0": b.p0,
+        "behaviour.latency.median": b.latency.median,
+        "behaviour.latency.sigma": b.latency.sigma,
+        "behaviour.alpha": b.alpha,
+        "behaviour.beta": b.beta,
+    }
     fitted: dict[str, Any] = {}
     notes: list[str] = []
     behaviour: dict[str, Any] = {}
@@ -167,11 +196,15 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
         fitted["behaviour.alpha"], fitted["behaviour.beta"] = round(alpha, 4), round(beta, 4)
         behaviour.update(alpha=alpha, beta=beta)
         peak = alpha / beta if beta > 0 else math.inf
-        notes.append(f"exposure response fitted to {len(target.exposure_response)} points: alpha {alpha:.3f}, "
-                     f"beta {beta:.3f} (peak at {peak:.2f} exposures)")
+        notes.append(
+            f"exposure response fitted to {len(target.exposure_response)} points: alpha {alpha:.3f}, "
+            f"beta {beta:.3f} (peak at {peak:.2f} exposures)"
+        )
     elif needs_sim:
-        notes.append("exposure response (alpha, beta) kept: depth and latency profiles do not identify it; "
-                     "give exposure_response in a target file to fit it")
+        notes.append(
+            "exposure response (alpha, beta) kept: depth and latency profiles do not identify it; "
+            "give exposure_response in a target file to fit it"
+        )
 
     lat_median, lat_sigma, sigma_fitted = b.latency.median, b.latency.sigma, False
     if target.latency_points:
@@ -189,8 +222,10 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
     runner = None
     if needs_sim:
         runner = OrganicCascades(loaded, account, cascades, seed)
-        say(f"seed account {runner.account} ({runner.followers:,} followers), {runner.cascades} cascades per "
-            f"candidate, population {runner.population:,}")
+        say(
+            f"seed account {runner.account} ({runner.followers:,} followers), {runner.cascades} cascades per "
+            f"candidate, population {runner.population:,}"
+        )
         stats_before = runner.run({})
         say(f"scenario as given: {_brief(stats_before)}")
         p0 = b.p0
@@ -203,8 +238,15 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
         for it in range(max_iter if target.depth1_share is not None else 1):
             cand = {**behaviour, "p0": p0}
             st = runner.run(cand)
-            history.append({"p0": p0, "latency_median": lat_median, "latency_sigma": lat_sigma,
-                            "depth1_share": st.depth1_share, "latency_median_sim": st.latency["median"]})
+            history.append(
+                {
+                    "p0": p0,
+                    "latency_median": lat_median,
+                    "latency_sigma": lat_sigma,
+                    "depth1_share": st.depth1_share,
+                    "latency_median_sim": st.latency["median"],
+                }
+            )
             say(f"candidate {it + 1}: p0 {p0:.5g} -> {_brief(st)}")
             if target.depth1_share is None:
                 best = (p0, 0.0, st)
@@ -230,13 +272,17 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
         assert best is not None
         p0, best_err, stats_after = best
         if math.isfinite(best_err) and stats_after.used < 20:
-            notes.append(f"only {stats_after.used} of {stats_after.cascades} cascades reached {MIN_REPOSTERS} "
-                         f"reposters: the depth-1 share is poorly measured; use --account with a larger audience, "
-                         "a larger --scale or more --cascades")
+            notes.append(
+                f"only {stats_after.used} of {stats_after.cascades} cascades reached {MIN_REPOSTERS} "
+                f"reposters: the depth-1 share is poorly measured; use --account with a larger audience, "
+                "a larger --scale or more --cascades"
+            )
         if not math.isfinite(best_err):
-            notes.append(f"no cascade from {runner.account} reached {MIN_REPOSTERS} reposters even at p0 {p0:.3g}: "
-                         "the account's audience is too small to measure a depth profile; use --account "
-                         "or a larger --scale")
+            notes.append(
+                f"no cascade from {runner.account} reached {MIN_REPOSTERS} reposters even at p0 {p0:.3g}: "
+                "the account's audience is too small to measure a depth profile; use --account "
+                "or a larger --scale"
+            )
         # Latency: correct the closed-form fit by the simulated quantiles (same seeds).
         if target.latency_points:
             corr = _latency_correction(target, stats_after, lat_sigma)
@@ -254,18 +300,48 @@ def calibrate(loaded: LoadedScenario, target: Target, *, account: str | None = N
             if sigma_fitted:
                 fitted["behaviour.latency.sigma"] = _round_sig(lat_sigma)
         if stats_after.viral > 0:
-            notes.append(f"{stats_after.viral:.0%} of the simulated cascades reach at least {VIRAL_SHARE:.0%} of the "
-                         f"population (appeal_sigma {b.appeal_sigma:g}: posts with high appeal are supercritical)")
+            notes.append(
+                f"{stats_after.viral:.0%} of the simulated cascades reach at least {VIRAL_SHARE:.0%} of the "
+                f"population (appeal_sigma {b.appeal_sigma:g}: posts with high appeal are supercritical)"
+            )
         horizon = sc.time.horizon
         if target.latency_points and lat_sigma > 0:
             beyond = 1 - statistics.NormalDist().cdf(math.log(horizon / lat_median) / lat_sigma)
-            notes.append(f"with the scenario's {horizon:g} h horizon, {beyond:.1%} of direct reposts would come "
-                         "after the horizon (calibration runs use a long horizon so cascades finish)")
+            notes.append(
+                f"with the scenario's {horizon:g} h horizon, {beyond:.1%} of direct reposts would come "
+                "after the horizon (calibration runs use a long horizon so cascades finish)"
+            )
     if runner is None:
-        return Calibration(target, scenario_name or sc.name, "", 0, sc.population.size, 0, before, fitted,
-                           None, None, history, notes, relay_edges)
-    return Calibration(target, scenario_name or sc.name, runner.account, runner.followers, runner.population,
-                       runner.cascades, before, fitted, stats_before, stats_after, history, notes, relay_edges)
+        return Calibration(
+            target,
+            scenario_name or sc.name,
+            "",
+            0,
+            sc.population.size,
+            0,
+            before,
+            fitted,
+            None,
+            None,
+            history,
+            notes,
+            relay_edges,
+        )
+    return Calibration(
+        target,
+        scenario_name or sc.name,
+        runner.account,
+        runner.followers,
+        runner.population,
+        runner.cascades,
+        before,
+        fitted,
+        stats_before,
+        stats_after,
+        history,
+        notes,
+        relay_edges,
+    )
 
 
 def _latency_correction(target: Target, st: CascadeStats, sigma: float) -> tuple[float, float] | None:
@@ -286,16 +362,26 @@ def _latency_correction(target: Target, st: CascadeStats, sigma: float) -> tuple
     return float(d_mu), float(d_sigma)
 
 
-def _fit_relays(loaded: LoadedScenario, rt: RelayTarget, fitted: dict[str, Any],
-                notes: list[str]) -> list[dict[str, Any]]:
+def _fit_relays(
+    loaded: LoadedScenario, rt: RelayTarget, fitted: dict[str, Any], notes: list[str]
+) -> list[dict[str, Any]]:
     """Match the observed relays to the scenario's relay edges and set their probability."""
     m = loaded.matrix
     sc = loaded.scenario
     groups = {a.group or a.id for a in m.accounts}
     for what, ref in (("source", rt.source), ("target", rt.target)):
         if ref is not None and ref not in groups:
-            raise ScenarioError([Problem(rt.origin, None, None, f"relays.{what}",
-                                         f"unknown account {ref!r}; scenario accounts/groups: {sorted(groups)[:20]}")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        rt.origin,
+                        None,
+                        None,
+                        f"relays.{what}",
+                        f"unknown account {ref!r}; scenario accounts/groups: {sorted(groups)[:20]}",
+                    )
+                ]
+            )
 
     def gid(i: int) -> str:
         a = m.accounts[i]
@@ -307,28 +393,45 @@ def _fit_relays(loaded: LoadedScenario, rt: RelayTarget, fitted: dict[str, Any],
     cand = [k for k in pairs if (rt.source is None or k[0] == rt.source) and (rt.target is None or k[1] == rt.target)]
     if not cand:
         existing = ", ".join(f"{s}->{t}" for s, t in pairs) or "none"
-        raise ScenarioError([Problem(rt.origin, None, None, "relays",
-                                     "no relay edges in the scenario match the observed relays "
-                                     f"(source {rt.source or 'any'}, target {rt.target or 'any'}); "
-                                     f"relay edges of the scenario: {existing}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    rt.origin,
+                    None,
+                    None,
+                    "relays",
+                    "no relay edges in the scenario match the observed relays "
+                    f"(source {rt.source or 'any'}, target {rt.target or 'any'}); "
+                    f"relay edges of the scenario: {existing}",
+                )
+            ]
+        )
     if len(cand) > 1:
         # Most edges first: the observed count is about a group of relaying accounts.
         cand.sort(key=lambda k: -len(pairs[k]))
         if rt.source is None or rt.target is None:
-            notes.append(f"observed relays matched to {cand[0][0]} -> {cand[0][1]} (most relay edges); "
-                         "set relays.source / relays.target to choose another pair")
+            notes.append(
+                f"observed relays matched to {cand[0][0]} -> {cand[0][1]} (most relay edges); "
+                "set relays.source / relays.target to choose another pair"
+            )
     src, tgt = cand[0]
     edges = pairs[(src, tgt)]
     p = rt.probability
     n_targets = len({e.target for e in edges})
     if n_targets != rt.accounts:
-        notes.append(f"the observation counts {rt.accounts} relaying accounts, the scenario has {n_targets} in "
-                     f"{tgt}: the fitted probability is per account, so expected relays scale to {n_targets}")
+        notes.append(
+            f"the observation counts {rt.accounts} relaying accounts, the scenario has {n_targets} in "
+            f"{tgt}: the fitted probability is per account, so expected relays scale to {n_targets}"
+        )
     e0 = edges[0]
     spec = next((r for r in sc.relays if r.source == src and r.target == tgt), None)
-    entry: dict[str, Any] = {"source": src, "target": tgt, "probability": _round_sig(p),
-                             "latency": {"median": e0.latency.median, "sigma": e0.latency.sigma},
-                             "variation": e0.variation}
+    entry: dict[str, Any] = {
+        "source": src,
+        "target": tgt,
+        "probability": _round_sig(p),
+        "latency": {"median": e0.latency.median, "sigma": e0.latency.sigma},
+        "variation": e0.variation,
+    }
     if spec is not None and spec.off_topic_probability is not None:
         # keep the edge's off-topic / on-topic ratio
         ratio = spec.off_topic_probability / max(e0.probability, 1e-12)
@@ -336,9 +439,11 @@ def _fit_relays(loaded: LoadedScenario, rt: RelayTarget, fitted: dict[str, Any],
     if spec is not None and spec.pattern != "all":
         entry.update(pattern=spec.pattern, neighbours=spec.neighbours)
     fitted[f"relays[{src}->{tgt}].probability"] = entry["probability"]
-    notes.append(f"relay probability {src} -> {tgt}: {rt.count:,.0f} relays / ({rt.accounts} accounts x "
-                 f"{rt.source_posts:g} posts) = {p:.4f} (was {e0.probability:g}); expected relays in "
-                 f"{rt.days:g} days = {n_targets * rt.source_posts * p:,.0f}")
+    notes.append(
+        f"relay probability {src} -> {tgt}: {rt.count:,.0f} relays / ({rt.accounts} accounts x "
+        f"{rt.source_posts:g} posts) = {p:.4f} (was {e0.probability:g}); expected relays in "
+        f"{rt.days:g} days = {n_targets * rt.source_posts * p:,.0f}"
+    )
     return [entry]
 
 
@@ -349,7 +454,7 @@ def _round_sig(x: float, digits: int = 4) -> float:
 
 
 def _brief(st: CascadeStats) -> str:
-    return (f"depth-1 share {st.depth1_share:.3f} (pooled {st.pooled['1']:.3f}), direct-repost delay median "
-            f"{st.latency['median']:.2f} h, mean {st.mean_reposters:,.0f} reposters")
-
-
+    return (
+        f"depth-1 share {st.depth1_share:.3f} (pooled {st.pooled['1']:.3f}), direct-repost delay median "
+        f"{st.latency['median']:.2f} h, mean {st.mean_reposters:,.0f} reposters"
+    )

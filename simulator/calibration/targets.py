@@ -5,7 +5,6 @@ empirical profiles (:mod:`simulator.calibration.profiles`); a user's target is a
 their own numbers (:func:`load_target`), read by the scenario's YAML reader and validated here.
 """
 
-
 from __future__ import annotations
 
 import math
@@ -13,7 +12,6 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
 
 from simulator.scenario.errors import Problem, ScenarioError
 
@@ -78,13 +76,20 @@ def builtin_target(name: str) -> Target:
     shares = depth["shares"]
     pooled = {"1": shares["1"], "2": shares["2"], "3+": 1.0 - shares["1"] - shares["2"]}
     per = depth["per_cascade_depth1_share"]
-    ref = {"pooled_depth_shares": pooled,
-           "per_cascade_depth1_share": {k: per[k] for k in ("p25", "median", "p75")},
-           "latency_all_median_h": prof["latency_h"]["all"]["median"],
-           "max_depth_median": prof["max_depth"]["median"],
-           "n_cascades": prof["n_cascades"]}
-    return Target(name=key, source=f"simulator/data/empirical_profiles.json [{key}]",
-                  depth1_share=float(per["median"]), latency_points=sorted(points), reference=ref)
+    ref = {
+        "pooled_depth_shares": pooled,
+        "per_cascade_depth1_share": {k: per[k] for k in ("p25", "median", "p75")},
+        "latency_all_median_h": prof["latency_h"]["all"]["median"],
+        "max_depth_median": prof["max_depth"]["median"],
+        "n_cascades": prof["n_cascades"],
+    }
+    return Target(
+        name=key,
+        source=f"simulator/data/empirical_profiles.json [{key}]",
+        depth1_share=float(per["median"]),
+        latency_points=sorted(points),
+        reference=ref,
+    )
 
 
 _TARGET_KEYS = {
@@ -114,8 +119,15 @@ class _Problems:
         self.items.append(Problem(self.source, line, col, ".".join(str(p) for p in path), message))
 
 
-def _number(doc: dict, key: Any, path: tuple, pr: _Problems, lo: float | None = None, hi: float | None = None,
-            lo_open: bool = False) -> float | None:
+def _number(
+    doc: dict,
+    key: Any,
+    path: tuple,
+    pr: _Problems,
+    lo: float | None = None,
+    hi: float | None = None,
+    lo_open: bool = False,
+) -> float | None:
     v = doc.get(key)
     if v is None:
         return None
@@ -138,8 +150,13 @@ def target_from_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int
     """
     pr = _Problems(source, locs or {})
     if not isinstance(doc, dict):
-        raise ScenarioError([Problem(source, 1, 1, "", "a target file must be a mapping, e.g. "
-                                     "{depth1_share: 0.6, latency_median_h: 2.0}")])
+        raise ScenarioError(
+            [
+                Problem(
+                    source, 1, 1, "", "a target file must be a mapping, e.g. {depth1_share: 0.6, latency_median_h: 2.0}"
+                )
+            ]
+        )
     for k in doc:
         if k not in _TARGET_KEYS:
             pr.add((k,), f"unknown key; known keys: {', '.join(_TARGET_KEYS)}")
@@ -167,8 +184,9 @@ def target_from_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int
             for k in q:
                 if k not in QUANT_PROBS or k == "median":
                     names = ", ".join(x for x in QUANT_PROBS if x != "median")
-                    pr.add(("latency_quantiles_h", k),
-                           f"unknown quantile; use {names} (the median is latency_median_h)")
+                    pr.add(
+                        ("latency_quantiles_h", k), f"unknown quantile; use {names} (the median is latency_median_h)"
+                    )
                     continue
                 v = _number(q, k, ("latency_quantiles_h", k), pr, 0.0, 24 * 365, lo_open=True)
                 if v is not None:
@@ -184,15 +202,20 @@ def target_from_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int
     for (p1, h1), (p2, h2) in zip(points, points[1:]):
         if h2 < h1 or (p2 > p1 and h2 == h1 and p2 - p1 > 1e-9):
             first = next((k for k in doc if str(k).startswith("latency")), "latency_median_h")
-            pr.add((first,), f"latency numbers contradict each other: {p1:.0%} of reposts within "
-                             f"{h1:g} h but {p2:.0%} within {h2:g} h")
+            pr.add(
+                (first,),
+                f"latency numbers contradict each other: {p1:.0%} of reposts within "
+                f"{h1:g} h but {p2:.0%} within {h2:g} h",
+            )
             break
     t.latency_points = points
     er = doc.get("exposure_response")
     if er is not None:
         if not isinstance(er, dict) or len(er) < 2:
-            pr.add(("exposure_response",), "expected a mapping of at least two exposure counts, "
-                                           "e.g. {1: 1.0, 2: 1.2, 3: 1.1}")
+            pr.add(
+                ("exposure_response",),
+                "expected a mapping of at least two exposure counts, e.g. {1: 1.0, 2: 1.2, 3: 1.1}",
+            )
         else:
             curve: dict[int, float] = {}
             for k in er:
@@ -213,10 +236,14 @@ def target_from_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int
             else:
                 t.exposure_response = {k: v / curve[1] for k, v in sorted(curve.items())}
     t.relays = _relay_target(doc, pr)
-    if t.depth1_share is None and not t.latency_points and t.exposure_response is None and t.relays is None \
-            and not pr.items:
-        pr.add((), "nothing to fit: give depth1_share, latency_median_h (and quantiles), exposure_response "
-                   "or relays")
+    if (
+        t.depth1_share is None
+        and not t.latency_points
+        and t.exposure_response is None
+        and t.relays is None
+        and not pr.items
+    ):
+        pr.add((), "nothing to fit: give depth1_share, latency_median_h (and quantiles), exposure_response or relays")
     if pr.items:
         raise ScenarioError(pr.items)
     return t
@@ -234,8 +261,11 @@ def _relay_target(doc: dict, pr: _Problems) -> RelayTarget | None:
                 pr.add((k,), "only used with relays_per_month")
         return None
     if flat:
-        d, base, names = doc, (), {"count": "relays_per_month", "accounts": "accounts",
-                                   "source_posts": "source_posts_per_month"}
+        d, base, names = (
+            doc,
+            (),
+            {"count": "relays_per_month", "accounts": "accounts", "source_posts": "source_posts_per_month"},
+        )
         days = 30.0
     else:
         if not isinstance(nested, dict):
@@ -258,13 +288,17 @@ def _relay_target(doc: dict, pr: _Problems) -> RelayTarget | None:
     if vals["accounts"] != int(vals["accounts"]):
         pr.add(base + (names["accounts"],), "must be a whole number of accounts")
         return None
-    rt = RelayTarget(vals["count"], int(vals["accounts"]), vals["source_posts"], days,
-                     d.get("source"), d.get("target"), pr.source)
+    rt = RelayTarget(
+        vals["count"], int(vals["accounts"]), vals["source_posts"], days, d.get("source"), d.get("target"), pr.source
+    )
     if rt.probability > 1:
         need = math.ceil(rt.count / rt.accounts)
-        pr.add(base + (names["count"],), f"{rt.count:,.0f} relays by {rt.accounts} accounts need at least {need:,} "
-                                         f"posts of the source account (got {rt.source_posts:g}): each account relays "
-                                         "each post at most once")
+        pr.add(
+            base + (names["count"],),
+            f"{rt.count:,.0f} relays by {rt.accounts} accounts need at least {need:,} "
+            f"posts of the source account (got {rt.source_posts:g}): each account relays "
+            "each post at most once",
+        )
         return None
     return rt
 
@@ -331,5 +365,3 @@ def resolve_target(spec: str) -> Target:
         known = ", ".join(BUILTIN_TARGETS)
         raise ScenarioError([Problem(spec, None, None, "", f"no such target file; built-in targets: {known}")])
     return load_target(p)
-
-

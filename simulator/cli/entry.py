@@ -24,8 +24,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="propsim", description="Simulate how a company's posts spread through its matrix of "
-                                            "social-media accounts and their followers.")
+    p = _Parser(
+        prog="propsim",
+        description="Simulate how a company's posts spread through its matrix of "
+        "social-media accounts and their followers.",
+    )
     p.add_argument("--version", action="version", version=f"propsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # Each command module registers its parsers; the heavy libraries load only inside commands.
@@ -59,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # an internal bug: say so plainly, traceback on request
         if os.environ.get("PROPSIM_DEBUG"):
             raise
-        print(f"propsim: internal error: {type(e).__name__}: {e} (set PROPSIM_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(
+            f"propsim: internal error: {type(e).__name__}: {e} (set PROPSIM_DEBUG=1 for the traceback)", file=sys.stderr
+        )
         return EXIT_USAGE
 
 

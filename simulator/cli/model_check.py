@@ -20,49 +20,74 @@ AUTO_POPULATION = 50_000  # calibration runs scale the scenario down to about th
 def register(subparsers) -> None:
     """Add the ``validate-model`` and ``calibrate`` subcommands."""
     v = subparsers.add_parser(
-        "validate-model", help="check the engine against analytic results (oracle report)",
+        "validate-model",
+        help="check the engine against analytic results (oracle report)",
         description="Run the engine in plain independent-cascade mode on configuration-model, directed "
-                    "follower and branching-process graphs and compare with theory (MODEL-REFERENCE "
-                    "section 4). Prints theory, simulation and z-scores; writes oracles.csv, oracles.md, "
-                    "report.json and oracles.png. Exit 3 if an oracle is outside |z| < 4.")
-    v.add_argument("--size", choices=("small", "large"), default="small",
-                   help="small: 20k-node graphs, ~30 s (CI); large: 200k nodes, several minutes")
+        "follower and branching-process graphs and compare with theory (MODEL-REFERENCE "
+        "section 4). Prints theory, simulation and z-scores; writes oracles.csv, oracles.md, "
+        "report.json and oracles.png. Exit 3 if an oracle is outside |z| < 4.",
+    )
+    v.add_argument(
+        "--size",
+        choices=("small", "large"),
+        default="small",
+        help="small: 20k-node graphs, ~30 s (CI); large: 200k nodes, several minutes",
+    )
     v.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
     v.add_argument("--output", "-o", help="output folder (default results/validation-SIZE)")
-    v.add_argument("--only", action="append", choices=("undirected", "directed", "branching", "exposure"),
-                   help="run only this oracle family (repeatable)")
+    v.add_argument(
+        "--only",
+        action="append",
+        choices=("undirected", "directed", "branching", "exposure"),
+        help="run only this oracle family (repeatable)",
+    )
     v.add_argument("--no-plot", action="store_true", help="do not draw the figure")
-    v.add_argument("--plot-format", action="append", choices=("png", "svg", "pdf"),
-                   help="figure format (repeatable; default png)")
+    v.add_argument(
+        "--plot-format", action="append", choices=("png", "svg", "pdf"), help="figure format (repeatable; default png)"
+    )
     v.add_argument("--json", action="store_true", help="print the table as JSON records")
     v.set_defaults(func=cmd_validate_model)
 
     c = subparsers.add_parser(
-        "calibrate", help="fit follower behaviour to real cascade profiles and write a scenario",
+        "calibrate",
+        help="fit follower behaviour to real cascade profiles and write a scenario",
         description="Fit behaviour.p0 (typical depth-1 share), behaviour.latency (direct-repost delay), "
-                    "the exposure response (if the target gives an exposure curve) and relay probabilities "
-                    "(if the target gives observed relay counts) so that simulated organic cascades of the "
-                    "scenario reproduce the target; print the fit and write the scenario with the fitted "
-                    "values. Exit 3 if the fit misses the target's tolerance (10 pp / 20%).",
+        "the exposure response (if the target gives an exposure curve) and relay probabilities "
+        "(if the target gives observed relay counts) so that simulated organic cascades of the "
+        "scenario reproduce the target; print the fit and write the scenario with the fitted "
+        "values. Exit 3 if the fit misses the target's tolerance (10 pp / 20%).",
         epilog="Target file (YAML or JSON), every key optional: depth1_share, latency_median_h, latency_sigma, "
-               "latency_quantiles_h {p10,p25,p75,p90}, latency_share_lt_1h, latency_share_lt_24h, "
-               "exposure_response {1: 1.0, 2: 1.2, ...}, relays {count, accounts, source_posts, days, source, "
-               "target} or relays_per_month + accounts + source_posts_per_month.")
+        "latency_quantiles_h {p10,p25,p75,p90}, latency_share_lt_1h, latency_share_lt_24h, "
+        "exposure_response {1: 1.0, 2: 1.2, ...}, relays {count, accounts, source_posts, days, source, "
+        "target} or relays_per_month + accounts + source_posts_per_month.",
+    )
     c.add_argument("file", help="scenario YAML file (or the name of a bundled scenario, e.g. hub)")
-    c.add_argument("--target", "-t", required=True,
-                   help="weibo, twitter, twitter15, twitter16 (measured profiles) or a target file")
+    c.add_argument(
+        "--target",
+        "-t",
+        required=True,
+        help="weibo, twitter, twitter15, twitter16 (measured profiles) or a target file",
+    )
     c.add_argument("--output", "-o", help="calibrated scenario file (default ./NAME.TARGET.yaml)")
     c.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     c.add_argument("--dry-run", action="store_true", help="fit and print, write nothing")
     c.add_argument("--account", help="seed account id (default: the account of the first campaign post)")
     c.add_argument("--cascades", type=int, default=200, help="simulated cascades per candidate (default 200)")
-    c.add_argument("--scale", type=float,
-                   help=f"scale of the calibration runs (default: down to ~{AUTO_POPULATION:,} followers); "
-                        "the written scenario keeps its own size")
+    c.add_argument(
+        "--scale",
+        type=float,
+        help=f"scale of the calibration runs (default: down to ~{AUTO_POPULATION:,} followers); "
+        "the written scenario keeps its own size",
+    )
     c.add_argument("--seed", type=int, help="seed of the calibration runs (default: the scenario's)")
     c.add_argument("--max-iter", type=int, default=10, help="maximum p0 candidates (default 10)")
-    c.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a field for the calibration runs only (repeatable)")
+    c.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field for the calibration runs only (repeatable)",
+    )
     c.add_argument("--json", action="store_true", help="print the result as JSON")
     c.set_defaults(func=cmd_calibrate)
 
@@ -78,7 +103,11 @@ def cmd_validate_model(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else Path("results") / f"validation-{args.size}"
     t0 = time.perf_counter()
     report = run_report(args.size, seed=args.seed, families=args.only, progress=None if args.json else _err)
-    written = write_report(report, out, plot=not args.no_plot, formats=tuple(args.plot_format or ("png",)))
+    written = write_report(report, out)
+    if not args.no_plot:
+        from simulator.plotting.oracles import plot_report
+
+        written += plot_report(report, out / "oracles", tuple(args.plot_format or ("png",)))
     if args.json:
         print(report.table().to_json(orient="records", indent=1))
     else:
@@ -93,8 +122,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulator.calibration.fit import calibrate
     from simulator.calibration.report import calibration_json, format_calibration, write_calibrated
     from simulator.calibration.targets import resolve_target
-    from simulator.scenario.paths import resolve_scenario_path
     from simulator.scenario.loading import load
+    from simulator.scenario.paths import resolve_scenario_path
 
     path = resolve_scenario_path(args.file)
     target = resolve_target(args.target)
@@ -116,10 +145,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     loaded = load(path, overrides=args.set, seed=args.seed, scale=None if scale == 1.0 else scale)
     say = None if args.json else _err
     if say and scale != 1.0:
-        say(f"calibration runs at scale {scale:g} (population {loaded.scenario.population.size:,}); depth shares "
-            "and delays do not depend on the population size")
-    cal = calibrate(loaded, target, account=args.account, cascades=args.cascades, seed=args.seed,
-                    max_iter=args.max_iter, scenario_name=str(path), progress=say)
+        say(
+            f"calibration runs at scale {scale:g} (population {loaded.scenario.population.size:,}); depth shares "
+            "and delays do not depend on the population size"
+        )
+    cal = calibrate(
+        loaded,
+        target,
+        account=args.account,
+        cascades=args.cascades,
+        seed=args.seed,
+        max_iter=args.max_iter,
+        scenario_name=str(path),
+        progress=say,
+    )
     if scale != 1.0:
         cal.notes.append(f"fitted at --scale {scale:g} (population {loaded.scenario.population.size:,})")
     written = None

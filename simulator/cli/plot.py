@@ -45,28 +45,59 @@ def register(subparsers) -> None:
         "plot",
         help="draw comparison charts (and a PowerPoint deck) from a run or sweep folder",
         description="Draw slide-ready comparison charts from the folder of a run (propsim run) or a sweep "
-                    "(propsim sweep). A sweep gives charts 1-5, a single run 4-8: 1 reach, 2 fatigue, "
-                    "3 tradeoff, 4 timeline, 5 frequency, 6 accounts, 7 matrix, 8 path.",
+        "(propsim sweep). A sweep gives charts 1-5, a single run 4-8: 1 reach, 2 fatigue, "
+        "3 tradeoff, 4 timeline, 5 frequency, 6 accounts, 7 matrix, 8 path.",
     )
-    p.add_argument("results", metavar="RESULTS_DIR", help="a run folder (summary.json) or a sweep folder (manifest.json)")
-    p.add_argument("--kind", action="append", default=[], metavar="KIND",
-                   help=f"chart(s) to draw: {', '.join(KINDS)}, or 1-8; comma-separated or repeated (default: all that apply)")
+    p.add_argument(
+        "results", metavar="RESULTS_DIR", help="a run folder (summary.json) or a sweep folder (manifest.json)"
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help=f"chart(s) to draw: {', '.join(KINDS)}, or 1-8; comma-separated or repeated (default: all that apply)",
+    )
     p.add_argument("--output", "-o", metavar="DIR", help="folder for the chart files (default: RESULTS_DIR/plots)")
-    p.add_argument("--format", action="append", type=_formats, metavar="png|svg|pdf",
-                   help="file format(s), comma-separated or repeated (default png; PNG at >= 200 dpi, "
-                        "SVG with text as outlines, PDF with its fonts embedded)")
+    p.add_argument(
+        "--format",
+        action="append",
+        type=_formats,
+        metavar="png|svg|pdf",
+        help="file format(s), comma-separated or repeated (default png; PNG at >= 200 dpi, "
+        "SVG with text as outlines, PDF with its fonts embedded)",
+    )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of titles and labels (default en)")
     p.add_argument("--deck", metavar="FILE.pptx", help="also write a 16:9 PowerPoint deck (needs python-pptx)")
-    p.add_argument("--x", metavar="PATH", help="sweep parameter for the x axis of charts 1-3 (default behaviour.p0, "
-                                               "else the first swept probability)")
+    p.add_argument(
+        "--x",
+        metavar="PATH",
+        help="sweep parameter for the x axis of charts 1-3 (default behaviour.p0, else the first swept probability)",
+    )
     p.add_argument("--by", metavar="COLUMN", help="one line per value of this column (default: topology if swept)")
-    p.add_argument("--where", action="append", type=_where, default=[], metavar="PATH=VALUE",
-                   help="hold another swept parameter at this value (default: its first value)")
-    p.add_argument("--at", type=float, metavar="VALUE",
-                   help="x value for the single-point charts and takeaways (default: the middle swept value)")
-    p.add_argument("--top", type=int, default=15, metavar="N", help="accounts shown in the contribution chart (default 15)")
-    p.add_argument("--item", metavar="ITEM", help="content item (index or label) for the propagation path "
-                                                 "(default: the one whose relays reached the most people)")
+    p.add_argument(
+        "--where",
+        action="append",
+        type=_where,
+        default=[],
+        metavar="PATH=VALUE",
+        help="hold another swept parameter at this value (default: its first value)",
+    )
+    p.add_argument(
+        "--at",
+        type=float,
+        metavar="VALUE",
+        help="x value for the single-point charts and takeaways (default: the middle swept value)",
+    )
+    p.add_argument(
+        "--top", type=int, default=15, metavar="N", help="accounts shown in the contribution chart (default 15)"
+    )
+    p.add_argument(
+        "--item",
+        metavar="ITEM",
+        help="content item (index or label) for the propagation path "
+        "(default: the one whose relays reached the most people)",
+    )
     p.set_defaults(func=cmd_plot)
 
 
@@ -88,13 +119,27 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if item is not None and item.isdigit():
         item = int(item)
     if find_cjk_font() is None:
-        print(f"propsim: warning: no CJK font found; Chinese text will render as empty boxes. Fix: {CJK_FONT_FIX}.",
-              file=sys.stderr)
+        print(
+            f"propsim: warning: no CJK font found; Chinese text will render as empty boxes. Fix: {CJK_FONT_FIX}.",
+            file=sys.stderr,
+        )
     with warnings.catch_warnings():
         # Said once above instead of once per chart.
         warnings.filterwarnings("ignore", message="propsim: no CJK font", category=UserWarning)
-        report = render(args.results, args.output, kinds=kinds, formats=formats, lang=args.lang, deck=args.deck,
-                        x=args.x, by=args.by, where=dict(args.where), at=args.at, top=args.top, item=item)
+        report = render(
+            args.results,
+            args.output,
+            kinds=kinds,
+            formats=formats,
+            lang=args.lang,
+            deck=args.deck,
+            x=args.x,
+            by=args.by,
+            where=dict(args.where),
+            at=args.at,
+            top=args.top,
+            item=item,
+        )
     from simulator.plotting.style import format_value
 
     cs = report.charts

@@ -42,8 +42,8 @@ def _h(x: float | None) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.engine.model import PropagationModel
-    from simulator.results.output import require_parquet, write_run
     from simulator.results.collect import collect
+    from simulator.results.output import require_parquet, write_run
     from simulator.scenario.loading import load
 
     path = resolve_scenario_path(args.file)
@@ -75,8 +75,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             status = EXIT_INPUT
             continue
         m = loaded.matrix
-        print(f"{f}: ok ({loaded.scenario.population.size:,} followers, {len(m.accounts)} accounts, "
-              f"{len(m.relays)} relay edges, {len(m.items)} items, ~{loaded.estimated_bytes / 1e9:.2f} GB)")
+        print(
+            f"{f}: ok ({loaded.scenario.population.size:,} followers, {len(m.accounts)} accounts, "
+            f"{len(m.relays)} relay edges, {len(m.items)} items, ~{loaded.estimated_bytes / 1e9:.2f} GB)"
+        )
     return status
 
 
@@ -114,8 +116,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the one-scenario commands to the ``propsim`` parser."""
     r = sub.add_parser("run", help="run one scenario and write its results")
@@ -123,8 +123,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--seed", type=int, help="override the scenario's seed")
     r.add_argument("--output", "-o", help="output folder (default: results/<scenario file name>)")
     r.add_argument("--format", choices=("csv", "json", "parquet"), default="csv", help="table format (default csv)")
-    r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a field, e.g. --set behaviour.p0=0.002 (repeatable)")
+    r.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. --set behaviour.p0=0.002 (repeatable)",
+    )
     r.add_argument("--scale", type=float, help="multiply population and follower counts (e.g. 0.05 for a quick try)")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.set_defaults(func=cmd_run)

@@ -28,36 +28,69 @@ EXIT_OK, EXIT_INPUT, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 def register(subparsers) -> None:
     """Add the ``sweep`` command to ``propsim``'s subcommands."""
     p = subparsers.add_parser(
-        "sweep", help="run a parameter sweep (p x topology x replicates), resumable and parallel",
+        "sweep",
+        help="run a parameter sweep (p x topology x replicates), resumable and parallel",
         description="Run every point of a sweep (the file's sweep: section and/or --set PATH=VALUES) "
-                    "with N replicates each, and write tidy runs / timeseries / points tables. "
-                    "Exit codes: 0 ok, 3 some runs failed, 1 invalid input or resume refused, 130 interrupted.")
+        "with N replicates each, and write tidy runs / timeseries / points tables. "
+        "Exit codes: 0 ok, 3 some runs failed, 1 invalid input or resume refused, 130 interrupted.",
+    )
     p.add_argument("file", help="scenario YAML file (or a bundled scenario name, e.g. hub)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUES", dest="set",
-                   help="sweep a field: PATH=v1,v2,v3 | PATH=log:START:STOP:NUM | PATH=lin:START:STOP:NUM "
-                        "(repeatable; replaces the file's parameter with the same path)")
-    p.add_argument("--fix", action="append", default=[], metavar="PATH=VALUE",
-                   help="set a field for every run, not swept (e.g. population.size=20000; repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUES",
+        dest="set",
+        help="sweep a field: PATH=v1,v2,v3 | PATH=log:START:STOP:NUM | PATH=lin:START:STOP:NUM "
+        "(repeatable; replaces the file's parameter with the same path)",
+    )
+    p.add_argument(
+        "--fix",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="set a field for every run, not swept (e.g. population.size=20000; repeatable)",
+    )
     p.add_argument("--replicates", type=int, metavar="N", help="replicates per point (default: the file's, or 1)")
     p.add_argument("--seed", type=int, metavar="N", help="root seed (default: the file's sweep.seed or seed)")
-    p.add_argument("--mode", choices=("grid", "zip"), help="grid: every combination (default); zip: i-th values together")
+    p.add_argument(
+        "--mode", choices=("grid", "zip"), help="grid: every combination (default); zip: i-th values together"
+    )
     p.add_argument("--scale", type=float, help="multiply population and follower counts (e.g. 0.05)")
-    p.add_argument("--workers", "-j", type=int, default=1, metavar="N",
-                   help="parallel workers: 1 runs in this process (default), N a process pool "
-                        "(or N Dask workers with --cluster local)")
+    p.add_argument(
+        "--workers",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parallel workers: 1 runs in this process (default), N a process pool "
+        "(or N Dask workers with --cluster local)",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786")
     g.add_argument("--cluster", choices=("local",), help="start a Dask LocalCluster with --workers workers")
     p.add_argument("--output", "-o", metavar="DIR", help="output folder (default: results/<file name>_sweep)")
-    p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
-                   help="skip runs already finished in the output folder (default); --no-resume clears it")
-    p.add_argument("--format", choices=("auto", "parquet", "csv"), default="auto",
-                   help="table format (default: parquet when pyarrow is installed, else csv)")
+    p.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="skip runs already finished in the output folder (default); --no-resume clears it",
+    )
+    p.add_argument(
+        "--format",
+        choices=("auto", "parquet", "csv"),
+        default="auto",
+        help="table format (default: parquet when pyarrow is installed, else csv)",
+    )
     p.add_argument("--batch-size", type=int, metavar="N", help="runs per task (default: automatic)")
-    p.add_argument("--engine", default="abm", metavar="NAME",
-                   help="how runs are computed: abm (default, the agent-based model) or ic (the whole "
-                        "reach-vs-behaviour.p0 curve per replicate in one independent-cascade pass; one-post "
-                        "scenarios with fatigue, churn and alpha/beta off; see simulator.sweeps.ic_engine)")
+    p.add_argument(
+        "--engine",
+        default="abm",
+        metavar="NAME",
+        help="how runs are computed: abm (default, the agent-based model) or ic (the whole "
+        "reach-vs-behaviour.p0 curve per replicate in one independent-cascade pass; one-post "
+        "scenarios with fatigue, churn and alpha/beta off; see simulator.sweeps.ic_engine)",
+    )
     p.add_argument("--no-cache", action="store_true", help="build the world for every run (slower; same results)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar: a log line every 30 s")
     p.add_argument("--dry-run", action="store_true", help="validate every point and print the plan, run nothing")
@@ -69,11 +102,11 @@ def _err(msg: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from simulator.scenario.paths import resolve_scenario_path
     from simulator.scenario.errors import Problem, ScenarioError
+    from simulator.scenario.paths import resolve_scenario_path
+    from simulator.scenario.sweep_spec import parse_set
     from simulator.sweeps.plan import prepare
     from simulator.sweeps.runner import SweepInterrupted, read_sweep, run_plan
-    from simulator.scenario.sweep_spec import parse_set
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
@@ -88,12 +121,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if problems:
         raise ScenarioError(problems)
     path = resolve_scenario_path(args.file)
-    plan = prepare(path, params, replicates=args.replicates, seed=args.seed, mode=args.mode, overrides=args.fix,
-                   scale=args.scale, cache_worlds=not args.no_cache, engine=args.engine)
+    plan = prepare(
+        path,
+        params,
+        replicates=args.replicates,
+        seed=args.seed,
+        mode=args.mode,
+        overrides=args.fix,
+        scale=args.scale,
+        cache_worlds=not args.no_cache,
+        engine=args.engine,
+    )
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_sweep"
     spec = plan.spec
-    head = (f"sweep {path}: {len(plan.points)} points x {spec.replicates} replicates = {plan.total_runs} runs "
-            f"({spec.mode}, root seed {spec.seed}; {plan.population:,} followers at most)")
+    head = (
+        f"sweep {path}: {len(plan.points)} points x {spec.replicates} replicates = {plan.total_runs} runs "
+        f"({spec.mode}, root seed {spec.seed}; {plan.population:,} followers at most)"
+    )
     if args.dry_run:
         print(head)
         for p in spec.parameters:
@@ -104,17 +148,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _err(head)
     t0 = time.perf_counter()
     try:
-        manifest = run_plan(plan, out, workers=args.workers, cluster=args.cluster, scheduler=args.scheduler,
-                            resume=args.resume, format=args.format, batch_size=args.batch_size,
-                            progress=not args.quiet, log=log)
+        manifest = run_plan(
+            plan,
+            out,
+            workers=args.workers,
+            cluster=args.cluster,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            format=args.format,
+            batch_size=args.batch_size,
+            progress=not args.quiet,
+            log=log,
+        )
     except SweepInterrupted as e:
-        _err(f"propsim: interrupted: {e.done}/{e.total} runs finished and kept in {out}/; "
-             "run the same command again to resume")
+        _err(
+            f"propsim: interrupted: {e.done}/{e.total} runs finished and kept in {out}/; "
+            "run the same command again to resume"
+        )
         return EXIT_INTERRUPTED
     prog = manifest.get("progress", {})
     fmt = manifest["plan"]["format"]
-    _err(f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {time.perf_counter() - t0:.1f} s "
-         f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, manifest.json)")
+    _err(
+        f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {time.perf_counter() - t0:.1f} s "
+        f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, manifest.json)"
+    )
     if prog.get("failed"):
         failed = read_sweep(out).failed
         for _, r in failed.head(5).iterrows():

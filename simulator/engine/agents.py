@@ -53,8 +53,15 @@ class Account(Agent):
         """Follower indices who currently receive this account's posts (or all initial ones)."""
         return self.model.account_audience(self.index, active_only=active_only)
 
-    def publish(self, item: int, time: float, variation: str = "verbatim", depth: int = 0,
-                via: int | None = None, triggered: float | None = None) -> int:
+    def publish(
+        self,
+        item: int,
+        time: float,
+        variation: str = "verbatim",
+        depth: int = 0,
+        via: int | None = None,
+        triggered: float | None = None,
+    ) -> int:
         """Deliver ``item`` to the current audience at ``time`` (hours); returns new people reached.
 
         ``via`` is the account whose publication this relays (None for an original post) and
@@ -113,6 +120,14 @@ class OtherAccount(Account):
 
 
 ACCOUNT_CLASSES: dict[str, type[Account]] = {
-    cls.kind: cls for cls in (OfficialAccount, SubBrandAccount, RegionalAccount, ExecutiveAccount,
-                              EmployeeAccount, VerticalAccount, OtherAccount)
+    cls.kind: cls
+    for cls in (
+        OfficialAccount,
+        SubBrandAccount,
+        RegionalAccount,
+        ExecutiveAccount,
+        EmployeeAccount,
+        VerticalAccount,
+        OtherAccount,
+    )
 }

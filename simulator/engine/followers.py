@@ -95,8 +95,7 @@ class Followers:
             "followers": int(m.world.graph.indptr[i + 1] - m.world.graph.indptr[i]),
         }
 
-    def select(self, region: str | None = None, interest: str | None = None,
-               reached: bool | None = None) -> np.ndarray:
+    def select(self, region: str | None = None, interest: str | None = None, reached: bool | None = None) -> np.ndarray:
         """Indices of followers matching every given criterion.
 
         >>> model.followers.select(region="华东", reached=True)  # doctest: +SKIP
@@ -116,12 +115,18 @@ class Followers:
         import pandas as pd
 
         m = self._m
-        return pd.DataFrame({
-            "region": pd.Categorical.from_codes(m.world.region, m.world.region_names),
-            "interest": pd.Categorical.from_codes(m.world.interest, m.world.interest_names),
-            "tolerance": m.world.tolerance, "exposures": m.exposures, "reposts": self.reposts,
-            "first_exposure_h": m.first_time, "reached_directly": m.direct, "fatigued": m.fatigued,
-        })
+        return pd.DataFrame(
+            {
+                "region": pd.Categorical.from_codes(m.world.region, m.world.region_names),
+                "interest": pd.Categorical.from_codes(m.world.interest, m.world.interest_names),
+                "tolerance": m.world.tolerance,
+                "exposures": m.exposures,
+                "reposts": self.reposts,
+                "first_exposure_h": m.first_time,
+                "reached_directly": m.direct,
+                "fatigued": m.fatigued,
+            }
+        )
 
     def groupby(self, by: str = "region") -> pd.DataFrame:
         """Size, reach, mean exposures and fatigue share per region or interest."""
@@ -137,10 +142,16 @@ class Followers:
         reached = np.bincount(codes, weights=self.reached, minlength=k)
         expo = np.bincount(codes, weights=m.exposures, minlength=k)
         fat = np.bincount(codes, weights=m.fatigued, minlength=k)
-        return pd.DataFrame({by: names, "followers": size, "reached": reached.astype(np.int64),
-                             "reach_share": reached / np.maximum(size, 1),
-                             "mean_exposures": expo / np.maximum(size, 1),
-                             "fatigued": fat.astype(np.int64)}).set_index(by)
+        return pd.DataFrame(
+            {
+                by: names,
+                "followers": size,
+                "reached": reached.astype(np.int64),
+                "reach_share": reached / np.maximum(size, 1),
+                "mean_exposures": expo / np.maximum(size, 1),
+                "fatigued": fat.astype(np.int64),
+            }
+        ).set_index(by)
 
 
 def _index(names: list[str], value: str, what: str) -> int:

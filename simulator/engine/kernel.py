@@ -38,6 +38,7 @@ def group_order(targets: np.ndarray, n: int) -> np.ndarray:
 
 
 if _numba is not None:
+
     @_numba.njit(cache=True, nogil=True)
     def _counting_order(targets, n):  # pragma: no cover - compiled
         start = np.zeros(n + 1, np.int64)
@@ -95,8 +96,9 @@ def response(x: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     return out
 
 
-def suitability(targets: np.ndarray, item: ItemParams, interest: np.ndarray, region: np.ndarray,
-                s_off: float) -> np.ndarray:
+def suitability(
+    targets: np.ndarray, item: ItemParams, interest: np.ndarray, region: np.ndarray, s_off: float
+) -> np.ndarray:
     """s(i,c): 1 on-topic and in scope, s_off per mismatch (topic, region)."""
     s = np.ones(len(targets), dtype=np.float32)
     if item.topic >= 0:
@@ -121,9 +123,20 @@ def groups(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return starts, targets[starts], np.diff(np.append(starts, len(targets)))
 
 
-def expose(targets: np.ndarray, now: float, weight: float, mult: float, item: ItemParams,
-           beh: Behaviour, mem: np.ndarray, mem_t: np.ndarray, reposted: np.ndarray,
-           interest: np.ndarray, region: np.ndarray, u_repost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def expose(
+    targets: np.ndarray,
+    now: float,
+    weight: float,
+    mult: float,
+    item: ItemParams,
+    beh: Behaviour,
+    mem: np.ndarray,
+    mem_t: np.ndarray,
+    reposted: np.ndarray,
+    interest: np.ndarray,
+    region: np.ndarray,
+    u_repost: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps 1-2 for a batch sorted by follower (repeats allowed, applied in batch order).
 
     Args:
@@ -172,10 +185,23 @@ def expose(targets: np.ndarray, now: float, weight: float, mult: float, item: It
     return reposters, trigger, seen_before
 
 
-def load_and_exit(edges: np.ndarray, targets: np.ndarray, now: float, weight: float, item: ItemParams,
-                  beh: Behaviour, seen_before: np.ndarray, load: np.ndarray, load_t: np.ndarray,
-                  tolerance: np.ndarray, fatigued: np.ndarray, interest: np.ndarray, region: np.ndarray,
-                  u_exit: np.ndarray, u_mute: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_and_exit(
+    edges: np.ndarray,
+    targets: np.ndarray,
+    now: float,
+    weight: float,
+    item: ItemParams,
+    beh: Behaviour,
+    seen_before: np.ndarray,
+    load: np.ndarray,
+    load_t: np.ndarray,
+    tolerance: np.ndarray,
+    fatigued: np.ndarray,
+    interest: np.ndarray,
+    region: np.ndarray,
+    u_exit: np.ndarray,
+    u_mute: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps 3-4 for one account's deliveries (``edges`` unique account-edge ids).
 
     Returns (exit per delivery, mute per delivery, newly fatigued followers).

@@ -28,19 +28,31 @@ import numpy as np
 from mesa import DataCollector
 
 from simulator.engine.agents import ACCOUNT_CLASSES, Account
-from simulator.scenario.schema import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
 from simulator.engine.followers import Followers
 from simulator.engine.kernel import Behaviour, ItemParams, expose, group_order, groups, load_and_exit
-from simulator.scenario.matrix import Matrix
 from simulator.scenario.loading import LoadedScenario
+from simulator.scenario.matrix import Matrix
+from simulator.scenario.schema import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
 from simulator.seeding import streams
 from simulator.world.build import World, build_world
 
 EDGE_ACTIVE, EDGE_MUTED, EDGE_UNFOLLOWED = 0, 1, 2
 
-SERIES = ("reach", "direct_reach", "second_level_reach", "impressions", "duplicate_exposures",
-          "effective_reach", "account_posts", "account_relays", "follower_reposts", "fatigued",
-          "mutes", "unfollows", "churned")
+SERIES = (
+    "reach",
+    "direct_reach",
+    "second_level_reach",
+    "impressions",
+    "duplicate_exposures",
+    "effective_reach",
+    "account_posts",
+    "account_relays",
+    "follower_reposts",
+    "fatigued",
+    "mutes",
+    "unfollows",
+    "churned",
+)
 
 
 class PropagationModel(mesa.Model):
@@ -98,9 +110,20 @@ class PropagationModel(mesa.Model):
         self._region_idx = {r: i for i, r in enumerate(w.region_names)}
 
         a = len(self.accounts)
-        self.account_stats = {k: np.zeros(a, dtype=np.int64) for k in (
-            "posts", "relays", "deliveries", "in_region_deliveries", "first_exposures_direct",
-            "first_exposures_total", "mutes", "unfollows", "churned")}
+        self.account_stats = {
+            k: np.zeros(a, dtype=np.int64)
+            for k in (
+                "posts",
+                "relays",
+                "deliveries",
+                "in_region_deliveries",
+                "first_exposures_direct",
+                "first_exposures_total",
+                "mutes",
+                "unfollows",
+                "churned",
+            )
+        }
         self.counters: dict[str, int] = {k: 0 for k in SERIES}
         self.counters.update(pending_at_horizon=0, repost_decisions=0)
         self.depth_counts: Counter[int] = Counter()
@@ -116,7 +139,8 @@ class PropagationModel(mesa.Model):
 
         self.followers = Followers(self)
         self.datacollector = DataCollector(
-            model_reporters={"time_h": lambda m: m.hours, **{k: _counter(k) for k in SERIES}})
+            model_reporters={"time_h": lambda m: m.hours, **{k: _counter(k) for k in SERIES}}
+        )
         self.datacollector.collect(self)
         self.running = True
 
@@ -128,43 +152,68 @@ class PropagationModel(mesa.Model):
         out = []
         for it in self.matrix.items:
             draw = float(np.exp(b.appeal_sigma * rng.standard_normal()))  # always drawn: stable stream
-            out.append(ItemParams(
-                p0=b.p0_promotional if it.promotional else b.p0,
-                appeal=it.appeal if it.appeal is not None else draw,
-                topic=-1 if it.topic == GENERAL_TOPIC else interests[it.topic],
-                scope=-1 if it.scope == NATIONAL_SCOPE else regions[it.scope],
-                promotional=it.promotional))
+            out.append(
+                ItemParams(
+                    p0=b.p0_promotional if it.promotional else b.p0,
+                    appeal=it.appeal if it.appeal is not None else draw,
+                    topic=-1 if it.topic == GENERAL_TOPIC else interests[it.topic],
+                    scope=-1 if it.scope == NATIONAL_SCOPE else regions[it.scope],
+                    promotional=it.promotional,
+                )
+            )
         return out
 
     def _behaviour(self) -> Behaviour:
         b, f = self.config.behaviour, self.config.fatigue
-        return Behaviour(b.alpha, b.beta, b.exposure_half_life, b.off_topic_factor, f.enabled,
-                         f.load_half_life, f.w_dup, f.w_irr, f.w_promo, f.kappa, f.p_exit_max, f.q_mute)
+        return Behaviour(
+            b.alpha,
+            b.beta,
+            b.exposure_half_life,
+            b.off_topic_factor,
+            f.enabled,
+            f.load_half_life,
+            f.w_dup,
+            f.w_irr,
+            f.w_promo,
+            f.kappa,
+            f.p_exit_max,
+            f.q_mute,
+        )
 
     # --- scheduling -------------------------------------------------------------------------------
     def _tick_of(self, time: float) -> int:
         return int(math.floor(time / self.tick_hours + 1e-9))
 
-    def _schedule_account(self, time: float, account: int, item: int, variation: str, depth: int,
-                          via: int | None, triggered: float) -> None:
+    def _schedule_account(
+        self, time: float, account: int, item: int, variation: str, depth: int, via: int | None, triggered: float
+    ) -> None:
         if time >= self.horizon:
             self.counters["pending_at_horizon"] += 1
             return
         self._seq += 1
-        self._account_events[self._tick_of(time)].append((time, self._seq, account, item, variation, depth, via, triggered))
+        self._account_events[self._tick_of(time)].append(
+            (time, self._seq, account, item, variation, depth, via, triggered)
+        )
 
-    def _schedule_reposts(self, reposters: np.ndarray, item: int, time: float | np.ndarray,
-                          depth: np.ndarray, origin: np.ndarray) -> None:
+    def _schedule_reposts(
+        self, reposters: np.ndarray, item: int, time: float | np.ndarray, depth: np.ndarray, origin: np.ndarray
+    ) -> None:
         if len(reposters) == 0:
             return
         self.counters["repost_decisions"] += len(reposters)
         lat = self.config.behaviour.latency
         when = time + lat.median * np.exp(lat.sigma * self.rng.standard_normal(len(reposters)))
         if self._repost_log is not None:
-            self._repost_log.append((reposters.astype(np.int32), np.full(len(reposters), item, dtype=np.int32),
-                                     np.asarray(depth, dtype=np.int16), np.asarray(origin, dtype=np.int32),
-                                     np.broadcast_to(np.asarray(time, dtype=np.float64), when.shape).copy(),
-                                     when.astype(np.float64)))
+            self._repost_log.append(
+                (
+                    reposters.astype(np.int32),
+                    np.full(len(reposters), item, dtype=np.int32),
+                    np.asarray(depth, dtype=np.int16),
+                    np.asarray(origin, dtype=np.int32),
+                    np.broadcast_to(np.asarray(time, dtype=np.float64), when.shape).copy(),
+                    when.astype(np.float64),
+                )
+            )
         due = when < self.horizon
         self.counters["pending_at_horizon"] += int((~due).sum())
         if not due.any():
@@ -176,7 +225,8 @@ class PropagationModel(mesa.Model):
         cuts = np.flatnonzero(np.diff(ticks)) + 1
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ticks)]):
             self._follower_events[int(ticks[lo])].append(
-                (when[lo:hi], reposters[lo:hi], np.full(hi - lo, item, dtype=np.int32), depth[lo:hi], origin[lo:hi]))
+                (when[lo:hi], reposters[lo:hi], np.full(hi - lo, item, dtype=np.int32), depth[lo:hi], origin[lo:hi])
+            )
 
     def repost_table(self):
         """Every follower repost decision (needs ``record_reposts=True``), as a DataFrame.
@@ -238,8 +288,16 @@ class PropagationModel(mesa.Model):
     def _active_edges(self, lo: int, hi: int, time: float) -> np.ndarray:
         return (self.edge_status[lo:hi] == EDGE_ACTIVE) & (self.world.churn_time[lo:hi] > time)
 
-    def deliver_from_account(self, acc: Account, item: int, time: float, variation: str, depth: int,
-                             via: int | None, triggered: float | None = None) -> int:
+    def deliver_from_account(
+        self,
+        acc: Account,
+        item: int,
+        time: float,
+        variation: str,
+        depth: int,
+        via: int | None,
+        triggered: float | None = None,
+    ) -> int:
         """Deliver an account's publication of ``item``; returns the number of people newly reached."""
         a = acc.index
         lo, hi = self.world.audience.indptr[a], self.world.audience.indptr[a + 1]
@@ -250,30 +308,66 @@ class PropagationModel(mesa.Model):
         it = self.items[item]
         n = len(targets)
         u = self.rng.random(n)
-        reposters, _, seen_before = expose(targets, time, weight, mult, it, self.beh, self.mem[item],
-                                           self.mem_t[item], self.reposted[item], self.world.interest,
-                                           self.world.region, u)
+        reposters, _, seen_before = expose(
+            targets,
+            time,
+            weight,
+            mult,
+            it,
+            self.beh,
+            self.mem[item],
+            self.mem_t[item],
+            self.reposted[item],
+            self.world.interest,
+            self.world.region,
+            u,
+        )
         origin = np.full(n, a, dtype=np.int32)
         new = self._record_exposures(targets, np.full(n, time, dtype=np.float32), origin, 0, seen_before, direct=True)
         stats = self.account_stats
         stats["deliveries"][a] += n
         stats["first_exposures_direct"][a] += new
         if acc.data.region is not None:
-            stats["in_region_deliveries"][a] += int((self.world.region[targets] == self._region_idx[acc.data.region]).sum())
+            stats["in_region_deliveries"][a] += int(
+                (self.world.region[targets] == self._region_idx[acc.data.region]).sum()
+            )
         if via is None:
             stats["posts"][a] += 1
             self.counters["account_posts"] += 1
         else:
             stats["relays"][a] += 1
             self.counters["account_relays"] += 1
-            self.relay_log.append({"source": self.accounts[via].data.id, "target": acc.data.id,
-                                   "item": item, "triggered_h": triggered, "relayed_h": float(time), "variation": variation,
-                                   "relay_depth": depth, "deliveries": n, "reach_added": new})
+            self.relay_log.append(
+                {
+                    "source": self.accounts[via].data.id,
+                    "target": acc.data.id,
+                    "item": item,
+                    "triggered_h": triggered,
+                    "relayed_h": float(time),
+                    "variation": variation,
+                    "relay_depth": depth,
+                    "deliveries": n,
+                    "reach_added": new,
+                }
+            )
         if self.beh.fatigue and n:
-            exits, mutes, newly = load_and_exit(edges, targets, time, weight, it, self.beh, seen_before, self.load,
-                                                self.load_t, self.world.tolerance, self.fatigued,
-                                                self.world.interest, self.world.region, self.rng.random(n),
-                                                self.rng.random(n))
+            exits, mutes, newly = load_and_exit(
+                edges,
+                targets,
+                time,
+                weight,
+                it,
+                self.beh,
+                seen_before,
+                self.load,
+                self.load_t,
+                self.world.tolerance,
+                self.fatigued,
+                self.world.interest,
+                self.world.region,
+                self.rng.random(n),
+                self.rng.random(n),
+            )
             self.edge_status[edges[mutes]] = EDGE_MUTED
             self.edge_status[edges[exits & ~mutes]] = EDGE_UNFOLLOWED
             n_mute, n_unf = int(mutes.sum()), int((exits & ~mutes).sum())
@@ -282,8 +376,9 @@ class PropagationModel(mesa.Model):
             self.counters["mutes"] += n_mute
             self.counters["unfollows"] += n_unf
             self.counters["fatigued"] += len(newly)
-        self._schedule_reposts(reposters, item, time, np.ones(len(reposters), dtype=np.int16),
-                               np.full(len(reposters), a, dtype=np.int32))
+        self._schedule_reposts(
+            reposters, item, time, np.ones(len(reposters), dtype=np.int16), np.full(len(reposters), a, dtype=np.int32)
+        )
         self._decide_relays(acc, item, time, depth)
         return new
 
@@ -322,16 +417,40 @@ class PropagationModel(mesa.Model):
             now = float(p_when[-1])
             u = self.rng.random(len(targets))
             reposters, trigger, seen_before = expose(
-                targets, now, self.variation_weight["verbatim"], 1.0, self.items[item], self.beh,
-                self.mem[item], self.mem_t[item], self.reposted[item], self.world.interest, self.world.region, u)
-            self._record_exposures(targets, p_when[owner].astype(np.float32), p_origin[owner],
-                                   p_depth[owner], seen_before, direct=False)
+                targets,
+                now,
+                self.variation_weight["verbatim"],
+                1.0,
+                self.items[item],
+                self.beh,
+                self.mem[item],
+                self.mem_t[item],
+                self.reposted[item],
+                self.world.interest,
+                self.world.region,
+                u,
+            )
+            self._record_exposures(
+                targets, p_when[owner].astype(np.float32), p_origin[owner], p_depth[owner], seen_before, direct=False
+            )
             if len(reposters):
-                self._schedule_reposts(reposters, int(item), p_when[owner[trigger]],
-                                       (p_depth[owner[trigger]] + 1).astype(np.int16), p_origin[owner[trigger]])
+                self._schedule_reposts(
+                    reposters,
+                    int(item),
+                    p_when[owner[trigger]],
+                    (p_depth[owner[trigger]] + 1).astype(np.int16),
+                    p_origin[owner[trigger]],
+                )
 
-    def _record_exposures(self, targets: np.ndarray, times: np.ndarray, origin: np.ndarray,
-                          depth: int | np.ndarray, seen_before: np.ndarray, direct: bool) -> int:
+    def _record_exposures(
+        self,
+        targets: np.ndarray,
+        times: np.ndarray,
+        origin: np.ndarray,
+        depth: int | np.ndarray,
+        seen_before: np.ndarray,
+        direct: bool,
+    ) -> int:
         """Reach, frequency and attribution bookkeeping for a batch grouped by follower."""
         n = len(targets)
         if n == 0:
@@ -368,5 +487,6 @@ class PropagationModel(mesa.Model):
 def _counter(name: str):
     def report(model: PropagationModel) -> int:
         return model.counters[name]
+
     report.__name__ = name
     return report

@@ -44,8 +44,16 @@ class ICProblem:
     def run(self, p0: float, rng: np.random.Generator | int | None = None, backend: str = "auto") -> CascadeResult:
         """One cascade at base repost probability ``p0`` (exposures counted)."""
         ps, w = self._args(np.array([p0]))
-        return independent_cascade(self.graph, [], float(ps[0]), rng=rng, backend=backend, audience=self.audience,
-                                   node_weights=w, count_exposed=True)
+        return independent_cascade(
+            self.graph,
+            [],
+            float(ps[0]),
+            rng=rng,
+            backend=backend,
+            audience=self.audience,
+            node_weights=w,
+            count_exposed=True,
+        )
 
 
 def reduction_problems(model: Any) -> list[str]:
@@ -81,7 +89,7 @@ def reduce_model(model: Any) -> ICProblem:
     item = model.items[0]
     account = model.matrix.items[0].account
     world = model.world
-    audience = world.audience.indices[world.audience.indptr[account]:world.audience.indptr[account + 1]]
+    audience = world.audience.indices[world.audience.indptr[account] : world.audience.indptr[account + 1]]
     s = None
     if item.topic >= 0 or item.scope >= 0:
         s = suitability(np.arange(world.n), item, world.interest, world.region, model.beh.s_off).astype(np.float64)

@@ -8,9 +8,21 @@ See :mod:`simulator.ic.cascade` for the semantics; the kernels are in :mod:`simu
 """
 
 from simulator.backend import available_backends, resolve_backend
-from simulator.ic.cascade import Cascader, MAX_CURVE_POINTS, edge_uniforms, independent_cascade, reach_curve
+from simulator.ic.cascade import MAX_CURVE_POINTS, Cascader, edge_uniforms, independent_cascade, reach_curve
 from simulator.ic.results import BatchResult, CascadeResult, ReachCurve
 from simulator.seeding import hash_uniforms, stream_key
 
-__all__ = ["MAX_CURVE_POINTS", "BatchResult", "CascadeResult", "Cascader", "ReachCurve", "available_backends",
-           "edge_uniforms", "hash_uniforms", "independent_cascade", "reach_curve", "resolve_backend", "stream_key"]
+__all__ = [
+    "MAX_CURVE_POINTS",
+    "BatchResult",
+    "CascadeResult",
+    "Cascader",
+    "ReachCurve",
+    "available_backends",
+    "edge_uniforms",
+    "hash_uniforms",
+    "independent_cascade",
+    "reach_curve",
+    "resolve_backend",
+    "stream_key",
+]

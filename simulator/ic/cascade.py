@@ -53,7 +53,6 @@ node order and scratch arrays are reused and reset only where touched.
 
 from __future__ import annotations
 
-
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,8 +104,9 @@ class Cascader:
         self.backend = resolve_backend(self.backend)
         g = self.graph
         if g.indptr.dtype != np.int64 or g.indices.dtype != np.int32:
-            self.graph = CSR(np.ascontiguousarray(g.indptr, dtype=np.int64),
-                             np.ascontiguousarray(g.indices, dtype=np.int32))
+            self.graph = CSR(
+                np.ascontiguousarray(g.indptr, dtype=np.int64), np.ascontiguousarray(g.indices, dtype=np.int32)
+            )
         self._n = self.graph.n_rows
         self._key = np.zeros(1, dtype=np.uint64)  # a uint64 numpy scalar costs ~1 us to create
         self._plain: tuple[np.ndarray, ...] | None = None  # scratch of the fast path, once allocated
@@ -151,9 +151,18 @@ class Cascader:
             key = stream_key(rng) if need_key else 0
         return seeds, audience, edge_uniforms, audience_uniforms, node_weights, key
 
-    def run(self, seeds: Any, p: float, *, audience: Any = None, rng: np.random.Generator | int | None = None,
-            edge_uniforms: np.ndarray | None = None, audience_uniforms: np.ndarray | None = None,
-            node_weights: np.ndarray | None = None, count_exposed: bool = False) -> CascadeResult:
+    def run(
+        self,
+        seeds: Any,
+        p: float,
+        *,
+        audience: Any = None,
+        rng: np.random.Generator | int | None = None,
+        edge_uniforms: np.ndarray | None = None,
+        audience_uniforms: np.ndarray | None = None,
+        node_weights: np.ndarray | None = None,
+        count_exposed: bool = False,
+    ) -> CascadeResult:
         """One cascade at transmissibility ``p`` (see the module docstring for the semantics).
 
         Args:
@@ -170,26 +179,38 @@ class Cascader:
         """
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"p must be in [0, 1], got {p}")
-        if (self.backend == "numba" and audience is None and edge_uniforms is None and node_weights is None
-                and not count_exposed):
+        if (
+            self.backend == "numba"
+            and audience is None
+            and edge_uniforms is None
+            and node_weights is None
+            and not count_exposed
+        ):
             # fast path: small cascades cost ~1 us, so the Python around them must stay thin
             seeds = _nodes(seeds, self._n, "seeds", False)
             self._key[0] = stream_key(rng)
             if self._plain is None:
-                self._plain = (self._get("active", np.uint8, 0), self._get("queue", np.int32, 0),
-                               self._get("starts", np.int32, 0), self._get("mark", np.uint8, 0))
+                self._plain = (
+                    self._get("active", np.uint8, 0),
+                    self._get("queue", np.int32, 0),
+                    self._get("starts", np.int32, 0),
+                    self._get("mark", np.uint8, 0),
+                )
             active, queue, starts, mark = self._plain
-            activated, level_starts, examined = K_nb.plain_nb(self.graph.indptr, self.graph.indices, seeds,
-                                                          self._key[0], float(p), active, queue, starts, mark)
+            activated, level_starts, examined = K_nb.plain_nb(
+                self.graph.indptr, self.graph.indices, seeds, self._key[0], float(p), active, queue, starts, mark
+            )
             if examined < 0:
                 raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
             return CascadeResult(activated, level_starts, None, None, examined)
         return self._run(seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed)
 
-    def _run(self, seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed,
-             key=None) -> CascadeResult:
-        seeds, audience, eu, au, w, key = self._inputs(seeds, audience, edge_uniforms, audience_uniforms,
-                                                       node_weights, rng, key)
+    def _run(
+        self, seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed, key=None
+    ) -> CascadeResult:
+        seeds, audience, eu, au, w, key = self._inputs(
+            seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key
+        )
         g = self.graph
         active = self._get("active", np.uint8, 0)
         exposed = self._get("exposed", np.uint8, 0)
@@ -202,9 +223,23 @@ class Cascader:
                 raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
             self._key[0] = key
             n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
-                g.indptr, g.indices, seeds, audience, _EMPTY_F32 if au is None else au, self._key[0], float(p),
-                _EMPTY_F32 if eu is None else eu, _EMPTY_F64 if w is None else w, count_exposed, active, queue,
-                starts, exposed, exp_list, mark)
+                g.indptr,
+                g.indices,
+                seeds,
+                audience,
+                _EMPTY_F32 if au is None else au,
+                self._key[0],
+                float(p),
+                _EMPTY_F32 if eu is None else eu,
+                _EMPTY_F64 if w is None else w,
+                count_exposed,
+                active,
+                queue,
+                starts,
+                exposed,
+                exp_list,
+                mark,
+            )
             activated = queue[:n_act].copy()
             level_starts = starts[:n_starts].astype(np.int64)
             seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
@@ -212,8 +247,9 @@ class Cascader:
             if n_exp:
                 K_nb.reset_nb(exposed, exp_list, n_exp, 0)
         else:
-            levels, exp_nodes, n_exp, examined = K_np.cascade_np(g, seeds, audience, au, key, np.float32(p), eu, w,
-                                                             count_exposed, active, exposed)
+            levels, exp_nodes, n_exp, examined = K_np.cascade_np(
+                g, seeds, audience, au, key, np.float32(p), eu, w, count_exposed, active, exposed
+            )
             activated = np.concatenate(levels).astype(np.int32)
             level_starts = np.concatenate([[0], np.cumsum([len(x) for x in levels])]).astype(np.int64)
             seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
@@ -224,8 +260,9 @@ class Cascader:
             return CascadeResult(activated, level_starts, int(n_exp), int(n_reached), int(examined))
         return CascadeResult(activated, level_starts, None, None, int(examined))
 
-    def run_many(self, seed_sets: Any, p: float, *, rng: np.random.Generator | int | None = None,
-                 count_exposed: bool = False) -> BatchResult:
+    def run_many(
+        self, seed_sets: Any, p: float, *, rng: np.random.Generator | int | None = None, count_exposed: bool = False
+    ) -> BatchResult:
         """Independent cascades in one call (one per seed set), as :meth:`run` would give them.
 
         With a Generator ``rng``, replicate r equals the r-th of successive ``run(seed_sets[r],
@@ -253,22 +290,44 @@ class Cascader:
             keys = np.array([stream_key(gen) for _ in range(R)], dtype=np.uint64)
         out = [np.zeros(R, dtype=np.int64) for _ in range(4)]
         if self.backend == "numba":
-            K_nb.batch_nb(self.graph.indptr, self.graph.indices, offsets, flat, keys, float(p), count_exposed,
-                      self._get("active", np.uint8, 0), self._get("queue", np.int32, 0),
-                      self._get("starts", np.int32, 0), self._get("exposed", np.uint8, 0),
-                      self._get("exposed_list", np.int32, 0), self._get("mark", np.uint8, 0), *out)
+            K_nb.batch_nb(
+                self.graph.indptr,
+                self.graph.indices,
+                offsets,
+                flat,
+                keys,
+                float(p),
+                count_exposed,
+                self._get("active", np.uint8, 0),
+                self._get("queue", np.int32, 0),
+                self._get("starts", np.int32, 0),
+                self._get("exposed", np.uint8, 0),
+                self._get("exposed_list", np.int32, 0),
+                self._get("mark", np.uint8, 0),
+                *out,
+            )
         else:
             for r in range(R):
-                res = self._run(flat[offsets[r]:offsets[r + 1]], p, None, None, None, None, None, count_exposed,
-                                key=int(keys[r]))
+                res = self._run(
+                    flat[offsets[r] : offsets[r + 1]], p, None, None, None, None, None, count_exposed, key=int(keys[r])
+                )
                 out[0][r], out[3][r] = res.n_activated, res.edges_examined
                 if count_exposed:
                     out[1][r], out[2][r] = res.n_exposed, res.n_reached
         return BatchResult(out[0], out[1] if count_exposed else None, out[2] if count_exposed else None, out[3])
 
-    def curve(self, seeds: Any, ps: Any, *, audience: Any = None, rng: np.random.Generator | int | None = None,
-              edge_uniforms: np.ndarray | None = None, audience_uniforms: np.ndarray | None = None,
-              node_weights: np.ndarray | None = None, count_exposed: bool = True) -> ReachCurve:
+    def curve(
+        self,
+        seeds: Any,
+        ps: Any,
+        *,
+        audience: Any = None,
+        rng: np.random.Generator | int | None = None,
+        edge_uniforms: np.ndarray | None = None,
+        audience_uniforms: np.ndarray | None = None,
+        node_weights: np.ndarray | None = None,
+        count_exposed: bool = True,
+    ) -> ReachCurve:
         """Final sizes at every p of ``ps`` from one pass over the graph (arguments as :meth:`run`).
 
         Equal to calling :meth:`run` at each p with the same ``rng`` seed / uniforms, at roughly
@@ -282,8 +341,9 @@ class Cascader:
         grid, inverse = np.unique(ps.astype(np.float32), return_inverse=True)  # ascending float32 levels
         if len(grid) > MAX_CURVE_POINTS:
             raise ValueError(f"at most {MAX_CURVE_POINTS} distinct p values per curve")
-        seeds, audience, eu, au, w, key = self._inputs(seeds, audience, edge_uniforms, audience_uniforms,
-                                                       node_weights, rng)
+        seeds, audience, eu, au, w, key = self._inputs(
+            seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng
+        )
         g = self.graph
         level = self._get("level", np.uint8, _NONE)
         exposed = self._get("exposed_level", np.uint8, _NONE)
@@ -297,15 +357,31 @@ class Cascader:
             new_exposed = np.zeros(len(grid), dtype=np.int64)
             self._key[0] = key
             n_act, n_exp, examined = K_nb.curve_nb(
-                g.indptr, g.indices, seeds, audience, _EMPTY_F32 if au is None else au, self._key[0], grid,
-                _EMPTY_F32 if eu is None else eu, _EMPTY_F64 if w is None else w, count_exposed, level, queue,
-                exposed, exp_list, mark, new_active, new_exposed)
+                g.indptr,
+                g.indices,
+                seeds,
+                audience,
+                _EMPTY_F32 if au is None else au,
+                self._key[0],
+                grid,
+                _EMPTY_F32 if eu is None else eu,
+                _EMPTY_F64 if w is None else w,
+                count_exposed,
+                level,
+                queue,
+                exposed,
+                exp_list,
+                mark,
+                new_active,
+                new_exposed,
+            )
             seed_levels = exposed[np.unique(seeds)].copy()
             K_nb.reset_nb(level, queue, n_act, _NONE)
             K_nb.reset_nb(exposed, exp_list, n_exp, _NONE)
         else:
             act_nodes, exp_nodes, new_active, new_exposed, examined = K_np.curve_np(
-                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed)
+                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed
+            )
             seed_levels = exposed[np.unique(seeds)].copy()
             level[act_nodes] = _NONE
             exposed[exp_nodes] = _NONE
@@ -363,8 +439,15 @@ def _cascader(graph: CSR, backend: str) -> Cascader:
     return c
 
 
-def independent_cascade(graph: CSR, seeds: Any, p: float, rng: np.random.Generator | int | None = None,
-                        edge_uniforms: np.ndarray | None = None, backend: str = "auto", **kw: Any) -> CascadeResult:
+def independent_cascade(
+    graph: CSR,
+    seeds: Any,
+    p: float,
+    rng: np.random.Generator | int | None = None,
+    edge_uniforms: np.ndarray | None = None,
+    backend: str = "auto",
+    **kw: Any,
+) -> CascadeResult:
     """One IC cascade from ``seeds`` at ``p`` (see :meth:`Cascader.run` for every argument).
 
     Scratch arrays are cached per graph (a few graphs at most), so repeated calls cost
@@ -373,9 +456,14 @@ def independent_cascade(graph: CSR, seeds: Any, p: float, rng: np.random.Generat
     return _cascader(graph, backend).run(seeds, p, rng=rng, edge_uniforms=edge_uniforms, **kw)
 
 
-def reach_curve(graph: CSR, seeds: Any, ps: Any, rng: np.random.Generator | int | None = None,
-                edge_uniforms: np.ndarray | None = None, backend: str = "auto", **kw: Any) -> ReachCurve:
+def reach_curve(
+    graph: CSR,
+    seeds: Any,
+    ps: Any,
+    rng: np.random.Generator | int | None = None,
+    edge_uniforms: np.ndarray | None = None,
+    backend: str = "auto",
+    **kw: Any,
+) -> ReachCurve:
     """The whole reach-vs-p curve of one replicate in one pass (see :meth:`Cascader.curve`)."""
     return _cascader(graph, backend).curve(seeds, ps, rng=rng, edge_uniforms=edge_uniforms, **kw)
-
-

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.backend import numba as _numba
-from simulator.seeding import GOLDEN, MIX1, MIX2, U24 as _U24
+from simulator.seeding import GOLDEN, MIX1, MIX2
+from simulator.seeding import U24 as _U24
 
 _NONE = 255  # "not (yet) active / exposed" in the uint8 level arrays of the reach curve
 # --------------------------------------------------------------------------------------------
@@ -64,8 +65,24 @@ if _numba is not None:
                 j += 1
 
     @_njit
-    def cascade_nb(indptr, indices, seeds, audience, aud_u, key, p, uniforms, weights, count_exposed,
-                    active, queue, starts, exposed, exposed_list, mark):  # pragma: no cover - compiled
+    def cascade_nb(
+        indptr,
+        indices,
+        seeds,
+        audience,
+        aud_u,
+        key,
+        p,
+        uniforms,
+        weights,
+        count_exposed,
+        active,
+        queue,
+        starts,
+        exposed,
+        exposed_list,
+        mark,
+    ):  # pragma: no cover - compiled
         """Level-synchronous breadth-first search.
 
         Returns (n_active, len(starts) used, n_exposed, edges_examined). ``active``/``exposed``
@@ -167,8 +184,23 @@ if _numba is not None:
         empty_i = np.zeros(0, dtype=np.int32)
         empty_f = np.zeros(0, dtype=np.float32)
         n_act, n_starts, _, examined = cascade_nb(
-            indptr, indices, seeds, empty_i, empty_f, key, p, empty_f, np.zeros(0, dtype=np.float64), False,
-            active, queue, starts, active, empty_i, mark)
+            indptr,
+            indices,
+            seeds,
+            empty_i,
+            empty_f,
+            key,
+            p,
+            empty_f,
+            np.zeros(0, dtype=np.float64),
+            False,
+            active,
+            queue,
+            starts,
+            active,
+            empty_i,
+            mark,
+        )
         activated = queue[:n_act].copy()
         level_starts = starts[:n_starts].astype(np.int64)
         for i in range(n_act):
@@ -176,8 +208,25 @@ if _numba is not None:
         return activated, level_starts, examined
 
     @_njit
-    def batch_nb(indptr, indices, offsets, flat_seeds, keys, p, count_exposed, active, queue, starts,
-                  exposed, exposed_list, mark, out_active, out_exposed, out_reached, out_examined):  # pragma: no cover
+    def batch_nb(
+        indptr,
+        indices,
+        offsets,
+        flat_seeds,
+        keys,
+        p,
+        count_exposed,
+        active,
+        queue,
+        starts,
+        exposed,
+        exposed_list,
+        mark,
+        out_active,
+        out_exposed,
+        out_reached,
+        out_examined,
+    ):  # pragma: no cover
         """Independent cascades, replicate r from flat_seeds[offsets[r]:offsets[r+1]] with key
         keys[r]; scratch is reset between replicates. Fills the three per-replicate outputs."""
         empty_i = np.zeros(0, dtype=np.int32)
@@ -185,8 +234,23 @@ if _numba is not None:
         empty_w = np.zeros(0, dtype=np.float64)
         for r in range(keys.size):
             n_act, _, n_exp, examined = cascade_nb(
-                indptr, indices, flat_seeds[offsets[r]:offsets[r + 1]], empty_i, empty_f, keys[r], p, empty_f,
-                empty_w, count_exposed, active, queue, starts, exposed, exposed_list, mark)
+                indptr,
+                indices,
+                flat_seeds[offsets[r] : offsets[r + 1]],
+                empty_i,
+                empty_f,
+                keys[r],
+                p,
+                empty_f,
+                empty_w,
+                count_exposed,
+                active,
+                queue,
+                starts,
+                exposed,
+                exposed_list,
+                mark,
+            )
             seeds_unexposed = 0
             if count_exposed:
                 for i in range(offsets[r], offsets[r + 1]):  # seeds count once in reached
@@ -219,8 +283,25 @@ if _numba is not None:
         return lo
 
     @_njit
-    def curve_nb(indptr, indices, seeds, audience, aud_u, key, ps, uniforms, weights, count_exposed,
-                  level, queue, exposed, exposed_list, mark, new_active, new_exposed):  # pragma: no cover
+    def curve_nb(
+        indptr,
+        indices,
+        seeds,
+        audience,
+        aud_u,
+        key,
+        ps,
+        uniforms,
+        weights,
+        count_exposed,
+        level,
+        queue,
+        exposed,
+        exposed_list,
+        mark,
+        new_active,
+        new_exposed,
+    ):  # pragma: no cover
         """Bucketed bottleneck search: node v is active at ps[k] iff min over paths of the max
         trial uniform is <= ps[k]. Each node's edges are scanned once, when it activates; a
         trial too expensive for the current level waits in the bucket of the level where it
@@ -352,5 +433,3 @@ if _numba is not None:
     def reset_nb(arr, idx, n, value):  # pragma: no cover - compiled
         for i in range(n):
             arr[idx[i]] = value
-
-

@@ -22,8 +22,9 @@ def row_edges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     return lo[owner] + (np.arange(total, dtype=np.int64) - first[owner]), owner
 
 
-def trial_keys(key: int, counters: np.ndarray, given: np.ndarray | None, targets: np.ndarray,
-                weights: np.ndarray | None) -> np.ndarray:
+def trial_keys(
+    key: int, counters: np.ndarray, given: np.ndarray | None, targets: np.ndarray, weights: np.ndarray | None
+) -> np.ndarray:
     x = given[counters] if given is not None else hash_uniforms(key, counters)
     if weights is not None:
         with np.errstate(divide="ignore", invalid="ignore"):  # weight 0: never succeeds (inf / nan)
@@ -31,8 +32,9 @@ def trial_keys(key: int, counters: np.ndarray, given: np.ndarray | None, targets
     return x
 
 
-def audience_keys(key: int, n_edges: int, audience: np.ndarray, aud_u: np.ndarray | None,
-                   weights: np.ndarray | None) -> np.ndarray:
+def audience_keys(
+    key: int, n_edges: int, audience: np.ndarray, aud_u: np.ndarray | None, weights: np.ndarray | None
+) -> np.ndarray:
     x = aud_u if aud_u is not None else hash_uniforms(key, n_edges + np.arange(len(audience), dtype=np.int64))
     if weights is not None:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -148,5 +150,3 @@ def push(pending: list[list[np.ndarray]], nodes: np.ndarray, buckets: np.ndarray
     cuts = np.flatnonzero(np.diff(buckets)) + 1
     for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(nodes)]):
         pending[int(buckets[lo])].append(nodes[lo:hi])
-
-

@@ -30,8 +30,15 @@ TOPOLOGY_MARKERS: dict[str, str] = {
     "twin_star": "*",
 }
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
-_CYCLE = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"],
-          OKABE_ITO["reddish_purple"], OKABE_ITO["sky_blue"], OKABE_ITO["black"])
+_CYCLE = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["black"],
+)
 
 FOOTER_SIZE = 13
 NOTE_COLOR = "#555555"
@@ -75,8 +82,9 @@ def blank_figure() -> Figure:
 
 def set_title(fig: Figure, title: str) -> None:
     """Chart title: left-aligned at the top of the figure, bold."""
-    fig.suptitle(title, x=0.012, ha="left", fontsize=mpl.rcParams["axes.titlesize"],
-                 fontweight="bold", color=TEXT_COLOR)
+    fig.suptitle(
+        title, x=0.012, ha="left", fontsize=mpl.rcParams["axes.titlesize"], fontweight="bold", color=TEXT_COLOR
+    )
 
 
 FOOTER_SEP = " · "
@@ -96,8 +104,7 @@ def set_footer(fig: Figure, note: str) -> None:
     height = (FOOTER_SIZE * 1.45 * lines + 6) / 72 / fig.get_figheight()
     if engine is not None and hasattr(engine, "set"):
         engine.set(rect=(0, height, 1, 1 - height))
-    fig.text(0.012, 0.008, note, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=NOTE_COLOR,
-             gid="footer")
+    fig.text(0.012, 0.008, note, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=NOTE_COLOR, gid="footer")
 
 
 def _wrap_footer(fig: Figure, note: str) -> str:
@@ -187,8 +194,9 @@ def capitalise(s: str) -> str:
     return s[:1].upper() + s[1:] if s and s[0].isascii() else s
 
 
-def label_line_ends(fig: Figure, ax: Axes, ends: Sequence[tuple[float, float, str, str]],
-                    fontsize: float | None = None) -> None:
+def label_line_ends(
+    fig: Figure, ax: Axes, ends: Sequence[tuple[float, float, str, str]], fontsize: float | None = None
+) -> None:
     """Label lines at their right end instead of a legend, nudged apart so labels never overlap.
 
     ``ends`` holds ``(x, y, text, colour)`` of each line's last point (data coordinates).
@@ -214,13 +222,29 @@ def label_line_ends(fig: Figure, ax: Axes, ends: Sequence[tuple[float, float, st
             placed[i] = min(placed[i] - overflow, nxt - gap)
             nxt = placed[i]
     for (x, y, label, color), y0, y1 in zip(ends, disp, placed):
-        ax.annotate(label, xy=(x, y), xytext=(12, (y1 - y0) * 72 / dpi), textcoords="offset points",
-                    ha="left", va="center", color=color, fontsize=fontsize, fontweight="bold",
-                    annotation_clip=False, gid=f"endlabel:{label}")
+        ax.annotate(
+            label,
+            xy=(x, y),
+            xytext=(12, (y1 - y0) * 72 / dpi),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            color=color,
+            fontsize=fontsize,
+            fontweight="bold",
+            annotation_clip=False,
+            gid=f"endlabel:{label}",
+        )
 
 
-def top_legend(ax: Axes, handles: Sequence[Any], *, row: Sequence[Axes] | None = None,
-               ncols: int | None = None, fontsize: float | None = None) -> Any:
+def top_legend(
+    ax: Axes,
+    handles: Sequence[Any],
+    *,
+    row: Sequence[Axes] | None = None,
+    ncols: int | None = None,
+    fontsize: float | None = None,
+) -> Any:
     """Legend in one row above the titles of the top ``row`` of axes (default ``[ax]``), below
     the figure title, starting at ``ax``'s left edge.
 
@@ -253,9 +277,18 @@ def top_legend(ax: Axes, handles: Sequence[Any], *, row: Sequence[Axes] | None =
         new.set_verticalalignment("baseline")
     offset_pt = pad + title_pt + 2.0
     transform = ax.transAxes + ScaledTranslation(0, offset_pt / 72, ax.figure.dpi_scale_trans)
-    leg = ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1), bbox_transform=transform,
-                    ncols=ncols or len(handles), borderaxespad=0, borderpad=0.2, handlelength=2.0,
-                    columnspacing=1.4, fontsize=fontsize)
+    leg = ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1),
+        bbox_transform=transform,
+        ncols=ncols or len(handles),
+        borderaxespad=0,
+        borderpad=0.2,
+        handlelength=2.0,
+        columnspacing=1.4,
+        fontsize=fontsize,
+    )
     leg.set_in_layout(False)
     return leg
 

@@ -70,9 +70,10 @@ __all__ = [
 _BAND_ALPHA = 0.18
 
 
-def _where_note(where: Mapping[str, Any] | None, lang: str, skip: Sequence[str] = (),
-                table: pd.DataFrame | None = None) -> str:
-    """"at p0 = 0.00316" for the parameters held fixed; ``table`` holds their other swept values
+def _where_note(
+    where: Mapping[str, Any] | None, lang: str, skip: Sequence[str] = (), table: pd.DataFrame | None = None
+) -> str:
+    """ "at p0 = 0.00316" for the parameters held fixed; ``table`` holds their other swept values
     (so that the printed value is told apart from its neighbours)."""
     items = {k: v for k, v in (where or {}).items() if k not in skip}
     if not items:
@@ -117,8 +118,17 @@ def _require(table: pd.DataFrame, cols: Sequence[str], what: str) -> None:
         raise ValueError(f"{what}: the table has no column(s) {', '.join(missing)}")
 
 
-def _metric_lines(ax, points: pd.DataFrame, *, x: str, by: str | None, metric: str, lang: str,
-                  end_labels: list | None = None, bands: bool = True) -> list[Line2D]:
+def _metric_lines(
+    ax,
+    points: pd.DataFrame,
+    *,
+    x: str,
+    by: str | None,
+    metric: str,
+    lang: str,
+    end_labels: list | None = None,
+    bands: bool = True,
+) -> list[Line2D]:
     """One line (mean) + 95% CI band per group (``bands=False``: lines only); returns the lines
     for a legend."""
     lines = []
@@ -130,13 +140,28 @@ def _metric_lines(ax, points: pd.DataFrame, *, x: str, by: str | None, metric: s
         y = sub[f"{metric}_mean"].to_numpy(float)
         st = group_style(by, value, i, values)
         name = group_label(by, value, lang, values) or label(metric, lang)
-        (line,) = ax.plot(xv, y, color=st.color, marker=st.marker, markersize=14 if st.marker == "*" else 9, label=name,
-                          gid=f"{metric}:{value}", zorder=3)
+        (line,) = ax.plot(
+            xv,
+            y,
+            color=st.color,
+            marker=st.marker,
+            markersize=14 if st.marker == "*" else 9,
+            label=name,
+            gid=f"{metric}:{value}",
+            zorder=3,
+        )
         lines.append(line)
         if bands and _has_ci(sub, metric):
-            ax.fill_between(xv, sub[f"{metric}_ci_low"].to_numpy(float), sub[f"{metric}_ci_high"].to_numpy(float),
-                            color=st.color, alpha=_BAND_ALPHA if len(groups) <= 3 else _BAND_ALPHA * 0.65,
-                            linewidth=0, gid=f"{metric}_ci:{value}", zorder=2)
+            ax.fill_between(
+                xv,
+                sub[f"{metric}_ci_low"].to_numpy(float),
+                sub[f"{metric}_ci_high"].to_numpy(float),
+                color=st.color,
+                alpha=_BAND_ALPHA if len(groups) <= 3 else _BAND_ALPHA * 0.65,
+                linewidth=0,
+                gid=f"{metric}_ci:{value}",
+                zorder=2,
+            )
         if end_labels is not None and len(xv):
             end_labels.append((xv[-1], y[-1], name, st.color))
     return lines
@@ -179,7 +204,9 @@ def plot_reach(
         ax.set_ylabel(label(metric, lang))
         set_title(fig, title or text("title_reach", lang, x=param_label(x, lang)))
         n = _replicates(pts)
-        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang, table=points)))
+        set_footer(
+            fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", _where_note(where, lang, table=points))
+        )
         if by:
             label_line_ends(fig, ax, ends)
         return finish(fig)
@@ -226,8 +253,12 @@ def plot_fatigue(
             top_legend(ax1, lines, row=[ax1, ax2])
         set_title(fig, title or text("title_fatigue", lang, x=param_label(x, lang)))
         n = _replicates(pts)
-        set_footer(fig, _join(text("ci_band", lang, n=n) if n and n > 1 else "", exits_note,
-                              _where_note(where, lang, table=points)))
+        set_footer(
+            fig,
+            _join(
+                text("ci_band", lang, n=n) if n and n > 1 else "", exits_note, _where_note(where, lang, table=points)
+            ),
+        )
         return finish(fig)
 
 
@@ -294,8 +325,9 @@ def plot_tradeoff(
         groups = _groups(pts, by)
         values = [v for v, _ in groups]
         # Few exits pile every point onto x = 0 or 1/3: set the groups side by side (drawn x only).
-        dodge = {i: (i - (len(values) - 1) / 2) * _DODGE if few and len(values) > 1 else 0.0
-                 for i in range(len(values))}
+        dodge = {
+            i: (i - (len(values) - 1) / 2) * _DODGE if few and len(values) > 1 else 0.0 for i in range(len(values))
+        }
         shift = np.zeros(len(pts))
         for i, (value, sub) in enumerate(groups):
             shift[sub.index.to_numpy()] = dodge[i]
@@ -310,22 +342,65 @@ def plot_tradeoff(
                     xerr = np.abs(np.vstack([cx - clo, sub[f"{cost}_ci_high"].to_numpy(float) - cx]))
                     if not xerr.any():  # zero-width intervals: nothing to draw
                         xerr = None
-                ax.errorbar(cx, by_, xerr=xerr, yerr=yerr, fmt="none", ecolor=st.color, alpha=0.35,
-                            elinewidth=1.0, capsize=0, zorder=2, gid=f"{benefit}_vs_{cost}_ci:{value}")
+                ax.errorbar(
+                    cx,
+                    by_,
+                    xerr=xerr,
+                    yerr=yerr,
+                    fmt="none",
+                    ecolor=st.color,
+                    alpha=0.35,
+                    elinewidth=1.0,
+                    capsize=0,
+                    zorder=2,
+                    gid=f"{benefit}_vs_{cost}_ci:{value}",
+                )
             size = _point_sizes(sub[x] if x is not None else None, xs_all) * (1.8 if st.marker == "*" else 1.0)
-            sc = ax.scatter(cx, by_, s=size, color=st.color, marker=st.marker, edgecolors="white",
-                            linewidths=1.0, zorder=4, gid=f"{benefit}_vs_{cost}:{value}", alpha=0.95,
-                            label=group_label(by, value, lang, values) or label(benefit, lang))
-            handles.append(Line2D([], [], linestyle="none", marker=st.marker, color=st.color,
-                                  markersize=15 if st.marker == "*" else 11, label=sc.get_label()))
+            sc = ax.scatter(
+                cx,
+                by_,
+                s=size,
+                color=st.color,
+                marker=st.marker,
+                edgecolors="white",
+                linewidths=1.0,
+                zorder=4,
+                gid=f"{benefit}_vs_{cost}:{value}",
+                alpha=0.95,
+                label=group_label(by, value, lang, values) or label(benefit, lang),
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker=st.marker,
+                    color=st.color,
+                    markersize=15 if st.marker == "*" else 11,
+                    label=sc.get_label(),
+                )
+            )
         front = efficient_frontier(pts[f"{cost}_mean"], pts[f"{benefit}_mean"])
         fx = pts.loc[front, f"{cost}_mean"].to_numpy(float) + shift[front]
         fy = pts.loc[front, f"{benefit}_mean"].to_numpy(float)
-        (fl,) = ax.plot(fx, fy, linestyle=(0, (5, 3)), color="#333333", linewidth=2, zorder=3,
-                        label=text("frontier", lang), gid="frontier")
+        (fl,) = ax.plot(
+            fx,
+            fy,
+            linestyle=(0, (5, 3)),
+            color="#333333",
+            linewidth=2,
+            zorder=3,
+            label=text("frontier", lang),
+            gid="frontier",
+        )
         handles.append(fl)
-        _tradeoff_limits(ax, cmean, pts[f"{benefit}_mean"].to_numpy(float), few=bool(few),
-                         left=float(shift.min()) if len(shift) else 0.0)
+        _tradeoff_limits(
+            ax,
+            cmean,
+            pts[f"{benefit}_mean"].to_numpy(float),
+            few=bool(few),
+            left=float(shift.min()) if len(shift) else 0.0,
+        )
         count_axis(ax.xaxis, lang, integer=not few)
         count_axis(ax.yaxis, lang)
         # Only the frontier is labelled: those are the settings worth choosing between.
@@ -334,26 +409,56 @@ def plot_tradeoff(
             for i in front:
                 row = pts.loc[i]
                 name = group_label(by, row[by], lang, values) if by else ""
-                labels.append(ax.annotate(
-                    ", ".join(p for p in (name, param_value(x, row[x], xs_all)) if p), (row[f"{cost}_mean"] + shift[i], row[f"{benefit}_mean"]),
-                    xytext=(16, 14), textcoords="offset points", fontsize=15, va="bottom", ha="left",
-                    arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 0,
-                                "shrinkB": 6},
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                    color=TEXT_COLOR, fontweight="bold", zorder=6, gid="frontier_label"))
+                labels.append(
+                    ax.annotate(
+                        ", ".join(p for p in (name, param_value(x, row[x], xs_all)) if p),
+                        (row[f"{cost}_mean"] + shift[i], row[f"{benefit}_mean"]),
+                        xytext=(16, 14),
+                        textcoords="offset points",
+                        fontsize=15,
+                        va="bottom",
+                        ha="left",
+                        arrowprops={
+                            "arrowstyle": "-",
+                            "color": "#9a9a9a",
+                            "linewidth": 0.8,
+                            "shrinkA": 0,
+                            "shrinkB": 6,
+                        },
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                        color=TEXT_COLOR,
+                        fontweight="bold",
+                        zorder=6,
+                        gid="frontier_label",
+                    )
+                )
             _repel(fig, labels)
         ax.set_xlabel(text("exits_axis", lang) if cost == "exits" else label(cost, lang))
         ax.set_ylabel(label(benefit, lang))
         ax.grid(True, axis="both")
         # Outside the axes (right), so it never covers a point.
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1, borderaxespad=0,
-                  frameon=False, handletextpad=0.5)
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            ncols=1,
+            borderaxespad=0,
+            frameon=False,
+            handletextpad=0.5,
+        )
         set_title(fig, title or text("title_tradeoff", lang))
         n = _replicates(pts)
         notes = [text("frontier_note", lang)]
         if x is not None and len(xs_all) > 1:
-            notes.append(text("size_note", lang, x=param_short(x), lo=format_value(xs_all[0], xs_all),
-                              hi=format_value(xs_all[-1], xs_all)))
+            notes.append(
+                text(
+                    "size_note",
+                    lang,
+                    x=param_short(x),
+                    lo=format_value(xs_all[0], xs_all),
+                    hi=format_value(xs_all[-1], xs_all),
+                )
+            )
         if n and n > 1:
             notes.append(text("reach_whiskers" if few else "ci_whiskers", lang, n=n))
         if few and any(dodge.values()):
@@ -363,7 +468,9 @@ def plot_tradeoff(
         return finish(fig)
 
 
-def _point_sizes(xv: pd.Series | None, xs_all: np.ndarray, small: float = 70.0, large: float = 330.0) -> np.ndarray | float:
+def _point_sizes(
+    xv: pd.Series | None, xs_all: np.ndarray, small: float = 70.0, large: float = 330.0
+) -> np.ndarray | float:
     """Marker areas (pt²) growing with the rank of each ``x`` among the swept values."""
     if xv is None or len(xs_all) < 2:
         return 190.0
@@ -471,16 +578,30 @@ def plot_cumulative_reach(
                 t = wide.index.to_numpy(float)
                 c = "#333333" if metric == "reach" else base
                 med = np.nanmedian(wide.to_numpy(float), axis=1)
-                (line,) = ax.plot(t, med, color=c, linestyle=ls, linewidth=lw, gid=f"{metric}:{value}",
-                                  label=text("total_reach", lang) if metric == "reach" else label(metric, lang),
-                                  alpha=0.9 if metric == "reach" else 1.0)
+                (line,) = ax.plot(
+                    t,
+                    med,
+                    color=c,
+                    linestyle=ls,
+                    linewidth=lw,
+                    gid=f"{metric}:{value}",
+                    label=text("total_reach", lang) if metric == "reach" else label(metric, lang),
+                    alpha=0.9 if metric == "reach" else 1.0,
+                )
                 if wide.shape[1] > 1:
                     lo, hi = np.nanpercentile(wide.to_numpy(float), [10, 90], axis=1)
                     ax.fill_between(t, lo, hi, color=c, alpha=0.15, linewidth=0, gid=f"{metric}_band:{value}")
                 if k == 0:
-                    handles.append(Line2D([], [], color="#333333" if metric == "reach" else
-                                          (base if len(panels) == 1 else NOTE_COLOR),
-                                          linestyle=ls, linewidth=lw, label=line.get_label()))
+                    handles.append(
+                        Line2D(
+                            [],
+                            [],
+                            color="#333333" if metric == "reach" else (base if len(panels) == 1 else NOTE_COLOR),
+                            linestyle=ls,
+                            linewidth=lw,
+                            label=line.get_label(),
+                        )
+                    )
             if value is not None:
                 ax.set_title(group_label(by, value, lang, values), loc="left", fontsize=20, color=st.color)
             count_axis(ax.yaxis, lang)
@@ -559,15 +680,15 @@ def plot_frequency(
             f = frequency[frequency["run_id"].isin(g["run_id"])]
             if f.empty:
                 continue
-            wide = f.pivot_table(index="exposures", columns="run_id", values="followers", aggfunc="sum",
-                                 fill_value=0)
+            wide = f.pivot_table(index="exposures", columns="run_id", values="followers", aggfunc="sum", fill_value=0)
             tables.append((v, pd.DataFrame({"exposures": wide.index, "followers": wide.median(axis=1).to_numpy()})))
     else:
         tables = [(None, frequency)]
     if not tables:
         raise ValueError("plot_frequency: no runs match the selection")
-    seen = max(int(t.loc[t["followers"] > 0, "exposures"].max()) if (t["followers"] > 0).any() else 1
-               for _, t in tables)
+    seen = max(
+        int(t.loc[t["followers"] > 0, "exposures"].max()) if (t["followers"] > 0).any() else 1 for _, t in tables
+    )
     k = max(min(max(10, threshold + 2), seen), threshold + 1)
     buckets = [(v, frequency_buckets(t, threshold, k)) for v, t in tables]
     values = [v for v, _ in buckets]
@@ -584,11 +705,22 @@ def plot_frequency(
             effective = b["exposures"].to_numpy() >= threshold
             colors = [base if e else mpl.colors.to_hex(_lighten(base, 0.55)) for e in effective]
             xs = pos - 0.4 + width * (i + 0.5)
-            bars = ax.bar(xs, y, width=width * 0.92, color=colors, gid=f"frequency:{value}",
-                          label=group_label(by, value, lang, values) if by else None)
+            bars = ax.bar(
+                xs,
+                y,
+                width=width * 0.92,
+                color=colors,
+                gid=f"frequency:{value}",
+                label=group_label(by, value, lang, values) if by else None,
+            )
             if n <= 2:
-                ax.bar_label(bars, labels=[format_count(v, lang) if v else "" for v in y], padding=3,
-                             fontsize=14, color=TEXT_COLOR)
+                ax.bar_label(
+                    bars,
+                    labels=[format_count(v, lang) if v else "" for v in y],
+                    padding=3,
+                    fontsize=14,
+                    color=TEXT_COLOR,
+                )
             handles.append(Patch(color=base, label=group_label(by, value, lang, values)))
         labels = [str(e) for e in range(1, k)] + [f"{k}+" if seen > k else str(k)]
         ax.set_xticks(pos, labels=labels)
@@ -601,14 +733,28 @@ def plot_frequency(
             b = buckets[0][1]
             reached = b["followers"].sum()
             eff = b.loc[b["exposures"] >= threshold, "followers"].sum()
-            note = text("effective_line", lang, k=threshold, n=format_count(eff, lang),
-                        share=format_percent(eff / reached if reached else 0, 0, lang))
+            note = text(
+                "effective_line",
+                lang,
+                k=threshold,
+                n=format_count(eff, lang),
+                share=format_percent(eff / reached if reached else 0, 0, lang),
+            )
         else:
             note = text("at_or_above", lang, k=threshold)
             top_legend(ax, handles)
-        ax.annotate(note, xy=(threshold - 0.5, 1.0), xycoords=("data", "axes fraction"), xytext=(10, -6),
-                    textcoords="offset points", ha="left", va="top", fontsize=16, color=TEXT_COLOR,
-                    gid="threshold_label")
+        ax.annotate(
+            note,
+            xy=(threshold - 0.5, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(10, -6),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=16,
+            color=TEXT_COLOR,
+            gid="threshold_label",
+        )
         ax.set_ylim(top=ax.get_ylim()[1] * 1.12)  # headroom for the threshold note
         set_title(fig, title or text("title_frequency", lang))
         notes = []
@@ -658,12 +804,27 @@ def plot_effective_reach(
             colors.append(st.color)
         y = np.arange(len(names))[::-1]
         ax.barh(y, eff, color=colors, height=0.62, gid="effective_reach", label=text("at_or_above", lang, k=threshold))
-        ax.barh(y, below, left=eff, color=[_lighten(c, 0.6) for c in colors], height=0.62, gid="below_threshold",
-                label=text("below_threshold", lang, k=threshold))
+        ax.barh(
+            y,
+            below,
+            left=eff,
+            color=[_lighten(c, 0.6) for c in colors],
+            height=0.62,
+            gid="below_threshold",
+            label=text("below_threshold", lang, k=threshold),
+        )
         for yi, e, b, f in zip(y, eff, below, freq):
             share = e / (e + b) if e + b else 0
-            ax.text(e / 2, yi, format_percent(share, 0, lang), ha="center", va="center", color="white",
-                    fontsize=16, fontweight="bold")
+            ax.text(
+                e / 2,
+                yi,
+                format_percent(share, 0, lang),
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=16,
+                fontweight="bold",
+            )
             note = format_count(e + b, lang)
             if np.isfinite(f):
                 note += "  (" + text("mean_frequency", lang, f=f) + ")"
@@ -675,8 +836,10 @@ def plot_effective_reach(
         ax.grid(False, axis="y")
         ax.margins(x=0.18)
         ax.set_xlim(left=0)
-        legend_handles = [Patch(color="#555555", label=text("at_or_above", lang, k=threshold)),
-                          Patch(color=_lighten("#555555", 0.6), label=text("below_threshold", lang, k=threshold))]
+        legend_handles = [
+            Patch(color="#555555", label=text("at_or_above", lang, k=threshold)),
+            Patch(color=_lighten("#555555", 0.6), label=text("below_threshold", lang, k=threshold)),
+        ]
         top_legend(ax, legend_handles)
         set_title(fig, title or text("title_frequency", lang))
         set_footer(fig, _where_note(where, lang, table=points))
@@ -703,8 +866,11 @@ def plot_account_contribution(
     """Chart 6: for the ``top`` accounts (by first exposures caused): first exposures caused
     (by its own deliveries, plus via followers' reposts), relays published, and net audience
     change (-(unfollows + churn)), as three aligned bar panels coloured by account kind."""
-    _require(accounts, ["handle", "kind", "first_exposures_direct", "first_exposures_total", "relays",
-                        "net_audience_change"], "plot_account_contribution")
+    _require(
+        accounts,
+        ["handle", "kind", "first_exposures_direct", "first_exposures_total", "relays", "net_audience_change"],
+        "plot_account_contribution",
+    )
     rows = top_accounts(accounts, top)
     n = len(rows)
     with slide_style(lang):
@@ -714,8 +880,14 @@ def plot_account_contribution(
         direct = rows["first_exposures_direct"].to_numpy(float)
         total = rows["first_exposures_total"].to_numpy(float)
         a1.barh(y, direct, color=colors, height=0.7, gid="first_exposures_direct")
-        a1.barh(y, total - direct, left=direct, color=[_lighten(c, 0.6) for c in colors], height=0.7,
-                gid="first_exposures_via_reposts")
+        a1.barh(
+            y,
+            total - direct,
+            left=direct,
+            color=[_lighten(c, 0.6) for c in colors],
+            height=0.7,
+            gid="first_exposures_via_reposts",
+        )
         for yi, t in zip(y, total):
             a1.text(t, yi, " " + format_count(t, lang), va="center", ha="left", fontsize=13, color=TEXT_COLOR)
         a2.barh(y, rows["relays"].to_numpy(float), color=colors, height=0.7, gid="relays")

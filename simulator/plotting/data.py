@@ -89,8 +89,15 @@ class RunData:
     @classmethod
     def from_result(cls, result: Any, path: Path | None = None) -> RunData:
         """Wrap a :class:`simulator.results.collect.RunResult` (from ``simulator.run``) without writing it."""
-        return cls(dict(result.summary), result.timeseries, result.accounts, result.relays,
-                   result.frequency, result.meta.get("scenario"), path)
+        return cls(
+            dict(result.summary),
+            result.timeseries,
+            result.accounts,
+            result.relays,
+            result.frequency,
+            result.meta.get("scenario"),
+            path,
+        )
 
 
 @dataclass
@@ -152,8 +159,10 @@ def load_sweep(path: str | os.PathLike) -> SweepData:
     runs = read_table(folder, "runs")
     if runs is None:
         if (folder / "parts").is_dir():
-            raise FileNotFoundError(f"{folder}: the sweep has not finished (no runs table yet); let it finish, "
-                                    "or run the same `propsim sweep` command again to resume and consolidate it")
+            raise FileNotFoundError(
+                f"{folder}: the sweep has not finished (no runs table yet); let it finish, "
+                "or run the same `propsim sweep` command again to resume and consolidate it"
+            )
         raise FileNotFoundError(f"{folder}: no runs.parquet / runs.csv here (not a propsim sweep folder)")
     failed = 0
     if "status" in runs.columns:
@@ -232,8 +241,11 @@ def compute_points(runs: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
     """
     params = list(params)
     skip = set(params) | set(_RUN_BOOKKEEPING)
-    metrics = [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])
-               and not pd.api.types.is_bool_dtype(runs[c])]
+    metrics = [
+        c
+        for c in runs.columns
+        if c not in skip and pd.api.types.is_numeric_dtype(runs[c]) and not pd.api.types.is_bool_dtype(runs[c])
+    ]
     groups = runs.groupby(params, sort=False, dropna=False) if params else [((), runs)]
     rows = []
     for key, g in groups:
@@ -337,8 +349,13 @@ def select(
         values = list(pd.unique(points[p]))
         if p in given:
             # Also accepts a value as the charts print it (0.00316 for 0.00316228).
-            match = [v for v in values if _fmt_value(v) == _fmt_value(given[p]) or v == given[p]
-                     or format_value(v, values) == format_value(given[p])]
+            match = [
+                v
+                for v in values
+                if _fmt_value(v) == _fmt_value(given[p])
+                or v == given[p]
+                or format_value(v, values) == format_value(given[p])
+            ]
             if not match:
                 shown = ", ".join(format_value(v, values) for v in values)
                 raise ValueError(f"{p} = {given[p]!r} is not in the sweep (values: {shown})")

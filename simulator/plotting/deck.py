@@ -34,8 +34,10 @@ def require_pptx() -> None:
     try:
         import pptx  # noqa: F401
     except ImportError:
-        raise RuntimeError("--deck needs python-pptx: install propsim with the 'deck' extra "
-                           "(uv sync --extra deck, or pip install 'propsim[deck]')") from None
+        raise RuntimeError(
+            "--deck needs python-pptx: install propsim with the 'deck' extra "
+            "(uv sync --extra deck, or pip install 'propsim[deck]')"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,16 @@ class DeckSlide:
     headline: str
 
 
-def _set_run_font(run, *, size: float, bold: bool = False, color: tuple[int, int, int] = _DARK,
-                  latin: str = DEFAULT_LATIN_FONT, ea: str = DEFAULT_EA_FONT, lang: str = "en") -> None:
+def _set_run_font(
+    run,
+    *,
+    size: float,
+    bold: bool = False,
+    color: tuple[int, int, int] = _DARK,
+    latin: str = DEFAULT_LATIN_FONT,
+    ea: str = DEFAULT_EA_FONT,
+    lang: str = "en",
+) -> None:
     from pptx.dml.color import RGBColor
     from pptx.oxml.ns import qn
     from pptx.util import Pt
@@ -72,9 +82,22 @@ def _set_run_font(run, *, size: float, bold: bool = False, color: tuple[int, int
     ea_el.addnext(cs_el)
 
 
-def _text_box(slide, left: float, top: float, width: float, height: float, text: str, *, size: float,
-              bold: bool = False, color: tuple[int, int, int] = _DARK, align: str = "left",
-              anchor: str = "top", lang: str = "en", fonts: tuple[str, str]) -> None:
+def _text_box(
+    slide,
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    text: str,
+    *,
+    size: float,
+    bold: bool = False,
+    color: tuple[int, int, int] = _DARK,
+    align: str = "left",
+    anchor: str = "top",
+    lang: str = "en",
+    fonts: tuple[str, str],
+) -> None:
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Inches
 
@@ -148,26 +171,54 @@ def build_deck(
     top, bottom_margin, side = 1.3, 0.2, 0.45
     for sl in slides:
         s = prs.slides.add_slide(blank)
-        _text_box(s, side, 0.25, SLIDE_W_IN - 2 * side, 0.95, sl.headline, size=_headline_size(sl.headline),
-                  bold=True, anchor="middle", lang=lang, fonts=fonts)
+        _text_box(
+            s,
+            side,
+            0.25,
+            SLIDE_W_IN - 2 * side,
+            0.95,
+            sl.headline,
+            size=_headline_size(sl.headline),
+            bold=True,
+            anchor="middle",
+            lang=lang,
+            fonts=fonts,
+        )
         avail_w, avail_h = SLIDE_W_IN - 2 * side, SLIDE_H_IN - top - bottom_margin
         with Image.open(sl.image) as im:
             w_px, h_px = im.size
         scale = min(avail_w / w_px, avail_h / h_px)
         w_in, h_in = w_px * scale, h_px * scale
-        s.shapes.add_picture(os.fspath(sl.image), Inches((SLIDE_W_IN - w_in) / 2), Inches(top),
-                             Emu(int(Inches(w_in))), Emu(int(Inches(h_in))))
+        s.shapes.add_picture(
+            os.fspath(sl.image),
+            Inches((SLIDE_W_IN - w_in) / 2),
+            Inches(top),
+            Emu(int(Inches(w_in))),
+            Emu(int(Inches(h_in))),
+        )
 
     # Summary table slide.
     if table is not None and not table.empty:
         s = prs.slides.add_slide(blank)
         summary = "Summary" if lang == "en" else "汇总"
-        _text_box(s, side, 0.3, SLIDE_W_IN - 2 * side, 0.8, summary, size=28, bold=True, anchor="middle",
-                  lang=lang, fonts=fonts)
+        _text_box(
+            s,
+            side,
+            0.3,
+            SLIDE_W_IN - 2 * side,
+            0.8,
+            summary,
+            size=28,
+            bold=True,
+            anchor="middle",
+            lang=lang,
+            fonts=fonts,
+        )
         rows, cols = len(table) + 1, len(table.columns)
         row_h = min(0.6, 5.2 / rows)
-        shape = s.shapes.add_table(rows, cols, Inches(side), Inches(1.35), Inches(SLIDE_W_IN - 2 * side),
-                                   Inches(row_h * rows))
+        shape = s.shapes.add_table(
+            rows, cols, Inches(side), Inches(1.35), Inches(SLIDE_W_IN - 2 * side), Inches(row_h * rows)
+        )
         tbl = shape.table
         size = 16 if cols <= 4 else 14 if cols <= 7 else 12
         # Column widths follow the longest text in each column (CJK counted double), so the
@@ -184,8 +235,18 @@ def build_deck(
             for j, value in enumerate(row):
                 _cell(tbl.cell(i, j), str(value), size=size, bold=j == 0, lang=lang, fonts=fonts)
         if table_title:
-            _text_box(s, side, 1.45 + row_h * rows, SLIDE_W_IN - 2 * side, 0.8, table_title, size=14,
-                      color=_GREY, lang=lang, fonts=fonts)
+            _text_box(
+                s,
+                side,
+                1.45 + row_h * rows,
+                SLIDE_W_IN - 2 * side,
+                0.8,
+                table_title,
+                size=14,
+                color=_GREY,
+                lang=lang,
+                fonts=fonts,
+            )
 
     written = atomic_write(path, prs.save)
     _chmod_like_new_file(written)
@@ -199,8 +260,16 @@ def _chmod_like_new_file(path: Path) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def _cell(cell, text: str, *, size: float, bold: bool = False, color: tuple[int, int, int] = _DARK,
-          lang: str, fonts: tuple[str, str]) -> None:
+def _cell(
+    cell,
+    text: str,
+    *,
+    size: float,
+    bold: bool = False,
+    color: tuple[int, int, int] = _DARK,
+    lang: str,
+    fonts: tuple[str, str],
+) -> None:
     tf = cell.text_frame
     tf.word_wrap = True
     para = tf.paragraphs[0]

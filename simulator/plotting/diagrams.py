@@ -88,8 +88,8 @@ class AccountGraph:
 
 def _expand(scenario: Any):
     """A :class:`simulator.scenario.matrix.Matrix` and the preset name from a scenario in any form."""
-    from simulator.scenario.matrix import Matrix
     from simulator.scenario.loading import LoadedScenario, load_document
+    from simulator.scenario.matrix import Matrix
 
     if isinstance(scenario, Matrix):
         return scenario, None, "matrix"
@@ -117,8 +117,14 @@ def account_graph(scenario: Any, accounts: pd.DataFrame | None = None) -> Accoun
         followers = dict(zip(accounts["account"].astype(str), accounts["followers_initial"].astype(float)))
     g = nx.DiGraph()
     for a in matrix.accounts:
-        g.add_node(a.index, id=a.id, handle=a.handle, kind=a.kind, group=a.group,
-                   followers=float(followers.get(a.id, a.followers.median)))
+        g.add_node(
+            a.index,
+            id=a.id,
+            handle=a.handle,
+            kind=a.kind,
+            group=a.group,
+            followers=float(followers.get(a.id, a.followers.median)),
+        )
     for e in matrix.relays:
         g.add_edge(e.source, e.target, probability=float(e.probability))
     posters = sorted({it.account for it in matrix.items})
@@ -137,8 +143,10 @@ def account_graph(scenario: Any, accounts: pd.DataFrame | None = None) -> Accoun
 
 
 def _ring(n: int, radius: float, start: float = math.pi / 2) -> list[tuple[float, float]]:
-    return [(radius * math.cos(start - 2 * math.pi * i / n), radius * math.sin(start - 2 * math.pi * i / n))
-            for i in range(n)]
+    return [
+        (radius * math.cos(start - 2 * math.pi * i / n), radius * math.sin(start - 2 * math.pi * i / n))
+        for i in range(n)
+    ]
 
 
 def _bfs_levels(g: nx.DiGraph, roots: list[int]) -> tuple[dict[int, int], dict[int, int]]:
@@ -342,9 +350,16 @@ def plot_account_matrix(
         xy = np.array([pos[v] for v in nodes])
         kinds = [g.nodes[v]["kind"] for v in nodes]
         order = np.argsort(-followers, kind="stable")[::-1]  # large nodes on top of small ones
-        ax.scatter(xy[order, 0], xy[order, 1], s=[area[nodes[i]] for i in order],
-                   c=[color_for_kind(kinds[i]) for i in order], edgecolors="white", linewidths=1.0,
-                   zorder=3, gid="accounts")
+        ax.scatter(
+            xy[order, 0],
+            xy[order, 1],
+            s=[area[nodes[i]] for i in order],
+            c=[color_for_kind(kinds[i]) for i in order],
+            edgecolors="white",
+            linewidths=1.0,
+            zorder=3,
+            gid="accounts",
+        )
         span = float(np.abs(xy).max()) if len(xy) else 1.0
         margin = 0.08 * span
         ext = np.vstack([xy, np.array(bulges).reshape(-1, 2)])
@@ -371,8 +386,9 @@ def _draw_edges(ax, g: nx.DiGraph, pos, edges, area: dict[int, float], many: boo
     if many:
         segs = [(pos[u], pos[v]) for u, v, _ in edges]
         colors = [(0.3, 0.3, 0.3, 0.1 + 0.6 * p) for _, _, p in edges]
-        ax.add_collection(LineCollection(segs, linewidths=[0.5 + 3.0 * p for _, _, p in edges], colors=colors,
-                                         zorder=1, gid="edges"))
+        ax.add_collection(
+            LineCollection(segs, linewidths=[0.5 + 3.0 * p for _, _, p in edges], colors=colors, zorder=1, gid="edges")
+        )
         return bulges
     for u, v, p in edges:
         rad = 0.18 if g.has_edge(v, u) else 0.0  # both directions: bend the two apart
@@ -380,11 +396,22 @@ def _draw_edges(ax, g: nx.DiGraph, pos, edges, area: dict[int, float], many: boo
             (x1, y1), (x2, y2) = pos[u], pos[v]
             # arc3: control point at the midpoint + rad * (dy, -dx); the curve reaches half way.
             bulges.append(((x1 + x2) / 2 + 0.5 * rad * (y2 - y1), (y1 + y2) / 2 - 0.5 * rad * (x2 - x1)))
-        ax.add_patch(FancyArrowPatch(
-            pos[u], pos[v], arrowstyle="-|>", mutation_scale=10 + 8 * p, connectionstyle=f"arc3,rad={rad}",
-            linewidth=_edge_width(p), color="#4d4d4d", alpha=_edge_alpha(p),
-            shrinkA=math.sqrt(area[u]) / 2 + 1, shrinkB=math.sqrt(area[v]) / 2 + 2, zorder=1,
-            gid=f"edge:{g.nodes[u]['id']}->{g.nodes[v]['id']}"))
+        ax.add_patch(
+            FancyArrowPatch(
+                pos[u],
+                pos[v],
+                arrowstyle="-|>",
+                mutation_scale=10 + 8 * p,
+                connectionstyle=f"arc3,rad={rad}",
+                linewidth=_edge_width(p),
+                color="#4d4d4d",
+                alpha=_edge_alpha(p),
+                shrinkA=math.sqrt(area[u]) / 2 + 1,
+                shrinkB=math.sqrt(area[v]) / 2 + 2,
+                zorder=1,
+                gid=f"edge:{g.nodes[u]['id']}->{g.nodes[v]['id']}",
+            )
+        )
     return bulges
 
 
@@ -406,8 +433,9 @@ def _label_nodes(ax, g: nx.DiGraph, pos, ag: AccountGraph, area: dict[int, float
     size = 15 if n <= 12 else 13 if n <= 40 else 12
     level, _ = _bfs_levels(g, ag.roots)
     depth = max(level.values()) if level else 0
-    radial_layout = ag.preset not in ("honeycomb", "twin_star") and g.number_of_edges() > 0 or (
-        g.number_of_edges() == 0 and n > 8)
+    radial_layout = (
+        ag.preset not in ("honeycomb", "twin_star") and g.number_of_edges() > 0 or (g.number_of_edges() == 0 and n > 8)
+    )
     out: list = []
     leaves_by_group: dict[str, list[int]] = defaultdict(list)
     if radial_layout and depth >= 2 and n > 20:
@@ -431,10 +459,24 @@ def _label_nodes(ax, g: nx.DiGraph, pos, ag: AccountGraph, area: dict[int, float
             ang = math.atan2(y, x) - math.pi / 2
             out.append((_side_label(ax, handle, x, y, ang, r_pt, size), prio))
         else:
-            out.append((ax.annotate(
-                handle, (x, y), xytext=(0, -r_pt), textcoords="offset points", ha="center", va="top",
-                fontsize=size + (2 if is_root else 0), fontweight="bold" if is_root else "normal", color=TEXT_COLOR,
-                zorder=5, bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8}), prio))
+            out.append(
+                (
+                    ax.annotate(
+                        handle,
+                        (x, y),
+                        xytext=(0, -r_pt),
+                        textcoords="offset points",
+                        ha="center",
+                        va="top",
+                        fontsize=size + (2 if is_root else 0),
+                        fontweight="bold" if is_root else "normal",
+                        color=TEXT_COLOR,
+                        zorder=5,
+                        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8},
+                    ),
+                    prio,
+                )
+            )
     for members in leaves_by_group.values():
         if len(members) < 2:
             continue
@@ -443,8 +485,9 @@ def _label_nodes(ax, g: nx.DiGraph, pos, ag: AccountGraph, area: dict[int, float
         r_pt = max(math.sqrt(area[v]) for v in members) / 2 + 4
         handle = f"{_group_prefix([str(g.nodes[v]['handle']) for v in members])} ×{len(members)}"
         prio = sum(g.nodes[v]["followers"] for v in members)
-        out.append((_side_label(ax, handle, rad * math.cos(ang), rad * math.sin(ang), ang, r_pt, size,
-                                weight="bold"), prio))
+        out.append(
+            (_side_label(ax, handle, rad * math.cos(ang), rad * math.sin(ang), ang, r_pt, size, weight="bold"), prio)
+        )
     return out
 
 
@@ -453,18 +496,38 @@ def _side_label(ax, label: str, x: float, y: float, ang: float, r_pt: float, siz
     c, s = math.cos(ang), math.sin(ang)
     ha = "left" if c > 0.35 else "right" if c < -0.35 else "center"
     va = "bottom" if s > 0.35 else "top" if s < -0.35 else "center"
-    return ax.annotate(label, (x, y), xytext=(r_pt * c, r_pt * s), textcoords="offset points", ha=ha, va=va,
-                       fontsize=size, fontweight=weight, color=TEXT_COLOR, zorder=5,
-                       bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8})
+    return ax.annotate(
+        label,
+        (x, y),
+        xytext=(r_pt * c, r_pt * s),
+        textcoords="offset points",
+        ha=ha,
+        va=va,
+        fontsize=size,
+        fontweight=weight,
+        color=TEXT_COLOR,
+        zorder=5,
+        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.8},
+    )
 
 
 def _radial_label(ax, label: str, x: float, y: float, r_pt: float, size: float):
     ang = math.atan2(y, x)
     deg = math.degrees(ang)
     flip = abs(deg) > 90  # left half: rotate by 180 degrees so the text reads left to right
-    return ax.annotate(label, (x, y), xytext=(r_pt * math.cos(ang), r_pt * math.sin(ang)),
-                       textcoords="offset points", rotation=deg + 180 if flip else deg, rotation_mode="anchor",
-                       ha="right" if flip else "left", va="center", fontsize=size, color=TEXT_COLOR, zorder=4)
+    return ax.annotate(
+        label,
+        (x, y),
+        xytext=(r_pt * math.cos(ang), r_pt * math.sin(ang)),
+        textcoords="offset points",
+        rotation=deg + 180 if flip else deg,
+        rotation_mode="anchor",
+        ha="right" if flip else "left",
+        va="center",
+        fontsize=size,
+        color=TEXT_COLOR,
+        zorder=4,
+    )
 
 
 def _text_polygon(t, renderer) -> np.ndarray:
@@ -514,8 +577,7 @@ def _declutter(fig: Figure, texts: list) -> int:
     return len(kept)
 
 
-def _matrix_key(kax, kinds: list[str], fmax: float, max_area: float, probs: np.ndarray, lang: str,
-                many: bool) -> None:
+def _matrix_key(kax, kinds: list[str], fmax: float, max_area: float, probs: np.ndarray, lang: str, many: bool) -> None:
     """The key beside the diagram: account kinds, follower sizes (true marker sizes) and relay
     probabilities (true line widths), as offset boxes so sizes stay in points."""
     kax.axis("off")
@@ -526,8 +588,14 @@ def _matrix_key(kax, kinds: list[str], fmax: float, max_area: float, probs: np.n
         rows.append(TextArea(name, textprops={"fontsize": size, "fontweight": "bold", "color": NOTE_COLOR}))
 
     def row(symbol: DrawingArea, name: str) -> None:
-        rows.append(HPacker(children=[symbol, TextArea(name, textprops={"fontsize": size, "color": TEXT_COLOR})],
-                            align="center", pad=0, sep=8))
+        rows.append(
+            HPacker(
+                children=[symbol, TextArea(name, textprops={"fontsize": size, "color": TEXT_COLOR})],
+                align="center",
+                pad=0,
+                sep=8,
+            )
+        )
 
     header(text("matrix_kinds", lang))
     for k in [k for k in KIND_COLORS if k in set(kinds)] + sorted(set(kinds) - set(KIND_COLORS)):
@@ -552,8 +620,11 @@ def _matrix_key(kax, kinds: list[str], fmax: float, max_area: float, probs: np.n
             da.add_artist(Line2D([2, 42], [7, 7], color="#4d4d4d", linewidth=width, alpha=alpha))
             row(da, f"{p:g}")
     box = VPacker(children=rows, align="left", pad=0, sep=7)
-    kax.add_artist(AnchoredOffsetbox(loc="upper left", child=box, frameon=False, bbox_to_anchor=(0, 1),
-                                     bbox_transform=kax.transAxes, borderpad=0))
+    kax.add_artist(
+        AnchoredOffsetbox(
+            loc="upper left", child=box, frameon=False, bbox_to_anchor=(0, 1), bbox_transform=kax.transAxes, borderpad=0
+        )
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -563,8 +634,9 @@ def _matrix_key(kax, kinds: list[str], fmax: float, max_area: float, probs: np.n
 
 def _pick_item(relays: pd.DataFrame, item: Any) -> Any:
     if item is None:  # the item whose relays reached the most new people (then: most relays, earliest)
-        stats = relays.groupby("item").agg(reach=("reach_added", "sum"), n=("reach_added", "size"),
-                                           t=("relayed_h", "min"))
+        stats = relays.groupby("item").agg(
+            reach=("reach_added", "sum"), n=("reach_added", "size"), t=("relayed_h", "min")
+        )
         stats = stats.sort_values(["reach", "n", "t"], ascending=[False, False, True], kind="stable")
         return stats.index[0]
     if item in set(relays["item"]):
@@ -658,8 +730,16 @@ def plot_propagation_path(
         if relays.empty:
             fig, ax = new_figure()
             ax.axis("off")
-            ax.text(0.5, 0.5, text("path_none", lang), ha="center", va="center", fontsize=24, color=NOTE_COLOR,
-                    transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                text("path_none", lang),
+                ha="center",
+                va="center",
+                fontsize=24,
+                color=NOTE_COLOR,
+                transform=ax.transAxes,
+            )
             set_title(fig, title or text("title_path", lang, item="–"))
             return finish(fig)
         rows, info = path_tree(relays, item, top)
@@ -693,16 +773,40 @@ def plot_propagation_path(
         dmax = min(30.0, 1.6 * 380.0 / (n + 2))
         sizes = 30 + (dmax**2 - 30) * ra / rmax
         ax.scatter(t, y, s=sizes, c=colors, edgecolors="white", linewidths=1, zorder=3, gid="relays")
-        ax.scatter([0.0], [0.0], s=500, c=color_for_kind(kinds.get(info["root"], "official")), marker="*",
-                   edgecolors="white", linewidths=1, zorder=3, gid="root")
+        ax.scatter(
+            [0.0],
+            [0.0],
+            s=500,
+            c=color_for_kind(kinds.get(info["root"], "official")),
+            marker="*",
+            edgecolors="white",
+            linewidths=1,
+            zorder=3,
+            gid="root",
+        )
         label_size = 14 if n <= 15 else 12 if n <= 25 else 10
-        ax.annotate(f"{root_handle}  ({text('original_post', lang)})", (0.0, 0.0), xytext=(14, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=label_size + 1, fontweight="bold",
-                    color=TEXT_COLOR)
+        ax.annotate(
+            f"{root_handle}  ({text('original_post', lang)})",
+            (0.0, 0.0),
+            xytext=(14, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=label_size + 1,
+            fontweight="bold",
+            color=TEXT_COLOR,
+        )
         for yi, ti, tg, r in zip(y, t, rows["target"], ra):
-            ax.annotate(f"{handles.get(str(tg), str(tg))}  +{format_count(r, lang)}", (ti, yi),
-                        xytext=(math.sqrt(30 + (dmax**2 - 30) * r / rmax) / 2 + 5, 0),
-                        textcoords="offset points", va="center", ha="left", fontsize=label_size, color=TEXT_COLOR)
+            ax.annotate(
+                f"{handles.get(str(tg), str(tg))}  +{format_count(r, lang)}",
+                (ti, yi),
+                xytext=(math.sqrt(30 + (dmax**2 - 30) * r / rmax) / 2 + 5, 0),
+                textcoords="offset points",
+                va="center",
+                ha="left",
+                fontsize=label_size,
+                color=TEXT_COLOR,
+            )
         ax.set_ylim(y.min() - 0.8 if n else -1, 0.8)
         tmax = max(float(t.max()) if n else 1.0, float(t_all.max()), 1e-3)
         ax.set_xlim(-0.03 * tmax, tmax * 1.32)  # room for the labels of the latest relays
@@ -712,12 +816,30 @@ def plot_propagation_path(
         ax.grid(False, axis="y")
         ax.set_xlabel(text("path_time", lang))
         ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        present = list(dict.fromkeys([kinds.get(info["root"], "official")]
-                                     + [kinds.get(str(tg), "other") for tg in rows["target"]]))
-        ax.legend(handles=[Line2D([], [], marker="o", linestyle="none", markersize=11, color=color_for_kind(k),
-                                  label=label(k, lang) if k in KIND_COLORS else k) for k in present],
-                  loc="upper right", fontsize=14, title=text("matrix_kinds", lang), title_fontsize=14,
-                  alignment="left")
+        present = list(
+            dict.fromkeys(
+                [kinds.get(info["root"], "official")] + [kinds.get(str(tg), "other") for tg in rows["target"]]
+            )
+        )
+        ax.legend(
+            handles=[
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    linestyle="none",
+                    markersize=11,
+                    color=color_for_kind(k),
+                    label=label(k, lang) if k in KIND_COLORS else k,
+                )
+                for k in present
+            ],
+            loc="upper right",
+            fontsize=14,
+            title=text("matrix_kinds", lang),
+            title_fontsize=14,
+            alignment="left",
+        )
         set_title(fig, title or text("title_path", lang, item=info["label"]))
         note = [text("path_total", lang, n=info["n_relays"], r=format_count(info["reach_added"], lang))]
         if info["hidden"]:

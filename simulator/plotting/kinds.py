@@ -10,9 +10,18 @@ SWEEP_KINDS = KINDS[:5]
 RUN_KINDS = ("timeline", "frequency", "accounts", "matrix", "path")
 _ALIASES = {
     **{str(i + 1): k for i, k in enumerate(KINDS)},
-    "frontier": "tradeoff", "trade-off": "tradeoff", "exits": "fatigue", "cumulative": "timeline",
-    "time": "timeline", "exposure": "frequency", "exposures": "frequency", "contribution": "accounts",
-    "account": "accounts", "diagram": "matrix", "propagation": "path", "all": "all",
+    "frontier": "tradeoff",
+    "trade-off": "tradeoff",
+    "exits": "fatigue",
+    "cumulative": "timeline",
+    "time": "timeline",
+    "exposure": "frequency",
+    "exposures": "frequency",
+    "contribution": "accounts",
+    "account": "accounts",
+    "diagram": "matrix",
+    "propagation": "path",
+    "all": "all",
 }
 
 

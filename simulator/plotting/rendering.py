@@ -18,7 +18,7 @@ frequency); a **single run** gives 4-8 (timeline, frequency, accounts, matrix, p
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,12 +166,14 @@ def _sweep_charts(out: ChartSet, data: SweepData, wanted: list[str], *, lang: st
             tk = T.takeaway_timeline(points=pts, x=sel.x, by=sel.by, where=fixed, at=sel.at, lang=lang)
         else:  # frequency
             if data.frequency is not None and not data.frequency.empty:
-                fig = C.plot_frequency(data.frequency, threshold=threshold, runs=data.runs, by=sel.by,
-                                       where=point, lang=lang)
+                fig = C.plot_frequency(
+                    data.frequency, threshold=threshold, runs=data.runs, by=sel.by, where=point, lang=lang
+                )
             else:
                 fig = C.plot_effective_reach(pts, threshold=threshold, by=sel.by, where=point, lang=lang)
-            tk = T.takeaway_frequency(threshold=threshold, points=pts, x=sel.x, by=sel.by, where=fixed, at=sel.at,
-                                      lang=lang)
+            tk = T.takeaway_frequency(
+                threshold=threshold, points=pts, x=sel.x, by=sel.by, where=fixed, at=sel.at, lang=lang
+            )
         out.charts[kind] = Chart(kind, fig, tk)
 
 
@@ -217,8 +219,15 @@ def _run_charts(out: ChartSet, data: RunData, wanted: list[str], *, lang: str, t
 # Summary table (deck and notebooks)
 # ---------------------------------------------------------------------------
 
-_TABLE_METRICS = ("reach", "direct_reach", "second_level_reach", "effective_reach", "fatigue_share", "exits",
-                  "unfollows")
+_TABLE_METRICS = (
+    "reach",
+    "direct_reach",
+    "second_level_reach",
+    "effective_reach",
+    "fatigue_share",
+    "exits",
+    "unfollows",
+)
 
 
 def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
@@ -238,9 +247,12 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
             if sub.empty:
                 continue
             r = sub.iloc[0]
-            row = {(label(sel.by, lang) if sel.by == "topology" else (sel.by or "")):
-                   group_label(sel.by, v, lang, _values(data.points, sel.by))
-                   or data.name}
+            row = {
+                (label(sel.by, lang) if sel.by == "topology" else (sel.by or "")): group_label(
+                    sel.by, v, lang, _values(data.points, sel.by)
+                )
+                or data.name
+            }
             for m in _TABLE_METRICS:
                 mean = r.get(f"{m}_mean", np.nan)
                 if m == "fatigue_share":
@@ -254,8 +266,11 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
             rows.append(row)
         n = int(pts["n"].min()) if "n" in pts and len(pts) else 0
         at_txt = ", ".join(param_value(k, v, _values(data.points, k)) for k, v in point.items())
-        cap = (f"Summary at {at_txt}: means of {n} replicates; reach with its 95% CI" if lang == "en"
-               else f"汇总（{at_txt}）：{n} 次重复的均值；触达人数附 95% 置信区间")
+        cap = (
+            f"Summary at {at_txt}: means of {n} replicates; reach with its 95% CI"
+            if lang == "en"
+            else f"汇总（{at_txt}）：{n} 次重复的均值；触达人数附 95% 置信区间"
+        )
         return cap, pd.DataFrame(rows)
     s = data.summary
     items = [
@@ -272,11 +287,15 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
     metric, value = ("Metric", "Value") if lang == "en" else ("指标", "数值")
     df = pd.DataFrame({metric: [_metric_header(k, lang) for k, _ in items], value: [v for _, v in items]})
     topo = s.get("topology")
-    cap = (f"Summary of {data.name}" + (f" ({label(topo, lang)})" if topo else "")
-           + f": {format_count(s['population'], lang)} followers, {s['horizon_h']:g} h, seed {s['seed']}"
-           if lang == "en" else
-           f"{data.name} 汇总" + (f"（{label(topo, lang)}）" if topo else "")
-           + f"：{format_count(s['population'], lang)} 人，{s['horizon_h']:g} 小时，随机种子 {s['seed']}")
+    cap = (
+        f"Summary of {data.name}"
+        + (f" ({label(topo, lang)})" if topo else "")
+        + f": {format_count(s['population'], lang)} followers, {s['horizon_h']:g} h, seed {s['seed']}"
+        if lang == "en"
+        else f"{data.name} 汇总"
+        + (f"（{label(topo, lang)}）" if topo else "")
+        + f"：{format_count(s['population'], lang)} 人，{s['horizon_h']:g} 小时，随机种子 {s['seed']}"
+    )
     return cap, df
 
 
@@ -361,8 +380,15 @@ def render(
 
         caption, table = summary_table(chartset)
         slides = [DeckSlide(image=pngs[c.kind], headline=c.takeaway or c.title) for c in chartset]
-        deck_path = build_deck(slides, deck, title=_deck_title(chartset), subtitle=_deck_subtitle(chartset),
-                               table=table, table_title=caption, lang=chartset.lang)
+        deck_path = build_deck(
+            slides,
+            deck,
+            title=_deck_title(chartset),
+            subtitle=_deck_subtitle(chartset),
+            table=table,
+            table_title=caption,
+            lang=chartset.lang,
+        )
     return RenderReport(files, deck_path, chartset)
 
 
@@ -393,9 +419,15 @@ def _deck_subtitle(cs: ChartSet) -> str:
     s = data.summary
     topo = s.get("topology")
     if lang == "en":
-        return ("Single run" + (f", {label(topo, lang)} matrix" if topo else "")
-                + f": {s['accounts']} accounts, {format_count(s['population'], lang)} followers, "
-                f"{s['horizon_h']:g} h, seed {s['seed']}. Simulated with propsim.")
-    return ("单次运行" + (f"，{label(topo, lang)}矩阵" if topo else "")
-            + f"：{s['accounts']} 个账号，{format_count(s['population'], lang)} 名粉丝，{s['horizon_h']:g} 小时，"
-            f"随机种子 {s['seed']}。由 propsim 模拟。")
+        return (
+            "Single run"
+            + (f", {label(topo, lang)} matrix" if topo else "")
+            + f": {s['accounts']} accounts, {format_count(s['population'], lang)} followers, "
+            f"{s['horizon_h']:g} h, seed {s['seed']}. Simulated with propsim."
+        )
+    return (
+        "单次运行"
+        + (f"，{label(topo, lang)}矩阵" if topo else "")
+        + f"：{s['accounts']} 个账号，{format_count(s['population'], lang)} 名粉丝，{s['horizon_h']:g} 小时，"
+        f"随机种子 {s['seed']}。由 propsim 模拟。"
+    )

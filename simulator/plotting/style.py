@@ -67,8 +67,7 @@ CJK_FONT_ENV = "PROPSIM_CJK_FONT"
 
 #: Installation hint used in warnings and test failures.
 CJK_FONT_FIX = (
-    "install fonts-noto-cjk (Debian/Ubuntu: apt-get install -y fonts-noto-cjk) "
-    f"or set {CJK_FONT_ENV}=/path/to/font"
+    f"install fonts-noto-cjk (Debian/Ubuntu: apt-get install -y fonts-noto-cjk) or set {CJK_FONT_ENV}=/path/to/font"
 )
 
 #: Latin fallback, bundled with matplotlib (covers glyphs a CJK font may lack).
@@ -268,11 +267,7 @@ def _resolve_cjk_font(env_value: str | None) -> _FontChoice:
                 return choice
             problem = f"matplotlib could not load {CJK_FONT_ENV}={env_value!r}"
 
-    ranked = sorted(
-        (rank, fname)
-        for fname in _candidate_font_files()
-        if (rank := _font_rank(fname)) is not None
-    )
+    ranked = sorted((rank, fname) for fname in _candidate_font_files() if (rank := _font_rank(fname)) is not None)
     for _, fname in ranked:
         path = Path(fname)
         if path.is_file() and _has_cjk_glyphs(path):
@@ -356,8 +351,7 @@ def _apply_style(lang: str, stacklevel: int) -> None:
     if choice.family is None:
         reason = f" ({choice.problem})" if choice.problem else ""
         warnings.warn(
-            f"propsim: no CJK font found{reason}; Chinese text would render as empty boxes. "
-            f"Fix: {CJK_FONT_FIX}.",
+            f"propsim: no CJK font found{reason}; Chinese text would render as empty boxes. Fix: {CJK_FONT_FIX}.",
             UserWarning,
             stacklevel=stacklevel,
         )

@@ -75,8 +75,9 @@ def _separated(r1: pd.Series, r2: pd.Series, metric: str) -> bool:
     return bool(lo1 > hi2 or lo2 > hi1)
 
 
-def _point_rows(points: pd.DataFrame, *, x: str | None, by: str | None, where: Mapping[str, Any] | None,
-                at: float | None) -> list[tuple[Any, pd.Series]]:
+def _point_rows(
+    points: pd.DataFrame, *, x: str | None, by: str | None, where: Mapping[str, Any] | None, at: float | None
+) -> list[tuple[Any, pd.Series]]:
     sel = dict(where or {})
     if x is not None and at is not None:
         sel[x] = at
@@ -94,8 +95,15 @@ def _point_rows(points: pd.DataFrame, *, x: str | None, by: str | None, where: M
 # ---------------------------------------------------------------------------
 
 
-def takeaway_reach(points: pd.DataFrame, *, x: str | None, by: str | None = None,
-                   where: Mapping[str, Any] | None = None, at: float | None = None, lang: str = "en") -> str:
+def takeaway_reach(
+    points: pd.DataFrame,
+    *,
+    x: str | None,
+    by: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    at: float | None = None,
+    lang: str = "en",
+) -> str:
     """Best vs runner-up in reach at ``x = at`` (and their exits), or the trend for one line.
 
     e.g. "At p0 = 0.003, Hub reaches 15% more people than Dandelion (17.9k vs 15.5k) with 20%
@@ -115,17 +123,24 @@ def takeaway_reach(points: pd.DataFrame, *, x: str | None, by: str | None = None
         if lang == "en":
             return _cap(f"{head}{na} and {nb} reach similar numbers of people ({vals}, n.s.)")
         return f"{head}{na}与{nb}的触达人数相近（{vals}，差异不显著）"
-    out = (f"{head}{na} reaches {_pct(ra, rb)} more people than {nb} ({vals})" if lang == "en"
-           else f"{head}{na}比{nb}多触达 {_pct(ra, rb)} 的人（{vals}）")
+    out = (
+        f"{head}{na} reaches {_pct(ra, rb)} more people than {nb} ({vals})"
+        if lang == "en"
+        else f"{head}{na}比{nb}多触达 {_pct(ra, rb)} 的人（{vals}）"
+    )
     if "exits_mean" in a:
         ea, eb = float(a["exits_mean"]), float(b["exits_mean"])
         evals = f"{format_count(ea, lang)} vs {format_count(eb, lang)}"
         if not _separated(a, b, "exits") or eb <= 0:
             out += f" with similar exits ({evals}, n.s.)" if lang == "en" else f"，流失人数相近（{evals}，差异不显著）"
         elif ea < eb:
-            out += f" with {_pct(ea, eb)} fewer exits ({evals})" if lang == "en" else f"，流失少 {_pct(ea, eb)}（{evals}）"
+            out += (
+                f" with {_pct(ea, eb)} fewer exits ({evals})" if lang == "en" else f"，流失少 {_pct(ea, eb)}（{evals}）"
+            )
         else:
-            out += f" but {_pct(ea, eb)} more exits ({evals})" if lang == "en" else f"，但流失多 {_pct(ea, eb)}（{evals}）"
+            out += (
+                f" but {_pct(ea, eb)} more exits ({evals})" if lang == "en" else f"，但流失多 {_pct(ea, eb)}（{evals}）"
+            )
     return _cap(out)
 
 
@@ -141,14 +156,25 @@ def _trend(points: pd.DataFrame, *, x: str | None, where: Mapping[str, Any] | No
     change = format_percent((r1 - r0) / r0, 0) if r0 > 0 else "–"
     sig = "" if _separated(lo, hi, "reach") else (", n.s." if lang == "en" else "，差异不显著")
     if lang == "en":
-        return (f"Reach goes from {format_count(r0, lang)} at {sx} = {_xv(lo[x], pts, x)} to {format_count(r1, lang)} "
-                f"at {sx} = {_xv(hi[x], pts, x)} ({'+' if r1 >= r0 else ''}{change}{sig})")
-    return (f"{sx} 从 {_xv(lo[x], pts, x)} 增至 {_xv(hi[x], pts, x)}，触达人数从 {format_count(r0, lang)} 变为 "
-            f"{format_count(r1, lang)}（{'+' if r1 >= r0 else ''}{change}{sig}）")
+        return (
+            f"Reach goes from {format_count(r0, lang)} at {sx} = {_xv(lo[x], pts, x)} to {format_count(r1, lang)} "
+            f"at {sx} = {_xv(hi[x], pts, x)} ({'+' if r1 >= r0 else ''}{change}{sig})"
+        )
+    return (
+        f"{sx} 从 {_xv(lo[x], pts, x)} 增至 {_xv(hi[x], pts, x)}，触达人数从 {format_count(r0, lang)} 变为 "
+        f"{format_count(r1, lang)}（{'+' if r1 >= r0 else ''}{change}{sig}）"
+    )
 
 
-def takeaway_fatigue(points: pd.DataFrame, *, x: str | None, by: str | None = None,
-                     where: Mapping[str, Any] | None = None, at: float | None = None, lang: str = "en") -> str:
+def takeaway_fatigue(
+    points: pd.DataFrame,
+    *,
+    x: str | None,
+    by: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    at: float | None = None,
+    lang: str = "en",
+) -> str:
     """Fewest vs most exits at ``x = at`` and the range of the fatigued share."""
     lang = _norm_lang(lang)
     rows = _point_rows(points, x=x, by=by, where=where, at=at)
@@ -156,13 +182,17 @@ def takeaway_fatigue(points: pd.DataFrame, *, x: str | None, by: str | None = No
         return ""
     head = _at_text(x, at, lang, points)
     shares = [float(r["fatigue_share_mean"]) for _, r in rows]
-    share_range = (format_percent(min(shares), 0) if len(rows) == 1 or min(shares) == max(shares)
-                   else f"{format_percent(min(shares), 0)}–{format_percent(max(shares), 0)}")
+    share_range = (
+        format_percent(min(shares), 0)
+        if len(rows) == 1 or min(shares) == max(shares)
+        else f"{format_percent(min(shares), 0)}–{format_percent(max(shares), 0)}"
+    )
     if by is None or len(rows) < 2:
         e = float(rows[0][1]["exits_mean"])
         if lang == "en":
-            return _cap(f"{head}{format_count(e, lang)} people mute or unfollow; {share_range} of those reached "
-                        "are fatigued")
+            return _cap(
+                f"{head}{format_count(e, lang)} people mute or unfollow; {share_range} of those reached are fatigued"
+            )
         return f"{head}{format_count(e, lang)} 人屏蔽或取关；{share_range} 的触达人群出现疲劳"
     if all(float(r["exits_mean"]) == 0 for _, r in rows):
         if lang == "en":
@@ -175,17 +205,28 @@ def takeaway_fatigue(points: pd.DataFrame, *, x: str | None, by: str | None = No
     vals = f"{format_count(ea, lang)} vs {format_count(eb, lang)}"
     if not _separated(a, b, "exits") or eb <= 0:
         if lang == "en":
-            return _cap(f"{head}mutes and unfollows are similar ({na} {format_count(ea, lang)}, "
-                        f"{nb} {format_count(eb, lang)}, n.s.); {share_range} of those reached are fatigued")
+            return _cap(
+                f"{head}mutes and unfollows are similar ({na} {format_count(ea, lang)}, "
+                f"{nb} {format_count(eb, lang)}, n.s.); {share_range} of those reached are fatigued"
+            )
         return f"{head}各方案的流失人数相近（{na} {format_count(ea, lang)}，{nb} {format_count(eb, lang)}，差异不显著）；{share_range} 的触达人群出现疲劳"
     if lang == "en":
-        return _cap(f"{head}{na} loses {_pct(ea, eb)} fewer people to mutes and unfollows than {nb} ({vals}); "
-                    f"{share_range} of those reached are fatigued")
+        return _cap(
+            f"{head}{na} loses {_pct(ea, eb)} fewer people to mutes and unfollows than {nb} ({vals}); "
+            f"{share_range} of those reached are fatigued"
+        )
     return f"{head}{na}的屏蔽和取关人数比{nb}少 {_pct(ea, eb)}（{vals}）；{share_range} 的触达人群出现疲劳"
 
 
-def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = None,
-                      where: Mapping[str, Any] | None = None, cost: str = "exits", lang: str = "en") -> str:
+def takeaway_tradeoff(
+    points: pd.DataFrame,
+    *,
+    x: str | None,
+    by: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    cost: str = "exits",
+    lang: str = "en",
+) -> str:
     """Which groups have points on the efficient frontier, and which are dominated everywhere."""
     from simulator.plotting.charts import efficient_frontier
 
@@ -197,8 +238,15 @@ def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = N
     on = pts.loc[front]
     if by is None:
         xs = ", ".join(_xv(v, pts, x) for v in on[x]) if x else ""
-        return (f"Efficient points: {param_short(x)} = {xs}" if lang == "en"
-                else f"有效前沿上的点：{param_short(x)} = {xs}") if x else ""
+        return (
+            (
+                f"Efficient points: {param_short(x)} = {xs}"
+                if lang == "en"
+                else f"有效前沿上的点：{param_short(x)} = {xs}"
+            )
+            if x
+            else ""
+        )
     parts = []
     for v in group_values(on, by):
         xs = sorted(float(u) for u in on.loc[on[by] == v, x]) if x else []
@@ -214,8 +262,7 @@ def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = N
         if dominated:
             verb = "is" if len(dominated) == 1 else "are"
             names = dominated[0] if len(dominated) == 1 else f"{', '.join(dominated[:-1])} and {dominated[-1]}"
-            out += (f"; {names} {verb} dominated (another point reaches more people "
-                    "with no more exits)")
+            out += f"; {names} {verb} dominated (another point reaches more people with no more exits)"
         return out
     out = f"处于有效前沿的方案：{sep.join(parts)}"
     if dominated:
@@ -223,9 +270,16 @@ def takeaway_tradeoff(points: pd.DataFrame, *, x: str | None, by: str | None = N
     return out
 
 
-def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.DataFrame | None = None,
-                      x: str | None = None, by: str | None = None, where: Mapping[str, Any] | None = None,
-                      at: float | None = None, lang: str = "en") -> str:
+def takeaway_timeline(
+    *,
+    summary: Mapping[str, Any] | None = None,
+    points: pd.DataFrame | None = None,
+    x: str | None = None,
+    by: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    at: float | None = None,
+    lang: str = "en",
+) -> str:
     """Speed (t50) and the share added by followers' reposts, for one run or per group."""
     lang = _norm_lang(lang)
     if summary is not None:
@@ -236,19 +290,28 @@ def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.Da
         if t50 is None:
             speed = ""
         elif float(t50) < 0.05:  # the original posts' own deliveries already make half the reach
-            speed = (f"Half of the final reach ({total}) comes with the first posts; " if lang == "en"
-                     else f"一半的最终触达（共 {total} 人）来自首次发布；")
+            speed = (
+                f"Half of the final reach ({total}) comes with the first posts; "
+                if lang == "en"
+                else f"一半的最终触达（共 {total} 人）来自首次发布；"
+            )
         else:
-            speed = (f"Half of the final reach ({total}) arrives within {float(t50):.1f} h; " if lang == "en"
-                     else f"一半的最终触达（共 {total} 人）在 {float(t50):.1f} 小时内完成；")
+            speed = (
+                f"Half of the final reach ({total}) arrives within {float(t50):.1f} h; "
+                if lang == "en"
+                else f"一半的最终触达（共 {total} 人）在 {float(t50):.1f} 小时内完成；"
+            )
         if lang == "en":
             return _cap(f"{speed}followers' reposts add {add} on top of direct reach")
         return f"{speed}粉丝转发在直接触达之外又增加 {add}"
     rows = _point_rows(points, x=x, by=by, where=where, at=at) if points is not None else []
     if not rows:
         return ""
-    shares = [(v, float(r["second_level_reach_mean"]) / float(r["direct_reach_mean"]))
-              for v, r in rows if float(r["direct_reach_mean"]) > 0]
+    shares = [
+        (v, float(r["second_level_reach_mean"]) / float(r["direct_reach_mean"]))
+        for v, r in rows
+        if float(r["direct_reach_mean"]) > 0
+    ]
     t50 = [float(r["t50_h_mean"]) for _, r in rows if "t50_h_mean" in r and np.isfinite(r["t50_h_mean"])]
     head = _at_text(x, at, lang, points)
     if not shares:
@@ -260,15 +323,18 @@ def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.Da
     elif max(t50) < 0.05:  # the original posts' own deliveries already make half the reach
         speed = "; half of the reach comes with the first posts" if lang == "en" else "；一半的触达来自首次发布"
     else:
-        rng = f"{min(t50):.1f}–{max(t50):.1f}" if len(t50) > 1 and f"{min(t50):.1f}" != f"{max(t50):.1f}" \
+        rng = (
+            f"{min(t50):.1f}–{max(t50):.1f}"
+            if len(t50) > 1 and f"{min(t50):.1f}" != f"{max(t50):.1f}"
             else f"{max(t50):.1f}"
-        speed = (f"; half of the reach arrives within {rng} h" if lang == "en"
-                 else f"；一半的触达在 {rng} 小时内完成")
+        )
+        speed = f"; half of the reach arrives within {rng} h" if lang == "en" else f"；一半的触达在 {rng} 小时内完成"
     p0_, p1_ = format_percent(s0, 0), format_percent(s1, 0)
     if len(shares) == 1 or by is None or p0_ == p1_:
         if lang == "en":
-            return _cap(f"{head}followers' reposts add {'about ' if len(shares) > 1 else ''}{p1_} on top of "
-                        f"direct reach{speed}")
+            return _cap(
+                f"{head}followers' reposts add {'about ' if len(shares) > 1 else ''}{p1_} on top of direct reach{speed}"
+            )
         return f"{head}粉丝转发在直接触达之外{'约' if len(shares) > 1 else ''}增加 {p1_}{speed}"
     n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
     if lang == "en":
@@ -276,9 +342,17 @@ def takeaway_timeline(*, summary: Mapping[str, Any] | None = None, points: pd.Da
     return f"{head}粉丝转发在直接触达之外增加 {p0_}（{n0}）至 {p1_}（{n1}）{speed}"
 
 
-def takeaway_frequency(*, frequency: pd.DataFrame | None = None, threshold: int,
-                       points: pd.DataFrame | None = None, x: str | None = None, by: str | None = None,
-                       where: Mapping[str, Any] | None = None, at: float | None = None, lang: str = "en") -> str:
+def takeaway_frequency(
+    *,
+    frequency: pd.DataFrame | None = None,
+    threshold: int,
+    points: pd.DataFrame | None = None,
+    x: str | None = None,
+    by: str | None = None,
+    where: Mapping[str, Any] | None = None,
+    at: float | None = None,
+    lang: str = "en",
+) -> str:
     """Share seen once and effective reach (single run), or the effective-reach share per group."""
     lang = _norm_lang(lang)
     if frequency is not None and "run_id" not in frequency.columns:
@@ -290,26 +364,36 @@ def takeaway_frequency(*, frequency: pd.DataFrame | None = None, threshold: int,
         eff = float(f.loc[f["exposures"] >= threshold, "followers"].sum())
         mean = float((f["exposures"] * f["followers"]).sum()) / reached
         if lang == "en":
-            return (f"{format_percent(once / reached, 0)} of the people reached saw it once; "
-                    f"{format_count(eff, lang)} ({format_percent(eff / reached, 0)}) saw it {threshold}+ times "
-                    f"(effective reach); {mean:.1f} times per person on average")
-        return (f"{format_percent(once / reached, 0)} 的触达人群只看到 1 次；{format_count(eff, lang)} 人"
-                f"（{format_percent(eff / reached, 0)}）看到 {threshold} 次及以上（有效触达）；人均 {mean:.1f} 次")
+            return (
+                f"{format_percent(once / reached, 0)} of the people reached saw it once; "
+                f"{format_count(eff, lang)} ({format_percent(eff / reached, 0)}) saw it {threshold}+ times "
+                f"(effective reach); {mean:.1f} times per person on average"
+            )
+        return (
+            f"{format_percent(once / reached, 0)} 的触达人群只看到 1 次；{format_count(eff, lang)} 人"
+            f"（{format_percent(eff / reached, 0)}）看到 {threshold} 次及以上（有效触达）；人均 {mean:.1f} 次"
+        )
     rows = _point_rows(points, x=x, by=by, where=where, at=at) if points is not None else []
-    shares = [(v, float(r["effective_reach_mean"]) / float(r["reach_mean"])) for v, r in rows
-              if float(r["reach_mean"]) > 0]
+    shares = [
+        (v, float(r["effective_reach_mean"]) / float(r["reach_mean"])) for v, r in rows if float(r["reach_mean"]) > 0
+    ]
     if not shares:
         return ""
     shares.sort(key=lambda vs: vs[1])
     head = _at_text(x, at, lang, points)
     (v0, s0), (v1, s1) = shares[0], shares[-1]
     if len(shares) == 1 or by is None:
-        return (_cap(f"{head}{format_percent(s0, 0)} of the people reached saw it {threshold}+ times")
-                if lang == "en" else f"{head}{format_percent(s0, 0)} 的触达人群看到 {threshold} 次及以上")
+        return (
+            _cap(f"{head}{format_percent(s0, 0)} of the people reached saw it {threshold}+ times")
+            if lang == "en"
+            else f"{head}{format_percent(s0, 0)} 的触达人群看到 {threshold} 次及以上"
+        )
     n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
     if lang == "en":
-        return _cap(f"{head}effective reach ({threshold}+ times) is {format_percent(s0, 0)} of people reached "
-                    f"for {n0} and {format_percent(s1, 0)} for {n1}")
+        return _cap(
+            f"{head}effective reach ({threshold}+ times) is {format_percent(s0, 0)} of people reached "
+            f"for {n0} and {format_percent(s1, 0)} for {n1}"
+        )
     return f"{head}有效触达（{threshold} 次及以上）占触达人数的比例：{n0} {format_percent(s0, 0)}，{n1} {format_percent(s1, 0)}"
 
 
@@ -351,20 +435,26 @@ def takeaway_matrix(scenario: Any, accounts: pd.DataFrame | None = None, *, lang
     order = [k for k in KIND_COLORS if k in counts.index] + sorted(set(counts.index) - set(KIND_COLORS))
     kinds = counts[order]
     sep = ", " if lang == "en" else "、"
-    kinds_txt = sep.join(f"{n} {value_label(k, lang).lower()}" if lang == "en" else f"{n} 个{value_label(k, lang)}"
-                         for k, n in kinds.items())
+    kinds_txt = sep.join(
+        f"{n} {value_label(k, lang).lower()}" if lang == "en" else f"{n} 个{value_label(k, lang)}"
+        for k, n in kinds.items()
+    )
     probs = [p for _, _, p in g.edges(data="probability")]
     followers = sum(g.nodes[v]["followers"] for v in g.nodes)
     if lang == "en":
-        edges = (f"{len(probs)} relay edges (mean probability {np.mean(probs):.2f})" if probs
-                 else "no relays between accounts")
+        edges = (
+            f"{len(probs)} relay edges (mean probability {np.mean(probs):.2f})"
+            if probs
+            else "no relays between accounts"
+        )
         return f"{len(g)} accounts ({kinds_txt}), {edges}; {format_count(followers, lang)} followers before overlap"
     edges = f"{len(probs)} 条接力转发关系（平均概率 {np.mean(probs):.2f}）" if probs else "账号之间没有接力转发"
     return f"{len(g)} 个账号（{kinds_txt}），{edges}；去重前粉丝合计 {format_count(followers, lang)}"
 
 
-def takeaway_path(relays: pd.DataFrame, accounts: pd.DataFrame | None = None, *, item: Any = None,
-                  lang: str = "en") -> str:
+def takeaway_path(
+    relays: pd.DataFrame, accounts: pd.DataFrame | None = None, *, item: Any = None, lang: str = "en"
+) -> str:
     """Relays of the drawn item, their added reach, and the biggest single step."""
     from simulator.plotting.diagrams import path_tree
 
@@ -381,8 +471,12 @@ def takeaway_path(relays: pd.DataFrame, accounts: pd.DataFrame | None = None, *,
     src, dst = handles.get(str(best["source"]), best["source"]), handles.get(str(best["target"]), best["target"])
     t = float(best["relayed_h"]) - info["post_h"]
     if lang == "en":
-        return (f"{info['n_relays']} relays within {span:.0f} h reached {format_count(info['reach_added'], lang)} "
-                f"more people; the biggest step: {src} → {dst} (+{format_count(best['reach_added'], lang)} "
-                f"at {t:.1f} h)")
-    return (f"{span:.0f} 小时内 {info['n_relays']} 次接力转发新增触达 {format_count(info['reach_added'], lang)} 人；"
-            f"最大的一步：{src} → {dst}（{t:.1f} 小时，+{format_count(best['reach_added'], lang)}）")
+        return (
+            f"{info['n_relays']} relays within {span:.0f} h reached {format_count(info['reach_added'], lang)} "
+            f"more people; the biggest step: {src} → {dst} (+{format_count(best['reach_added'], lang)} "
+            f"at {t:.1f} h)"
+        )
+    return (
+        f"{span:.0f} 小时内 {info['n_relays']} 次接力转发新增触达 {format_count(info['reach_added'], lang)} 人；"
+        f"最大的一步：{src} → {dst}（{t:.1f} 小时，+{format_count(best['reach_added'], lang)}）"
+    )

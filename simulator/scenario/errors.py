@@ -32,8 +32,6 @@ class ScenarioError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-
-
 def fmt_path(path: tuple) -> str:
     """``("relays", 2, "target")`` -> ``"relays.2.target"``."""
     return ".".join(str(p) for p in path)

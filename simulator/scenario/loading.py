@@ -10,6 +10,7 @@ no Python objects are ever constructed from tags.
 """
 
 from __future__ import annotations
+
 import copy
 import json
 import math
@@ -25,8 +26,8 @@ from simulator.scenario import presets
 from simulator.scenario.errors import Problem, ScenarioError, fmt_path
 from simulator.scenario.locate import Locator, validation_problems
 from simulator.scenario.matrix import Matrix, build_matrix
-from simulator.scenario.paths import resolve_scenario_path
 from simulator.scenario.overrides import apply_override, parse_overrides
+from simulator.scenario.paths import resolve_scenario_path
 from simulator.scenario.schema import Scenario
 from simulator.scenario.yaml_io import Locations, parse_yaml, read_text
 
@@ -41,7 +42,6 @@ class LoadedScenario:
     estimated_bytes: int
 
 
-
 def estimate_memory(sc: Scenario, matrix: Matrix) -> int:
     """Rough peak bytes of building and running the scenario (see README 'Scale')."""
     n = sc.population.size
@@ -49,7 +49,7 @@ def estimate_memory(sc: Scenario, matrix: Matrix) -> int:
     edges_ff = n * sc.graph.mean_followees
     edges_acc = 0.0
     for a in matrix.accounts:
-        mean = a.followers.median * float(math.exp(a.followers.sigma ** 2 / 2))
+        mean = a.followers.median * float(math.exp(a.followers.sigma**2 / 2))
         edges_acc += min(n, mean)
     per_follower = 32 + 10 * items  # state arrays; per item: memory, last time, reposted flag
     build_ff = 30  # bytes per follower edge while building (endpoints, uniforms, sort keys)
@@ -71,9 +71,14 @@ def available_memory() -> int:
         return 1 << 62
 
 
-def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | None = None,
-                  overrides: list[tuple[tuple, Any]] | None = None, check_memory: bool = True,
-                  scale: float | None = None) -> LoadedScenario:
+def load_document(
+    doc: Any,
+    source: str,
+    locs: dict[tuple, tuple[int, int]] | None = None,
+    overrides: list[tuple[tuple, Any]] | None = None,
+    check_memory: bool = True,
+    scale: float | None = None,
+) -> LoadedScenario:
     """Validate a scenario given as plain Python data (e.g. parsed YAML or a dict from a notebook).
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
@@ -81,7 +86,9 @@ def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | No
     """
     locs = locs or {}
     if not isinstance(doc, dict):
-        raise ScenarioError([Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")])
+        raise ScenarioError(
+            [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
+        )
     doc = copy.deepcopy(doc)
     section = doc.pop("sweep", None)
     if section is not None:
@@ -136,11 +143,16 @@ def load_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | No
     if check_memory:
         have = available_memory()
         if need > D.MEMORY_FRACTION * have:
-            raise ScenarioError([locate.problem(
-                ("population", "size"),
-                f"this scenario would need about {need / 1e9:.1f} GB of memory (population {sc.population.size:,}, "
-                f"{sc.graph.mean_followees:g} followees each, {len(matrix.items)} items) but only "
-                f"{have / 1e9:.1f} GB is available; reduce population.size or graph.mean_followees")])
+            raise ScenarioError(
+                [
+                    locate.problem(
+                        ("population", "size"),
+                        f"this scenario would need about {need / 1e9:.1f} GB of memory (population {sc.population.size:,}, "
+                        f"{sc.graph.mean_followees:g} followees each, {len(matrix.items)} items) but only "
+                        f"{have / 1e9:.1f} GB is available; reduce population.size or graph.mean_followees",
+                    )
+                ]
+            )
     return LoadedScenario(sc, matrix, source, need)
 
 
@@ -155,8 +167,14 @@ def scaled(sc: Scenario, factor: float) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def load_text(text: str, source: str = "<scenario>", overrides: list[str] | None = None,
-              seed: int | None = None, check_memory: bool = True, scale: float | None = None) -> LoadedScenario:
+def load_text(
+    text: str,
+    source: str = "<scenario>",
+    overrides: list[str] | None = None,
+    seed: int | None = None,
+    check_memory: bool = True,
+    scale: float | None = None,
+) -> LoadedScenario:
     """Load a scenario from YAML text. ``overrides`` are ``PATH=VALUE`` strings (as ``--set``)."""
     doc, locs = parse_yaml(text, source)
     parsed = parse_overrides(overrides)
@@ -165,15 +183,18 @@ def load_text(text: str, source: str = "<scenario>", overrides: list[str] | None
     return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale)
 
 
-def load(path: str | os.PathLike, overrides: list[str] | None = None, seed: int | None = None,
-         check_memory: bool = True, scale: float | None = None) -> LoadedScenario:
+def load(
+    path: str | os.PathLike,
+    overrides: list[str] | None = None,
+    seed: int | None = None,
+    check_memory: bool = True,
+    scale: float | None = None,
+) -> LoadedScenario:
     """Load and validate a scenario file (UTF-8). Raises :class:`ScenarioError` on any problem.
 
     >>> loaded = load("scenarios/hub.yaml", overrides=["population.size=20000"])  # doctest: +SKIP
     """
     return load_text(read_text(path), str(path), overrides, seed, check_memory, scale)
-
-
 
 
 def read_scenario(scenario: str | os.PathLike | Mapping[str, Any]) -> tuple[dict, Locations, str, str]:
@@ -189,5 +210,7 @@ def read_scenario(scenario: str | os.PathLike | Mapping[str, Any]) -> tuple[dict
     text = read_text(path)
     doc, locs = parse_yaml(text, source)
     if not isinstance(doc, dict):
-        raise ScenarioError([Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")])
+        raise ScenarioError(
+            [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
+        )
     return doc, locs, source, text

@@ -18,8 +18,9 @@ from simulator.scenario.schema import Scenario
 class Locator:
     """Maps a path in the merged document to a location in the user's file."""
 
-    def __init__(self, source: str, locs: dict[tuple, tuple[int, int]], origin: dict[tuple, tuple],
-                 overridden: set[tuple]):
+    def __init__(
+        self, source: str, locs: dict[tuple, tuple[int, int]], origin: dict[tuple, tuple], overridden: set[tuple]
+    ):
         self.source, self.locs, self.origin, self.overridden = source, locs, origin, overridden
 
     def user_path(self, path: tuple) -> tuple:
@@ -54,15 +55,10 @@ def _clean_loc(loc: tuple, data: Any, missing: bool) -> tuple:
     out: list = []
     cur = data
     for i, part in enumerate(loc):
-        if isinstance(cur, dict) and part in cur:
+        if isinstance(cur, dict) and part in cur or isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
             cur = cur[part]
             out.append(part)
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            cur = cur[part]
-            out.append(part)
-        elif missing and i == len(loc) - 1:
-            out.append(part)
-        elif isinstance(part, str) and i == len(loc) - 1 and isinstance(cur, dict):
+        elif missing and i == len(loc) - 1 or isinstance(part, str) and i == len(loc) - 1 and isinstance(cur, dict):
             out.append(part)
     return tuple(out)
 
@@ -107,8 +103,12 @@ def _describe(err: dict, path: tuple) -> str:
         return "required field is missing"
     msg = err.get("msg", "invalid value")
     msg = msg.removeprefix("Value error, ")
-    if ("input" in err and "got" not in msg and kind not in ("model_type", "dict_type")
-            and not isinstance(err["input"], (dict, list))):
+    if (
+        "input" in err
+        and "got" not in msg
+        and kind not in ("model_type", "dict_type")
+        and not isinstance(err["input"], (dict, list))
+    ):
         msg += f" (got {err['input']!r})"
     return msg
 
@@ -129,4 +129,3 @@ def _get(data: Any, path: tuple) -> Any:
     for p in path:
         data = data[p]
     return data
-

@@ -100,12 +100,21 @@ def build_matrix(sc: Scenario) -> tuple[Matrix | None, list[tuple[Path, str]]]:
             if r is not None and r not in sc.population.regions:
                 problems.append((path + ("region",), f"unknown region {r!r}; population regions are {regions}"))
         if a.interest is not None and a.interest not in interests:
-            problems.append((path + ("interest",), f"unknown interest {a.interest!r}; population interests are {sorted(interests)}"))
+            problems.append(
+                (path + ("interest",), f"unknown interest {a.interest!r}; population interests are {sorted(interests)}")
+            )
         if a.followers.median > sc.population.size:
-            problems.append((path + ("followers",), f"median {a.followers.median:g} followers exceeds the population size {sc.population.size}"))
+            problems.append(
+                (
+                    path + ("followers",),
+                    f"median {a.followers.median:g} followers exceeds the population size {sc.population.size}",
+                )
+            )
         for t in a.topics or []:
             if t != GENERAL_TOPIC and t not in interests:
-                problems.append((path + ("topics",), f"unknown topic {t!r}; population interests are {sorted(interests)}"))
+                problems.append(
+                    (path + ("topics",), f"unknown topic {t!r}; population interests are {sorted(interests)}")
+                )
         topics = set(a.topics) if a.topics is not None else {GENERAL_TOPIC} | ({a.interest} if a.interest else set())
         n = a.count or 1
         members = []
@@ -113,9 +122,22 @@ def build_matrix(sc: Scenario) -> tuple[Matrix | None, list[tuple[Path, str]]]:
             region = region_list[(i - 1) % len(region_list)]
             ident = f"{a.id}.{i}" if a.count else a.id
             handle = (a.handle or f"@{a.id}" + (f"_{i}" if a.count else "")).format_map(
-                _Fmt(i=i, region=region or "", id=a.id))
-            acc = Account(len(accounts), ident, handle, a.kind, a.id if a.count else None, a.followers,
-                          region, a.region_share, a.interest, a.interest_share, frozenset(topics), spec_path=path)
+                _Fmt(i=i, region=region or "", id=a.id)
+            )
+            acc = Account(
+                len(accounts),
+                ident,
+                handle,
+                a.kind,
+                a.id if a.count else None,
+                a.followers,
+                region,
+                a.region_share,
+                a.interest,
+                a.interest_share,
+                frozenset(topics),
+                spec_path=path,
+            )
             by_id[ident] = acc.index
             accounts.append(acc)
             members.append(acc.index)
@@ -139,7 +161,7 @@ def build_matrix(sc: Scenario) -> tuple[Matrix | None, list[tuple[Path, str]]]:
             targets = resolve(ref, ("accounts", k, "overlap", ref))
             if targets is None:
                 continue
-            for m in (groups.get(a.id) or [by_id[a.id]]):
+            for m in groups.get(a.id) or [by_id[a.id]]:
                 others = [t for t in targets if t != m]
                 if not others:
                     problems.append((("accounts", k, "overlap", ref), "an account cannot overlap with itself"))
@@ -160,7 +182,12 @@ def build_matrix(sc: Scenario) -> tuple[Matrix | None, list[tuple[Path, str]]]:
             off = r.probability * sc.behaviour.off_topic_factor
         if r.pattern == "ring":
             if r.source != r.target or r.source not in groups:
-                problems.append((path + ("pattern",), "pattern 'ring' links a group to itself: source and target must be the same group"))
+                problems.append(
+                    (
+                        path + ("pattern",),
+                        "pattern 'ring' links a group to itself: source and target must be the same group",
+                    )
+                )
                 continue
             n = len(src)
             pairs = {(src[i], src[(i + d) % n]) for i in range(n) for d in range(-r.neighbours, r.neighbours + 1) if d}
@@ -182,18 +209,29 @@ def build_matrix(sc: Scenario) -> tuple[Matrix | None, list[tuple[Path, str]]]:
         if p.scope != NATIONAL_SCOPE and p.scope not in sc.population.regions:
             problems.append((path + ("scope",), f"unknown scope {p.scope!r}: use 'national' or a region of {regions}"))
         if p.topic != GENERAL_TOPIC and p.topic not in interests:
-            problems.append((path + ("topic",), f"unknown topic {p.topic!r}; use 'general' or a population interest {sorted(interests)}"))
+            problems.append(
+                (
+                    path + ("topic",),
+                    f"unknown topic {p.topic!r}; use 'general' or a population interest {sorted(interests)}",
+                )
+            )
         if p.at >= horizon:
             problems.append((path + ("at",), f"post at {p.at:g} h is not before the horizon ({horizon:g} h)"))
         elif p.at + (p.repeat - 1) * p.every >= horizon:
-            problems.append((path + ("repeat",), f"the last repeat (at {p.at + (p.repeat - 1) * p.every:g} h) is not before the horizon ({horizon:g} h)"))
+            problems.append(
+                (
+                    path + ("repeat",),
+                    f"the last repeat (at {p.at + (p.repeat - 1) * p.every:g} h) is not before the horizon ({horizon:g} h)",
+                )
+            )
         if who is None:
             continue
         for rep in range(p.repeat):
             for acc in who:
                 label = p.label or f"{accounts[acc].id}@{p.at + rep * p.every:g}h"
-                items.append(Item(len(items), acc, p.at + rep * p.every, p.topic, p.scope,
-                                  p.promotional, p.appeal, label))
+                items.append(
+                    Item(len(items), acc, p.at + rep * p.every, p.topic, p.scope, p.promotional, p.appeal, label)
+                )
     if len(items) > 1000:
         problems.append((("campaign",), f"{len(items)} content items; at most 1000 are supported"))
     if problems:
@@ -239,7 +277,11 @@ def _overlap_order(accounts: list[Account], problems: list[tuple[Path, str]]) ->
                 state[nxt] = 1
                 stack.append((nxt, iter(sorted(accounts[nxt].overlap))))
             elif state[nxt] == 1:
-                problems.append((accounts[node].spec_path + ("overlap",),
-                                 f"overlap references form a cycle through {accounts[nxt].id!r}"))
+                problems.append(
+                    (
+                        accounts[node].spec_path + ("overlap",),
+                        f"overlap references form a cycle through {accounts[nxt].id!r}",
+                    )
+                )
                 return list(range(len(accounts)))
     return order

@@ -65,15 +65,15 @@ def apply_override(doc: dict, path: tuple, value: Any) -> None:
         if isinstance(cur, dict):
             if p not in cur or cur[p] is None:
                 if nxt_is_index:
-                    raise ValueError(f"{fmt_path(path[:i + 1])} is not a list in the scenario")
+                    raise ValueError(f"{fmt_path(path[: i + 1])} is not a list in the scenario")
                 cur[p] = {}
             cur = cur[p]
         elif isinstance(cur, list) and isinstance(p, int):
             if p >= len(cur):
-                raise ValueError(f"{fmt_path(path[:i + 1])}: index {p} out of range (the list has {len(cur)} items)")
+                raise ValueError(f"{fmt_path(path[: i + 1])}: index {p} out of range (the list has {len(cur)} items)")
             cur = cur[p]
         else:
-            raise ValueError(f"{fmt_path(path[:i + 1])} is not a mapping")
+            raise ValueError(f"{fmt_path(path[: i + 1])} is not a mapping")
     last = path[-1]
     if isinstance(cur, list) and isinstance(last, int):
         if last >= len(cur):
@@ -83,5 +83,3 @@ def apply_override(doc: dict, path: tuple, value: Any) -> None:
         cur[last] = value
     else:
         raise ValueError(f"{fmt_path(path)}: cannot set this field")
-
-

@@ -13,7 +13,8 @@ preset's campaign whole. All numbers are assumptions meant to be swept.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,12 +23,30 @@ from simulator.scenario.schema import LogNormal, Probability
 PRESETS = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star")
 
 ALIASES: dict[str, str] = {
-    "centralized": "centralized", "centralised": "centralized", "集权式": "centralized", "集权": "centralized",
-    "organic": "organic", "distributed": "organic", "分布式": "organic", "分布": "organic",
-    "hub": "hub", "hub_and_spoke": "hub", "hub式": "hub", "coordinated": "hub",
-    "dandelion": "dandelion", "multiple_hub_and_spoke": "dandelion", "蒲公英式": "dandelion", "蒲公英": "dandelion",
-    "honeycomb": "honeycomb", "holistic": "honeycomb", "蜂巢式": "honeycomb", "蜂巢": "honeycomb",
-    "twin_star": "twin_star", "twinstar": "twin_star", "双子星式": "twin_star", "双子星": "twin_star",
+    "centralized": "centralized",
+    "centralised": "centralized",
+    "集权式": "centralized",
+    "集权": "centralized",
+    "organic": "organic",
+    "distributed": "organic",
+    "分布式": "organic",
+    "分布": "organic",
+    "hub": "hub",
+    "hub_and_spoke": "hub",
+    "hub式": "hub",
+    "coordinated": "hub",
+    "dandelion": "dandelion",
+    "multiple_hub_and_spoke": "dandelion",
+    "蒲公英式": "dandelion",
+    "蒲公英": "dandelion",
+    "honeycomb": "honeycomb",
+    "holistic": "honeycomb",
+    "蜂巢式": "honeycomb",
+    "蜂巢": "honeycomb",
+    "twin_star": "twin_star",
+    "twinstar": "twin_star",
+    "双子星式": "twin_star",
+    "双子星": "twin_star",
 }
 
 
@@ -79,12 +98,25 @@ def centralized(p: CentralizedParams) -> dict[str, Any]:
     accounts = [{"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers}]
     relays = []
     if p.controlled:
-        accounts.append({
-            "id": "controlled", "kind": "sub_brand", "count": p.controlled, "handle": "@Official_{i}",
-            "followers": p.controlled_followers.model_dump(), "overlap": {"official": p.overlap},
-        })
-        relays.append({"source": "official", "target": "controlled", "probability": p.relay_probability,
-                       "latency": _latency(p.latency), "variation": "verbatim"})
+        accounts.append(
+            {
+                "id": "controlled",
+                "kind": "sub_brand",
+                "count": p.controlled,
+                "handle": "@Official_{i}",
+                "followers": p.controlled_followers.model_dump(),
+                "overlap": {"official": p.overlap},
+            }
+        )
+        relays.append(
+            {
+                "source": "official",
+                "target": "controlled",
+                "probability": p.relay_probability,
+                "latency": _latency(p.latency),
+                "variation": "verbatim",
+            }
+        )
     return {"accounts": accounts, "relays": relays}
 
 
@@ -95,8 +127,17 @@ class OrganicParams(_Params):
 
 def organic(p: OrganicParams) -> dict[str, Any]:
     """Independent units with uneven audiences, each posting its own content, no relays."""
-    accounts = [{"id": "unit", "kind": "other", "count": p.accounts, "handle": "@Unit_{i}",
-                 "followers": p.followers.model_dump(), "region": "*", "region_share": 0.5}]
+    accounts = [
+        {
+            "id": "unit",
+            "kind": "other",
+            "count": p.accounts,
+            "handle": "@Unit_{i}",
+            "followers": p.followers.model_dump(),
+            "region": "*",
+            "region_share": 0.5,
+        }
+    ]
     return {"accounts": accounts, "relays": [], "campaign": [_post("unit", p)]}
 
 
@@ -116,19 +157,34 @@ def hub(p: HubParams) -> dict[str, Any]:
     regions = {f"city{i:02d}": 1.0 for i in range(1, p.regional + 1)}
     accounts = [
         {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {"id": "regional", "kind": "regional", "count": p.regional, "handle": "@Official_{region}",
-         "followers": p.regional_followers.model_dump(), "region": "*", "region_share": p.region_share,
-         "overlap": {"official": p.core_overlap}},
+        {
+            "id": "regional",
+            "kind": "regional",
+            "count": p.regional,
+            "handle": "@Official_{region}",
+            "followers": p.regional_followers.model_dump(),
+            "region": "*",
+            "region_share": p.region_share,
+            "overlap": {"official": p.core_overlap},
+        },
     ]
-    relays = [{"source": "official", "target": "regional", "probability": p.relay_probability,
-               "latency": _latency(p.latency), "variation": p.variation}]
+    relays = [
+        {
+            "source": "official",
+            "target": "regional",
+            "probability": p.relay_probability,
+            "latency": _latency(p.latency),
+            "variation": p.variation,
+        }
+    ]
     return {"accounts": accounts, "relays": relays, "population": {"regions": regions}}
 
 
 class DandelionParams(_Params):
     official_followers: int = Field(100_000, ge=0)
-    sub_brands: list[str] = Field(default_factory=lambda: ["running", "basketball", "football", "lifestyle"],
-                                  min_length=1, max_length=100)
+    sub_brands: list[str] = Field(
+        default_factory=lambda: ["running", "basketball", "football", "lifestyle"], min_length=1, max_length=100
+    )
     sub_followers: LogNormal = LogNormal(median=30_000, sigma=0.3)
     spokes_per_sub: int = Field(5, ge=0, le=1000)
     spoke_followers: LogNormal = LogNormal(median=3_000, sigma=0.7)
@@ -145,7 +201,8 @@ class DandelionParams(_Params):
 def dandelion(p: DandelionParams) -> dict[str, Any]:
     """Sub-brands repost the core and each other; each sub-brand is the hub of its own spokes."""
     accounts: list[dict[str, Any]] = [
-        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers}]
+        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers}
+    ]
     relays: list[dict[str, Any]] = []
     lat = _latency(p.latency)
     subs = [f"sub_{b}" for b in p.sub_brands]
@@ -156,16 +213,39 @@ def dandelion(p: DandelionParams) -> dict[str, Any]:
         if sum(overlap.values()) > 1:
             scale = 1 / sum(overlap.values())
             overlap = {key: v * scale for key, v in overlap.items()}
-        accounts.append({"id": sub, "kind": "sub_brand", "handle": f"@Official_{brand}",
-                         "followers": p.sub_followers.model_dump(), "interest": brand, "overlap": overlap})
-        relays.append({"source": "official", "target": sub, "probability": p.on_topic_probability,
-                       "off_topic_probability": p.off_topic_probability, "latency": lat})
+        accounts.append(
+            {
+                "id": sub,
+                "kind": "sub_brand",
+                "handle": f"@Official_{brand}",
+                "followers": p.sub_followers.model_dump(),
+                "interest": brand,
+                "overlap": overlap,
+            }
+        )
+        relays.append(
+            {
+                "source": "official",
+                "target": sub,
+                "probability": p.on_topic_probability,
+                "off_topic_probability": p.off_topic_probability,
+                "latency": lat,
+            }
+        )
         if p.spokes_per_sub:
             spokes = f"spokes_{brand}"
-            accounts.append({"id": spokes, "kind": "regional", "count": p.spokes_per_sub,
-                             "handle": f"@Official_{brand}_{{region}}", "region": "*",
-                             "followers": p.spoke_followers.model_dump(), "interest": brand,
-                             "overlap": {sub: p.spoke_overlap}})
+            accounts.append(
+                {
+                    "id": spokes,
+                    "kind": "regional",
+                    "count": p.spokes_per_sub,
+                    "handle": f"@Official_{brand}_{{region}}",
+                    "region": "*",
+                    "followers": p.spoke_followers.model_dump(),
+                    "interest": brand,
+                    "overlap": {sub: p.spoke_overlap},
+                }
+            )
             relays.append({"source": sub, "target": spokes, "probability": p.spoke_probability, "latency": lat})
     for a in subs:
         for b in subs:
@@ -192,16 +272,38 @@ def honeycomb(p: HoneycombParams) -> dict[str, Any]:
     lat = _latency(p.latency)
     accounts = [
         {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {"id": "employee", "kind": "employee", "count": p.employees, "handle": "@Employee_{i}",
-         "followers": p.employee_followers.model_dump(), "region": "*", "region_share": 0.6,
-         "overlap": {"official": p.core_overlap}},
+        {
+            "id": "employee",
+            "kind": "employee",
+            "count": p.employees,
+            "handle": "@Employee_{i}",
+            "followers": p.employee_followers.model_dump(),
+            "region": "*",
+            "region_share": 0.6,
+            "overlap": {"official": p.core_overlap},
+        },
     ]
-    relays = [{"source": "official", "target": "employee", "probability": p.relay_probability,
-               "latency": lat, "variation": "commentary"}]
+    relays = [
+        {
+            "source": "official",
+            "target": "employee",
+            "probability": p.relay_probability,
+            "latency": lat,
+            "variation": "commentary",
+        }
+    ]
     if p.neighbours and p.lateral_probability > 0 and p.employees > 1:
-        relays.append({"source": "employee", "target": "employee", "probability": p.lateral_probability,
-                       "latency": lat, "variation": "commentary", "pattern": "ring",
-                       "neighbours": min(p.neighbours, p.employees - 1)})
+        relays.append(
+            {
+                "source": "employee",
+                "target": "employee",
+                "probability": p.lateral_probability,
+                "latency": lat,
+                "variation": "commentary",
+                "pattern": "ring",
+                "neighbours": min(p.neighbours, p.employees - 1),
+            }
+        )
     return {"accounts": accounts, "relays": relays}
 
 
@@ -227,23 +329,56 @@ def twin_star(p: TwinStarParams) -> dict[str, Any]:
     lat = _latency(p.latency)
     accounts: list[dict[str, Any]] = [
         {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {"id": "executive", "kind": "executive", "count": p.executives, "handle": "@Executive_{i}",
-         "followers": p.executive_followers.model_dump(), "overlap": {"official": p.executive_overlap}},
+        {
+            "id": "executive",
+            "kind": "executive",
+            "count": p.executives,
+            "handle": "@Executive_{i}",
+            "followers": p.executive_followers.model_dump(),
+            "overlap": {"official": p.executive_overlap},
+        },
     ]
     relays: list[dict[str, Any]] = [
-        {"source": "official", "target": "executive", "probability": p.official_to_executive,
-         "latency": lat, "variation": "commentary"},
+        {
+            "source": "official",
+            "target": "executive",
+            "probability": p.official_to_executive,
+            "latency": lat,
+            "variation": "commentary",
+        },
         {"source": "executive", "target": "official", "probability": p.executive_to_official, "latency": lat},
     ]
     if p.executives > 1:
-        relays.append({"source": "executive", "target": "executive", "probability": p.executive_to_executive,
-                       "latency": lat, "variation": "commentary"})
+        relays.append(
+            {
+                "source": "executive",
+                "target": "executive",
+                "probability": p.executive_to_executive,
+                "latency": lat,
+                "variation": "commentary",
+            }
+        )
     for v in p.verticals:
-        accounts.append({"id": f"vertical_{v}", "kind": "vertical", "handle": f"@Official_{v}",
-                         "followers": p.vertical_followers.model_dump(), "interest": v,
-                         "interest_share": p.vertical_interest_share})
-        relays.append({"source": "official", "target": f"vertical_{v}", "probability": p.official_to_vertical,
-                       "off_topic_probability": p.vertical_off_topic, "latency": lat, "variation": "cosmetic"})
+        accounts.append(
+            {
+                "id": f"vertical_{v}",
+                "kind": "vertical",
+                "handle": f"@Official_{v}",
+                "followers": p.vertical_followers.model_dump(),
+                "interest": v,
+                "interest_share": p.vertical_interest_share,
+            }
+        )
+        relays.append(
+            {
+                "source": "official",
+                "target": f"vertical_{v}",
+                "probability": p.official_to_vertical,
+                "off_topic_probability": p.vertical_off_topic,
+                "latency": lat,
+                "variation": "cosmetic",
+            }
+        )
     interests = {"general": 2.0, **{v: 1.0 for v in p.verticals}}
     return {"accounts": accounts, "relays": relays, "population": {"interests": interests}}
 

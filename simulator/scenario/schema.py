@@ -180,9 +180,7 @@ class BehaviourSpec(Strict):
     alpha: Annotated[float, Field(ge=0.0, le=10.0)] = D.ALPHA
     beta: Annotated[float, Field(ge=0.0, le=10.0)] = D.BETA
     exposure_half_life: PosFloat = D.EXPOSURE_HALF_LIFE_H
-    latency: LogNormal = Field(
-        default_factory=lambda: LogNormal(median=D.LATENCY_MEDIAN_H, sigma=D.LATENCY_SIGMA)
-    )
+    latency: LogNormal = Field(default_factory=lambda: LogNormal(median=D.LATENCY_MEDIAN_H, sigma=D.LATENCY_SIGMA))
     variation_weights: dict[Literal[VARIATIONS], NonNegFloat] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict(D.VARIATION_WEIGHTS)
     )
@@ -204,9 +202,7 @@ class FatigueSpec(Strict):
 
     enabled: bool = True
     load_half_life: PosFloat = D.LOAD_HALF_LIFE_H
-    tolerance: LogNormal = Field(
-        default_factory=lambda: LogNormal(median=D.TOLERANCE_MEDIAN, sigma=D.TOLERANCE_SIGMA)
-    )
+    tolerance: LogNormal = Field(default_factory=lambda: LogNormal(median=D.TOLERANCE_MEDIAN, sigma=D.TOLERANCE_SIGMA))
     w_dup: NonNegFloat = D.W_DUP
     w_irr: NonNegFloat = D.W_IRR
     w_promo: NonNegFloat = D.W_PROMO

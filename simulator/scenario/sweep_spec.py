@@ -129,6 +129,7 @@ class SweepSpec:
 
 # --- seeds and run ids ------------------------------------------------------------------------------
 
+
 def replicate_seed(root: int, replicate: int) -> int:
     """Scenario seed of replicate ``replicate``: a function of ``(root, replicate)`` only (63 bits)."""
     state = np.random.SeedSequence([int(root), int(replicate)]).generate_state(1, dtype=np.uint64)
@@ -143,6 +144,7 @@ def run_id(names: Sequence[str], point: Sequence[Any], replicate: int) -> str:
 
 
 # --- values ----------------------------------------------------------------------------------------
+
 
 def _show(v: Any) -> str:
     if isinstance(v, float):
@@ -180,8 +182,9 @@ def value_range(kind: str, start: Any, stop: Any, num: Any) -> list[Any]:
     if isinstance(num, float) and num.is_integer():
         num = int(num)
     if not isinstance(num, int) or isinstance(num, bool) or not 1 <= num <= MAX_RANGE_POINTS:
-        raise ValueError(f"{kind} range: the number of values must be an integer from 1 to "
-                         f"{MAX_RANGE_POINTS}, got {num!r}")
+        raise ValueError(
+            f"{kind} range: the number of values must be an integer from 1 to {MAX_RANGE_POINTS}, got {num!r}"
+        )
     if not (math.isfinite(start) and math.isfinite(stop)):
         raise ValueError(f"{kind} range: start and stop must be finite")
     if kind == "log":
@@ -208,10 +211,12 @@ def parse_values(spec: Any) -> list[Any]:
     if isinstance(spec, dict):
         keys = set(spec)
         if len(keys) != 1 or not keys <= {"values", *RANGE_KEYS}:
-            raise ValueError("a mapping here must be {values: [...]}, {linear: [start, stop, num]} or "
-                             "{log: [start, stop, num]}; to sweep a field whose value is a mapping, list "
-                             "the mappings: [{median: 5000, sigma: 0.5}, ...]")
-        (key, arg), = spec.items()
+            raise ValueError(
+                "a mapping here must be {values: [...]}, {linear: [start, stop, num]} or "
+                "{log: [start, stop, num]}; to sweep a field whose value is a mapping, list "
+                "the mappings: [{median: 5000, sigma: 0.5}, ...]"
+            )
+        ((key, arg),) = spec.items()
         if key == "values":
             if not isinstance(arg, list):
                 raise ValueError(f"values: expected a list, got {arg!r}")
@@ -258,8 +263,12 @@ def column_values(values: Sequence[Any]) -> list[Any]:
         return vals
     if all(_is_number(v) for v in vals):
         return [float(v) for v in vals] if any(isinstance(v, float) for v in vals) else vals
-    return [v if isinstance(v, str) and not any(_is_number(x) for x in vals) else
-            json.dumps(v, sort_keys=True, ensure_ascii=False) for v in vals]
+    return [
+        v
+        if isinstance(v, str) and not any(_is_number(x) for x in vals)
+        else json.dumps(v, sort_keys=True, ensure_ascii=False)
+        for v in vals
+    ]
 
 
 def parse_path(text: str) -> tuple:
@@ -267,8 +276,10 @@ def parse_path(text: str) -> tuple:
     that cannot vary between runs of one sweep."""
     path = parse_field_path(text)
     if path[0] == "seed":
-        raise ValueError("seed cannot be swept: each replicate's seed derives from the root seed "
-                         "(use replicates and --seed / sweep.seed)")
+        raise ValueError(
+            "seed cannot be swept: each replicate's seed derives from the root seed "
+            "(use replicates and --seed / sweep.seed)"
+        )
     if path[0] == "sweep":
         raise ValueError("the sweep section itself cannot be swept")
     return path
@@ -280,8 +291,9 @@ def parse_set(text: str) -> tuple[str, list[Any]]:
     Values are YAML 1.2 (``1e-3`` is a number, ``hub`` a string); a comma separates values unless
     it sits inside brackets or braces, so ``PATH=[a,b]`` is one list value."""
     if "=" not in text:
-        raise ValueError(f"--set {text!r}: expected PATH=VALUES, e.g. behaviour.p0=0.001,0.002 "
-                         "or fatigue.kappa=log:1e-3:1e-1:5")
+        raise ValueError(
+            f"--set {text!r}: expected PATH=VALUES, e.g. behaviour.p0=0.001,0.002 or fatigue.kappa=log:1e-3:1e-1:5"
+        )
     key, _, raw = text.partition("=")
     parse_path(key)
     raw = raw.strip()
@@ -299,6 +311,7 @@ def parse_set(text: str) -> tuple[str, list[Any]]:
 
 # --- the sweep section ----------------------------------------------------------------------------------
 
+
 def _where(source: str, locs: Mapping[tuple, tuple[int, int]], path: tuple) -> Loc:
     for n in range(len(path), 0, -1):
         if path[:n] in locs:
@@ -311,8 +324,9 @@ def _problem(where: Loc, path: str, message: str) -> Problem:
     return Problem(where[0], where[1], where[2], path, message)
 
 
-def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int]] | None = None
-                  ) -> tuple[SweepSection, list[Parameter]]:
+def parse_section(
+    section: Any, source: str, locs: Mapping[tuple, tuple[int, int]] | None = None
+) -> tuple[SweepSection, list[Parameter]]:
     """Validate a ``sweep:`` section; raise :class:`ScenarioError` listing every problem as
     ``FILE:LINE:COL: sweep.field: message``."""
     locs = locs or {}
@@ -337,7 +351,7 @@ def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int
             problems.append(_problem(_where(source, locs, loc), ".".join(map(str, loc)), msg))
     params: list[Parameter] = []
     specs = section.get("parameters")
-    for name, spec in (specs.items() if isinstance(specs, dict) else []):
+    for name, spec in specs.items() if isinstance(specs, dict) else []:
         loc = ("sweep", "parameters", name)
         where = _where(source, locs, loc)
         try:
@@ -352,10 +366,15 @@ def parse_section(section: Any, source: str, locs: Mapping[tuple, tuple[int, int
     return sec, params
 
 
-def build_spec(section: SweepSection, file_params: list[Parameter],
-               extra: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
-               replicates: int | None = None, seed: int | None = None, mode: str | None = None,
-               default_seed: int = 0) -> SweepSpec:
+def build_spec(
+    section: SweepSection,
+    file_params: list[Parameter],
+    extra: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    mode: str | None = None,
+    default_seed: int = 0,
+) -> SweepSpec:
     """Combine the file's section with parameters from the CLI / API (same path: replaced in place;
     new paths appended). ``seed`` > ``sweep.seed`` > ``default_seed`` (the scenario's seed)."""
     params = list(file_params)
@@ -392,16 +411,30 @@ def build_spec(section: SweepSection, file_params: list[Parameter],
     if mode == "zip" and params:
         lengths = {p.name: len(p.values) for p in params}
         if len(set(lengths.values())) > 1:
-            problems.append(Problem(params[0].where[0], params[0].where[1], params[0].where[2], "sweep.mode",
-                                    "zip needs the same number of values for every parameter, got "
-                                    + ", ".join(f"{k}: {v}" for k, v in lengths.items())))
+            problems.append(
+                Problem(
+                    params[0].where[0],
+                    params[0].where[1],
+                    params[0].where[2],
+                    "sweep.mode",
+                    "zip needs the same number of values for every parameter, got "
+                    + ", ".join(f"{k}: {v}" for k, v in lengths.items()),
+                )
+            )
     names = [p.path for p in params]
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if a[:len(b)] == b or b[:len(a)] == a:
+        for b in names[i + 1 :]:
+            if a[: len(b)] == b or b[: len(a)] == a:
                 if not (min(a, b, key=len) == ("topology",)):
-                    problems.append(Problem("--set", None, None, ".".join(map(str, a)),
-                                            f"overlaps the swept path {'.'.join(map(str, b))}"))
+                    problems.append(
+                        Problem(
+                            "--set",
+                            None,
+                            None,
+                            ".".join(map(str, a)),
+                            f"overlaps the swept path {'.'.join(map(str, b))}",
+                        )
+                    )
     if problems:
         raise ScenarioError(problems)
     return SweepSpec(tuple(params), mode, reps, root)

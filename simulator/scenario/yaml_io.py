@@ -37,7 +37,15 @@ def _plain(node: Any, path: tuple, locs: dict[tuple, tuple[int, int]], problems:
     tag = getattr(getattr(node, "tag", None), "value", None)
     if tag is not None and tag not in _STANDARD_TAGS:
         line, col = locs.get(path, (None, None))
-        problems.append(Problem(source, line, col, fmt_path(path), f"unsupported YAML tag {tag.split(':')[-1] if tag.startswith('tag:') else tag}"))
+        problems.append(
+            Problem(
+                source,
+                line,
+                col,
+                fmt_path(path),
+                f"unsupported YAML tag {tag.split(':')[-1] if tag.startswith('tag:') else tag}",
+            )
+        )
         return None
     if isinstance(node, CommentedMap):
         out = {}
@@ -89,7 +97,6 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, tuple[int, int]
     if problems:
         raise ScenarioError(problems)
     return doc, locs
-
 
 
 def read_text(path: str | os.PathLike) -> str:

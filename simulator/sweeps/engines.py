@@ -21,7 +21,16 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from simulator.sweeps.tasks import RunContext, TaskResult, TaskSpec, concat_frames, extra_metrics, runs_frame, scalar_metrics, world_key
+from simulator.sweeps.tasks import (
+    RunContext,
+    TaskResult,
+    TaskSpec,
+    concat_frames,
+    extra_metrics,
+    runs_frame,
+    scalar_metrics,
+    world_key,
+)
 
 
 @runtime_checkable
@@ -73,20 +82,40 @@ class AbmEngine:
                 result = simulate(loaded, world)
                 metrics = scalar_metrics(result.summary)
                 if ctx.metrics is not None:
-                    metrics.update(extra_metrics(ctx.metrics, result, set(base) | set(metrics) | {
-                        "status", "error", "duration_s", "traceback"}))
+                    metrics.update(
+                        extra_metrics(
+                            ctx.metrics,
+                            result,
+                            set(base) | set(metrics) | {"status", "error", "duration_s", "traceback"},
+                        )
+                    )
                 ts = result.timeseries.copy()
                 ts.insert(0, "run_id", run.run_id)
                 fq = result.frequency.copy()
                 fq.insert(0, "run_id", run.run_id)
             except Exception as e:  # a failing run is recorded, the sweep goes on
-                rows.append({**base, "status": "failed", "error": f"{type(e).__name__}: {e}",
-                             "duration_s": time.perf_counter() - t0, "traceback": traceback.format_exc()})
+                rows.append(
+                    {
+                        **base,
+                        "status": "failed",
+                        "error": f"{type(e).__name__}: {e}",
+                        "duration_s": time.perf_counter() - t0,
+                        "traceback": traceback.format_exc(),
+                    }
+                )
                 continue
             series.append(ts)
             freqs.append(fq)
-            rows.append({**base, "status": "ok", "error": None, "duration_s": time.perf_counter() - t0,
-                         **metrics, "traceback": None})
+            rows.append(
+                {
+                    **base,
+                    "status": "ok",
+                    "error": None,
+                    "duration_s": time.perf_counter() - t0,
+                    **metrics,
+                    "traceback": None,
+                }
+            )
         return TaskResult(task.index, runs_frame(rows), concat_frames(series), concat_frames(freqs))
 
 
@@ -97,7 +126,9 @@ def get_engine(engine: str | Engine) -> Engine:
     """An engine by name (``"abm"``, ``"ic"``) or the engine object itself."""
     if not isinstance(engine, str):
         if not isinstance(engine, Engine):
-            raise TypeError("an engine needs name, batch_size, check(ctx, spec, points, loaded) and run_task(ctx, task)")
+            raise TypeError(
+                "an engine needs name, batch_size, check(ctx, spec, points, loaded) and run_task(ctx, task)"
+            )
         return engine
     if engine == "abm":
         return ABM

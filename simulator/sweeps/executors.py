@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 # Modules the fork server imports once, so that pool workers start without paying for them.
-PRELOAD = ("simulator.sweeps.engines", "simulator.engine.model", "simulator.results.collect",
-           "simulator.scenario.loading")
+PRELOAD = (
+    "simulator.sweeps.engines",
+    "simulator.engine.model",
+    "simulator.results.collect",
+    "simulator.scenario.loading",
+)
 
 
 class InProcessExecutor(Executor):
@@ -58,8 +62,9 @@ class Backend:
             self._close(interrupted)
 
 
-def open_backend(workers: int = 1, cluster: str | None = None, scheduler: str | None = None,
-                 executor: Executor | None = None) -> Backend:
+def open_backend(
+    workers: int = 1, cluster: str | None = None, scheduler: str | None = None, executor: Executor | None = None
+) -> Backend:
     """The executor for ``workers`` / ``cluster="local"`` / ``scheduler=ADDRESS`` / a given one."""
     if executor is not None:
         remote = not isinstance(executor, InProcessExecutor)
@@ -114,12 +119,19 @@ def _dask_backend(workers: int, cluster: str | None, scheduler: str | None) -> B
 
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RuntimeError("--cluster / --scheduler need dask.distributed: install propsim with the 'dask' "
-                           "extra (uv sync --extra dask, or pip install 'propsim[dask]')") from None
+        raise RuntimeError(
+            "--cluster / --scheduler need dask.distributed: install propsim with the 'dask' "
+            "extra (uv sync --extra dask, or pip install 'propsim[dask]')"
+        ) from None
     lc = None
     if cluster == "local":
-        lc = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                          dashboard_address=None, silence_logs=logging.ERROR)
+        lc = LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
         client = Client(lc)
         desc = f"dask LocalCluster with {max(1, workers)} workers"
     else:

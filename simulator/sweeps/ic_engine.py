@@ -49,8 +49,15 @@ P0_NAME = "behaviour.p0"
 BATCH_SIZE = 254  # distinct p values one curve pass handles (simulator.ic.cascade.MAX_CURVE_POINTS)
 
 # Metrics the final-size curve does not define (NaN in the runs table).
-UNDEFINED = ("impressions", "mean_frequency", "duplicate_exposures", "pending_at_horizon", "max_depth",
-             "t50_h", "t90_h")
+UNDEFINED = (
+    "impressions",
+    "mean_frequency",
+    "duplicate_exposures",
+    "pending_at_horizon",
+    "max_depth",
+    "t50_h",
+    "t90_h",
+)
 
 
 def curve_rng(seed: int) -> np.random.Generator:
@@ -68,8 +75,9 @@ def point_problems(scenario: Any, matrix: Any) -> list[str]:
     if len(matrix.items) == 1:
         item = matrix.items[0]
         if item.promotional:
-            problems.append("the post is promotional (its repost probability is behaviour.p0_promotional, "
-                            "not behaviour.p0)")
+            problems.append(
+                "the post is promotional (its repost probability is behaviour.p0_promotional, not behaviour.p0)"
+            )
         if item.at >= scenario.time.horizon:
             problems.append(f"the post is at {item.at:g} h, not before the horizon ({scenario.time.horizon:g} h)")
     return problems
@@ -98,11 +106,26 @@ def _row_metrics(model: Any, reach: int, reposts: int, direct: int) -> dict[str,
     n = model.world.n
     thr = sc.metrics.effective_reach_threshold
     m: dict[str, Any] = {
-        "population": n, "accounts": len(model.accounts), "items": 1, "horizon_h": sc.time.horizon,
-        "reach": reach, "reach_share": reach / n, "direct_reach": direct, "second_level_reach": reach - direct,
-        "effective_reach": reach if thr <= 1 else math.nan, "effective_reach_threshold": thr,
-        "account_posts": 1, "account_relays": 0, "follower_reposts": reposts, "repost_decisions": reposts,
-        "fatigued": 0, "fatigue_share": 0.0, "mutes": 0, "unfollows": 0, "exits": 0, "churned": 0,
+        "population": n,
+        "accounts": len(model.accounts),
+        "items": 1,
+        "horizon_h": sc.time.horizon,
+        "reach": reach,
+        "reach_share": reach / n,
+        "direct_reach": direct,
+        "second_level_reach": reach - direct,
+        "effective_reach": reach if thr <= 1 else math.nan,
+        "effective_reach_threshold": thr,
+        "account_posts": 1,
+        "account_relays": 0,
+        "follower_reposts": reposts,
+        "repost_decisions": reposts,
+        "fatigued": 0,
+        "fatigue_share": 0.0,
+        "mutes": 0,
+        "unfollows": 0,
+        "exits": 0,
+        "churned": 0,
         "net_audience_change": 0,
     }
     for k in UNDEFINED:
@@ -112,8 +135,8 @@ def _row_metrics(model: Any, reach: int, reposts: int, direct: int) -> dict[str,
 
 def _run_task(ctx: Any, task: Any) -> Any:
     """Engine ``"ic"``: one model and one reach curve per group of runs differing only in p0."""
-    from simulator.engine.reduction import ICProblem, reduce_model
     from simulator.engine.model import PropagationModel
+    from simulator.engine.reduction import ICProblem, reduce_model
     from simulator.scenario.loading import load_document
     from simulator.sweeps.tasks import TaskResult, runs_frame, world_key
     from simulator.world.build import build_world
@@ -144,13 +167,24 @@ def _run_task(ctx: Any, task: Any) -> Any:
         except Exception as e:  # the group's runs are recorded as failed, the sweep goes on
             dt = (time.perf_counter() - t0) / len(runs)
             for r in runs:
-                rows[r.run_id] = {**_base(r), "status": "failed", "error": f"{type(e).__name__}: {e}",
-                                  "duration_s": dt, "traceback": traceback.format_exc()}
+                rows[r.run_id] = {
+                    **_base(r),
+                    "status": "failed",
+                    "error": f"{type(e).__name__}: {e}",
+                    "duration_s": dt,
+                    "traceback": traceback.format_exc(),
+                }
             continue
         dt = (time.perf_counter() - t0) / len(runs)
         for r, a, b in zip(runs, reach, reposts):
-            rows[r.run_id] = {**_base(r), "status": "ok", "error": None, "duration_s": dt,
-                              **_row_metrics(model, int(a), int(b), direct), "traceback": None}
+            rows[r.run_id] = {
+                **_base(r),
+                "status": "ok",
+                "error": None,
+                "duration_s": dt,
+                **_row_metrics(model, int(a), int(b), direct),
+                "traceback": None,
+            }
     ordered = [rows[r.run_id] for r in task.runs]  # plan order
     return TaskResult(task.index, runs_frame(ordered), pd.DataFrame(), pd.DataFrame())
 
@@ -174,9 +208,9 @@ def _curve(problem: Any, p0s: np.ndarray, seed: int) -> tuple[np.ndarray, np.nda
     reach = np.empty(len(levels), dtype=np.int64)
     reposts = np.empty(len(levels), dtype=np.int64)
     for lo in range(0, len(levels), BATCH_SIZE):
-        c = problem.curve(levels[lo:lo + BATCH_SIZE], rng=curve_rng(seed))
-        reach[lo:lo + BATCH_SIZE] = c.exposed
-        reposts[lo:lo + BATCH_SIZE] = c.activated
+        c = problem.curve(levels[lo : lo + BATCH_SIZE], rng=curve_rng(seed))
+        reach[lo : lo + BATCH_SIZE] = c.exposed
+        reposts[lo : lo + BATCH_SIZE] = c.activated
     idx = np.searchsorted(levels, p0s)
     return reach[idx], reposts[idx]
 

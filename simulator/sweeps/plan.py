@@ -15,14 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import load_document, read_scenario
 from simulator.scenario.overrides import apply_override, parse_overrides
-from simulator.sweeps.engines import ABM, Engine, get_engine
-from simulator.sweeps.tasks import RunContext, RunSpec, TaskSpec, world_key
 from simulator.scenario.sweep_spec import SweepSpec, build_spec, parse_section, replicate_seed, run_id
+from simulator.sweeps.engines import ABM, Engine, get_engine
 from simulator.sweeps.store import fingerprint
+from simulator.sweeps.tasks import RunContext, RunSpec, TaskSpec, world_key
 
 __all__ = ["SweepPlan", "prepare"]
 
@@ -79,13 +78,21 @@ class SweepPlan:
         for k in range(self.spec.replicates):
             seed = replicate_seed(self.spec.seed, k)
             for members in groups.values():
-                runs = [RunSpec(run_id(names, self.points[i], k), i, k, seed,
-                                tuple(self.spec.overrides(self.points[i])), tuple(zip(names, col_points[i])))
-                        for i in members]
+                runs = [
+                    RunSpec(
+                        run_id(names, self.points[i], k),
+                        i,
+                        k,
+                        seed,
+                        tuple(self.spec.overrides(self.points[i])),
+                        tuple(zip(names, col_points[i])),
+                    )
+                    for i in members
+                ]
                 if len(current) + len(runs) > batch_size:
                     flush()
                 for lo in range(0, len(runs), batch_size):
-                    current.extend(runs[lo:lo + batch_size])
+                    current.extend(runs[lo : lo + batch_size])
                     if len(current) >= batch_size:
                         flush()
         flush()
@@ -108,17 +115,27 @@ def _key(v: Any) -> str:
 
 # --- preparing ----------------------------------------------------------------------------------------
 
+
 def _callable_name(fn: Any) -> str | None:
     if fn is None or isinstance(fn, str):
         return fn
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
-def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None, *,
-            replicates: int | None = None, seed: int | None = None, mode: str | None = None,
-            overrides: Any = None, scale: float | None = None,
-            metrics: Callable[[Any], Mapping[str, Any]] | None = None, cache_worlds: bool = True,
-            engine: str | Engine = "abm", check_memory: bool = True) -> SweepPlan:
+def prepare(
+    scenario: Any,
+    parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    mode: str | None = None,
+    overrides: Any = None,
+    scale: float | None = None,
+    metrics: Callable[[Any], Mapping[str, Any]] | None = None,
+    cache_worlds: bool = True,
+    engine: str | Engine = "abm",
+    check_memory: bool = True,
+) -> SweepPlan:
     """Read and validate a sweep, every point included; raise ScenarioError naming the bad point."""
     eng = get_engine(engine)  # an unknown engine name fails here, not in every worker
     doc, locs, source, text = read_scenario(scenario)
@@ -146,15 +163,22 @@ def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, A
     population = need = 0
     for pt in points:
         try:
-            loaded = load_document(doc, source, locs, fixed + spec.overrides(pt), check_memory=check_memory, scale=scale)
+            loaded = load_document(
+                doc, source, locs, fixed + spec.overrides(pt), check_memory=check_memory, scale=scale
+            )
         except ScenarioError as e:
             failing += 1
             for p in e.problems:
                 p = _relocate(p, spec)
                 key = (p.source, p.line, p.col, p.path, p.message)
                 if key not in problems:
-                    problems[key] = Problem(p.source, p.line, p.col, p.path,
-                                            f"{p.message} (at sweep point {spec.label(pt)})" if spec.parameters else p.message)
+                    problems[key] = Problem(
+                        p.source,
+                        p.line,
+                        p.col,
+                        p.path,
+                        f"{p.message} (at sweep point {spec.label(pt)})" if spec.parameters else p.message,
+                    )
             groups.append("")
             continue
         groups.append(world_key(loaded.scenario, loaded.matrix, with_seed=False))
@@ -169,15 +193,21 @@ def prepare(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, A
         raise ScenarioError(found)
 
     ctx = RunContext(doc, source, locs, tuple(fixed), scale, metrics, cache_worlds, engine)
-    found = [Problem(source, None, None, "sweep", f"engine {eng.name!r} cannot run this sweep: {m}")
-             for m in eng.check(ctx, spec, points, loaded_points)]
+    found = [
+        Problem(source, None, None, "sweep", f"engine {eng.name!r} cannot run this sweep: {m}")
+        for m in eng.check(ctx, spec, points, loaded_points)
+    ]
     if found:  # e.g. the ic engine refuses what it cannot compute, before any run
         raise ScenarioError(found)
 
     scenario_doc = {"document": doc, "overrides": [[list(p), v] for p, v in fixed], "scale": scale}
     identity = {
         "scenario": {"sha256": fingerprint(scenario_doc)},
-        "sweep": {**spec.definition(), "engine": engine if isinstance(engine, str) else eng.name, "metrics": _callable_name(metrics)},
+        "sweep": {
+            **spec.definition(),
+            "engine": engine if isinstance(engine, str) else eng.name,
+            "metrics": _callable_name(metrics),
+        },
     }
     return SweepPlan(spec, ctx, points, groups, population, need, identity, text)
 
@@ -190,5 +220,3 @@ def _relocate(p: Problem, spec: SweepSpec) -> Problem:
         if (p.path == param.name or p.path.startswith(param.name + ".")) and param.where[1] is not None:
             return Problem(param.where[0], param.where[1], param.where[2], p.path, p.message)
     return p
-
-

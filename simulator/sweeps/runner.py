@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +57,24 @@ import pandas as pd
 
 from simulator import __version__
 from simulator.scenario.loading import available_memory
+from simulator.scenario.sweep_spec import column_values
 from simulator.sweeps.engines import Engine, dumps, execute, execute_payload
 from simulator.sweeps.executors import Backend, open_backend
-from simulator.sweeps.tasks import TaskResult, TaskSpec
-from simulator.scenario.sweep_spec import column_values
 from simulator.sweeps.plan import SweepPlan, prepare
-from simulator.sweeps.store import (SweepError, SweepStore, default_format, describe_change, points_table)
+from simulator.sweeps.store import SweepError, SweepStore, default_format, describe_change, points_table
+from simulator.sweeps.tasks import TaskResult, TaskSpec
 
-__all__ = ["SweepError", "SweepInterrupted", "SweepPlan", "SweepProgress", "SweepResult", "prepare",
-           "read_sweep", "run_plan", "sweep"]
-
+__all__ = [
+    "SweepError",
+    "SweepInterrupted",
+    "SweepPlan",
+    "SweepProgress",
+    "SweepResult",
+    "prepare",
+    "read_sweep",
+    "run_plan",
+    "sweep",
+]
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -74,8 +82,9 @@ class SweepInterrupted(KeyboardInterrupt):
 
     def __init__(self, done: int, total: int, output: Path | None):
         self.done, self.total, self.output = done, total, output
-        super().__init__(f"sweep interrupted: {done}/{total} runs finished"
-                         + (f" and kept in {output}" if output else ""))
+        super().__init__(
+            f"sweep interrupted: {done}/{total} runs finished" + (f" and kept in {output}" if output else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -117,12 +126,16 @@ class SweepResult:
 
     def __repr__(self) -> str:
         n = len(self.runs)
-        return (f"<SweepResult {self.manifest.get('name')!r}: {n} runs ({len(self.failed)} failed), "
-                f"{len(self.points)} points, parameters {self.parameters}"
-                + (f", in {self.output}" if self.output else "") + ">")
+        return (
+            f"<SweepResult {self.manifest.get('name')!r}: {n} runs ({len(self.failed)} failed), "
+            f"{len(self.points)} points, parameters {self.parameters}"
+            + (f", in {self.output}" if self.output else "")
+            + ">"
+        )
 
 
 # --- running ------------------------------------------------------------------------------------------
+
 
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
@@ -142,17 +155,27 @@ def _manifest(plan: SweepPlan, store: SweepStore, backend_desc: str) -> dict[str
         "kind": "propsim-sweep",
         "format_version": 1,
         "name": ctx.doc.get("name") if isinstance(ctx.doc.get("name"), str) else None,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
         "fingerprint": plan.fingerprint,
-        "scenario": {"source": ctx.source, "sha256": plan.identity["scenario"]["sha256"],
-                     "text": plan.scenario_text,
-                     "overrides": [[".".join(map(str, p)), v] for p, v in ctx.fixed], "scale": ctx.scale},
+        "scenario": {
+            "source": ctx.source,
+            "sha256": plan.identity["scenario"]["sha256"],
+            "text": plan.scenario_text,
+            "overrides": [[".".join(map(str, p)), v] for p, v in ctx.fixed],
+            "scale": ctx.scale,
+        },
         "sweep": plan.identity["sweep"],
-        "plan": {"points": len(plan.points), "replicates": plan.spec.replicates, "runs": plan.total_runs,
-                 "tasks": len(plan.tasks), "batch_size": plan.batch_size, "format": store.fmt,
-                 "cache_worlds": ctx.cache_worlds,
-                 "seed_rule": "replicate k runs with seed SeedSequence([root seed, k]).generate_state(1, uint64)[0] >> 1"},
+        "plan": {
+            "points": len(plan.points),
+            "replicates": plan.spec.replicates,
+            "runs": plan.total_runs,
+            "tasks": len(plan.tasks),
+            "batch_size": plan.batch_size,
+            "format": store.fmt,
+            "cache_worlds": ctx.cache_worlds,
+            "seed_rule": "replicate k runs with seed SeedSequence([root seed, k]).generate_state(1, uint64)[0] >> 1",
+        },
         "columns": {"parameters": plan.spec.names},
         "versions": _versions(),
         "backend": backend_desc,
@@ -162,8 +185,19 @@ def _manifest(plan: SweepPlan, store: SweepStore, backend_desc: str) -> dict[str
 def _failed_task(task: TaskSpec, exc: BaseException) -> TaskResult:
     """All runs of a task whose worker died or whose engine raised, recorded as failed."""
     tb = "".join(traceback.format_exception(exc))
-    rows = [{"run_id": r.run_id, **dict(r.params), "replicate": r.replicate, "seed": r.seed, "status": "failed",
-             "error": f"{type(exc).__name__}: {exc}", "duration_s": math.nan, "traceback": tb} for r in task.runs]
+    rows = [
+        {
+            "run_id": r.run_id,
+            **dict(r.params),
+            "replicate": r.replicate,
+            "seed": r.seed,
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}",
+            "duration_s": math.nan,
+            "traceback": tb,
+        }
+        for r in task.runs
+    ]
     return TaskResult(task.index, pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame())
 
 
@@ -179,8 +213,15 @@ class _Progress:
         if bar:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, initial=initial, unit="run", desc="sweep", file=sys.stderr,
-                            dynamic_ncols=True, smoothing=0.1)
+            self.bar = tqdm(
+                total=total,
+                initial=initial,
+                unit="run",
+                desc="sweep",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.1,
+            )
             self.bar.set_postfix(failed=0)
 
     def update(self, runs: int, failed: int) -> None:
@@ -200,8 +241,10 @@ class _Progress:
         rate = (self.done - self.start_done) / el if el > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else math.nan
         eta_s = "-" if math.isnan(eta) else _fmt_s(eta)
-        return (f"sweep: {self.done}/{self.total} runs, {self.failed} failed, "
-                f"{60 * rate:.1f} runs/min, elapsed {_fmt_s(el)}, ETA {eta_s}")
+        return (
+            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, "
+            f"{60 * rate:.1f} runs/min, elapsed {_fmt_s(el)}, ETA {eta_s}"
+        )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -213,11 +256,21 @@ def _fmt_s(s: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def run_plan(plan: SweepPlan, output: str | os.PathLike, *, workers: int = 1, cluster: str | None = None,
-             scheduler: str | None = None, executor: Executor | None = None, resume: bool = True,
-             format: str | None = None, batch_size: int | None = None, progress: bool = True,
-             log: Callable[[str], None] | None = None,
-             callback: Callable[[SweepProgress], None] | None = None) -> dict[str, Any]:
+def run_plan(
+    plan: SweepPlan,
+    output: str | os.PathLike,
+    *,
+    workers: int = 1,
+    cluster: str | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    resume: bool = True,
+    format: str | None = None,
+    batch_size: int | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    callback: Callable[[SweepProgress], None] | None = None,
+) -> dict[str, Any]:
     """Run the plan's remaining tasks into ``output`` and consolidate; returns the manifest.
 
     Raises SweepInterrupted on Ctrl-C (after saving), SweepError if the folder belongs to another
@@ -233,7 +286,8 @@ def run_plan(plan: SweepPlan, output: str | os.PathLike, *, workers: int = 1, cl
         if old.get("fingerprint") != plan.fingerprint:
             raise SweepError(
                 f"{folder} holds a different sweep ({describe_change(old, plan.identity)}); refusing to "
-                "resume. Use --no-resume (resume=False) to start over there, or --output for a new folder.")
+                "resume. Use --no-resume (resume=False) to start over there, or --output for a new folder."
+            )
         old_fmt = old.get("plan", {}).get("format", probe.fmt)
         if fmt is not None and fmt != old_fmt:
             raise SweepError(f"{folder} holds {old_fmt} tables; resume with --format {old_fmt} or use --no-resume")
@@ -269,8 +323,10 @@ def run_plan(plan: SweepPlan, output: str | os.PathLike, *, workers: int = 1, cl
         avail = available_memory()
         at_once = min(backend.capacity, len(todo))
         if plan.estimated_bytes * at_once > 0.8 * avail and log:
-            log(f"sweep: warning: {at_once} runs at once may need about "
-                f"{plan.estimated_bytes * at_once / 1e9:.1f} GB of {avail / 1e9:.1f} GB available")
+            log(
+                f"sweep: warning: {at_once} runs at once may need about "
+                f"{plan.estimated_bytes * at_once / 1e9:.1f} GB of {avail / 1e9:.1f} GB available"
+            )
     manifest["status"] = "running"
     store.write_manifest(manifest)
 
@@ -293,30 +349,46 @@ def run_plan(plan: SweepPlan, output: str | os.PathLike, *, workers: int = 1, cl
     failed = int((runs["status"] != "ok").sum())
     ok = int((runs["status"] == "ok").sum())
     not_run = plan.total_runs - ok - failed
-    manifest["status"] = ("interrupted" if interrupted or not_run else
-                          "complete" if failed == 0 else "complete_with_failures")
-    manifest["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    manifest["progress"] = {"ok": ok, "failed": failed, "not_run": not_run,
-                            "elapsed_s": round(time.monotonic() - t0, 3)}
+    manifest["status"] = (
+        "interrupted" if interrupted or not_run else "complete" if failed == 0 else "complete_with_failures"
+    )
+    manifest["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest["progress"] = {
+        "ok": ok,
+        "failed": failed,
+        "not_run": not_run,
+        "elapsed_s": round(time.monotonic() - t0, 3),
+    }
     store.write_manifest(manifest)
     if interrupted:
         raise SweepInterrupted(ok + failed, plan.total_runs, folder)
     if broken is not None and not_run:
-        raise SweepError(f"the workers stopped ({type(broken).__name__}: {broken} Out of memory?): "
-                         f"{not_run} runs were not run. Finished runs are kept in {folder}; "
-                         "run the same command again to resume.")
+        raise SweepError(
+            f"the workers stopped ({type(broken).__name__}: {broken} Out of memory?): "
+            f"{not_run} runs were not run. Finished runs are kept in {folder}; "
+            "run the same command again to resume."
+        )
     return manifest
 
 
-def _loop(plan: SweepPlan, store: SweepStore, backend: Backend, todo: list[TaskSpec], bar: _Progress,
-          callback: Callable[[SweepProgress], None] | None, t0: float) -> BaseException | None:
+def _loop(
+    plan: SweepPlan,
+    store: SweepStore,
+    backend: Backend,
+    todo: list[TaskSpec],
+    bar: _Progress,
+    callback: Callable[[SweepProgress], None] | None,
+    t0: float,
+) -> BaseException | None:
     """Submit tasks through the executor (a bounded window), write each finished task's part."""
     ctx = plan.context
     try:
         payload = dumps(ctx) if backend.remote else None
     except Exception as e:  # e.g. a notebook function without cloudpickle installed
-        raise SweepError(f"cannot send the sweep to worker processes ({type(e).__name__}: {e}); install "
-                         "cloudpickle (it comes with the 'dask' extra) or use workers=1") from None
+        raise SweepError(
+            f"cannot send the sweep to worker processes ({type(e).__name__}: {e}); install "
+            "cloudpickle (it comes with the 'dask' extra) or use workers=1"
+        ) from None
     window = backend.capacity * 2 if backend.remote else 1
     pending: dict[Future, TaskSpec] = {}
     queue = iter(todo)
@@ -329,8 +401,11 @@ def _loop(plan: SweepPlan, store: SweepStore, backend: Backend, todo: list[TaskS
             if task is None:
                 return
             try:
-                fut = (backend.executor.submit(execute_payload, payload, task) if backend.remote
-                       else backend.executor.submit(execute, ctx, task))
+                fut = (
+                    backend.executor.submit(execute_payload, payload, task)
+                    if backend.remote
+                    else backend.executor.submit(execute, ctx, task)
+                )
             except (BrokenProcessPool, RuntimeError) as e:  # pool broken or shut down
                 broken = e
                 return
@@ -387,8 +462,11 @@ def read_sweep(folder: str | os.PathLike) -> SweepResult:
     manifest = json.loads(mpath.read_text(encoding="utf-8"))
     fmt = manifest.get("plan", {}).get("format", "csv")
     # CSV cannot tell "1" from 1: parameters with string values are read back as strings
-    str_params = [p["path"] for p in manifest.get("sweep", {}).get("parameters", [])
-                  if any(isinstance(v, str) for v in column_values(p["values"]))]
+    str_params = [
+        p["path"]
+        for p in manifest.get("sweep", {}).get("parameters", [])
+        if any(isinstance(v, str) for v in column_values(p["values"]))
+    ]
     store = SweepStore(folder, fmt)
     tables = {}
     for name in ("runs", "timeseries", "points", "frequency"):
@@ -398,14 +476,29 @@ def read_sweep(folder: str | os.PathLike) -> SweepResult:
     return SweepResult(runs, tables["timeseries"], tables["points"], tables["frequency"], manifest, folder)
 
 
-def sweep(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None, *,
-          replicates: int | None = None, seed: int | None = None, mode: str | None = None,
-          overrides: Any = None, scale: float | None = None, workers: int = 1, cluster: str | None = None,
-          scheduler: str | None = None, executor: Executor | None = None, output: str | os.PathLike | None = None,
-          resume: bool = True, format: str | None = None, batch_size: int | None = None,
-          metrics: Callable[[Any], Mapping[str, Any]] | None = None, cache_worlds: bool = True,
-          engine: str | Engine = "abm", progress: bool = True,
-          callback: Callable[[SweepProgress], None] | None = None) -> SweepResult:
+def sweep(
+    scenario: Any,
+    parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    mode: str | None = None,
+    overrides: Any = None,
+    scale: float | None = None,
+    workers: int = 1,
+    cluster: str | None = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    output: str | os.PathLike | None = None,
+    resume: bool = True,
+    format: str | None = None,
+    batch_size: int | None = None,
+    metrics: Callable[[Any], Mapping[str, Any]] | None = None,
+    cache_worlds: bool = True,
+    engine: str | Engine = "abm",
+    progress: bool = True,
+    callback: Callable[[SweepProgress], None] | None = None,
+) -> SweepResult:
     """Run a sweep and return its tables as DataFrames (:class:`SweepResult`).
 
     Args:
@@ -438,15 +531,36 @@ def sweep(scenario: Any, parameters: Mapping[str, Any] | Sequence[tuple[str, Any
         SweepError: the output folder holds a different sweep, or the workers died.
         SweepInterrupted: Ctrl-C (a KeyboardInterrupt); finished runs are kept in ``output``.
     """
-    plan = prepare(scenario, parameters, replicates=replicates, seed=seed, mode=mode, overrides=overrides,
-                   scale=scale, metrics=metrics, cache_worlds=cache_worlds, engine=engine)
+    plan = prepare(
+        scenario,
+        parameters,
+        replicates=replicates,
+        seed=seed,
+        mode=mode,
+        overrides=overrides,
+        scale=scale,
+        metrics=metrics,
+        cache_worlds=cache_worlds,
+        engine=engine,
+    )
     tmp = None
     if output is None:
         tmp = tempfile.mkdtemp(prefix="propsim-sweep-")
         output = tmp
     try:
-        run_plan(plan, output, workers=workers, cluster=cluster, scheduler=scheduler, executor=executor,
-                 resume=resume, format=format, batch_size=batch_size, progress=progress, callback=callback)
+        run_plan(
+            plan,
+            output,
+            workers=workers,
+            cluster=cluster,
+            scheduler=scheduler,
+            executor=executor,
+            resume=resume,
+            format=format,
+            batch_size=batch_size,
+            progress=progress,
+            callback=callback,
+        )
         result = read_sweep(output)
         if tmp is not None:
             result.output = None

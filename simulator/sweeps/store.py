@@ -140,8 +140,13 @@ class SweepStore:
         return pd.read_csv(path, encoding="utf-8-sig", usecols=columns, dtype=dtype, keep_default_na=True)
 
     # --- consolidation -----------------------------------------------------------------------------
-    def consolidate(self, task_indices: Sequence[int], order: Mapping[str, int], params: Sequence[str],
-                    str_params: Iterable[str] = ()) -> pd.DataFrame:
+    def consolidate(
+        self,
+        task_indices: Sequence[int],
+        order: Mapping[str, int],
+        params: Sequence[str],
+        str_params: Iterable[str] = (),
+    ) -> pd.DataFrame:
         """Write runs / timeseries / frequency from the parts of ``task_indices``; return runs."""
         present = [i for i in task_indices if self.part("runs", i).is_file()]
         frames, seen_int, not_int = [], set(), set()
@@ -158,8 +163,11 @@ class SweepStore:
                 elif df[c].notna().any():
                     not_int.add(c)
             frames.append(df)
-        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=[*HEAD, *params, *BOOKKEEPING, "traceback"])
+        runs = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=[*HEAD, *params, *BOOKKEEPING, "traceback"])
+        )
         runs = normalise_runs(runs, params, seen_int - not_int)
         runs = runs.iloc[np.argsort(runs["run_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
         write_table(self.table("runs").with_suffix(""), runs, self.fmt)
@@ -188,8 +196,10 @@ class SweepStore:
                     pq.write_table(pa.table({"run_id": pa.array([], pa.string())}), f)
                 else:
                     writer.close()
+
             atomic_write(target, write)
         else:
+
             def write_csv(f: IO[bytes]) -> None:
                 header = None
                 for p in paths:
@@ -207,6 +217,7 @@ class SweepStore:
                     f.write(body if body.endswith(b"\n") else body + b"\n")
                 if header is None:
                     f.write(b"\xef\xbb\xbfrun_id\n")
+
             atomic_write(target, write_csv)
 
     def write_points(self, points: pd.DataFrame) -> None:
@@ -240,6 +251,7 @@ def normalise_runs(runs: pd.DataFrame, params: Sequence[str], int_columns: Itera
 
 # --- statistics ------------------------------------------------------------------------------------
 
+
 def t_quantile(df: np.ndarray | float, level: float = 0.95) -> np.ndarray:
     """Two-sided Student-t quantile ``t_{(1+level)/2, df}`` (NaN where df < 1)."""
     from scipy.special import stdtrit  # scipy comes with mesa; .special imports faster than .stats
@@ -254,12 +266,20 @@ def t_quantile(df: np.ndarray | float, level: float = 0.95) -> np.ndarray:
 def metric_columns(runs: pd.DataFrame, params: Sequence[str]) -> list[str]:
     """Numeric metric columns of a runs table (everything after the bookkeeping columns)."""
     skip = {*HEAD, *params, *BOOKKEEPING, "traceback"}
-    return [c for c in runs.columns if c not in skip and pd.api.types.is_numeric_dtype(runs[c])
-            and not pd.api.types.is_bool_dtype(runs[c])]
+    return [
+        c
+        for c in runs.columns
+        if c not in skip and pd.api.types.is_numeric_dtype(runs[c]) and not pd.api.types.is_bool_dtype(runs[c])
+    ]
 
 
-def points_table(runs: pd.DataFrame, params: Sequence[str], point_values: Sequence[Sequence[Any]],
-                 point_of_run: Mapping[str, int], level: float = 0.95) -> pd.DataFrame:
+def points_table(
+    runs: pd.DataFrame,
+    params: Sequence[str],
+    point_values: Sequence[Sequence[Any]],
+    point_of_run: Mapping[str, int],
+    level: float = 0.95,
+) -> pd.DataFrame:
     """One row per parameter point: the parameter columns, ``n`` (successful runs) and, for every
     metric M, ``M_mean``, ``M_sd`` (n-1 denominator), ``M_ci_low``, ``M_ci_high``: the 95%
     Student-t interval of the mean, ``mean -/+ t_{0.975, k-1} sd / sqrt(k)`` over the k runs where
@@ -269,7 +289,11 @@ def points_table(runs: pd.DataFrame, params: Sequence[str], point_values: Sequen
     ok = runs[runs["status"] == "ok"]
     pt = ok["run_id"].map(point_of_run).to_numpy()
     metrics = metric_columns(runs, params)
-    cols["n"] = np.bincount(pt.astype(np.int64), minlength=n_points).astype(np.int64) if len(pt) else np.zeros(n_points, np.int64)
+    cols["n"] = (
+        np.bincount(pt.astype(np.int64), minlength=n_points).astype(np.int64)
+        if len(pt)
+        else np.zeros(n_points, np.int64)
+    )
     if metrics and len(ok):
         values = ok[metrics].astype("float64")
         g = values.groupby(pt)
@@ -311,4 +335,3 @@ def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     if not changes:
         changes.append("the sweep definition changed")
     return "; ".join(changes)
-

@@ -75,6 +75,7 @@ class TaskResult:
 
 # --- world cache ----------------------------------------------------------------------------------
 
+
 def world_key(sc: Any, matrix: Any, with_seed: bool = True) -> str:
     """Hash of everything :func:`simulator.world.build.build_world` reads: the seed, population, graph,
     fatigue tolerance and churn rate, and the expanded accounts (followers, targeting, overlap,
@@ -97,7 +98,6 @@ def world_key(sc: Any, matrix: Any, with_seed: bool = True) -> str:
     }
     text = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
 
 
 def scalar_metrics(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,13 +136,16 @@ def extra_metrics(fn: Callable, result: Any, taken: set[str]) -> dict[str, Any]:
     return out
 
 
-
 def runs_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for c in df.columns:  # integer metrics stay integers next to a failed run's empty cells
         vals = [r[c] for r in rows if c in r and r[c] is not None]
-        if (len(vals) < len(rows) and vals and c not in ("replicate", "seed")
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in vals)):
+        if (
+            len(vals) < len(rows)
+            and vals
+            and c not in ("replicate", "seed")
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in vals)
+        ):
             df[c] = pd.array([r.get(c) for r in rows], dtype="Int64")
     cols = [c for c in df.columns if c != "traceback"] + ["traceback"]  # contract order, traceback last
     return df[cols]
@@ -150,5 +153,3 @@ def runs_frame(rows: list[dict]) -> pd.DataFrame:
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-

@@ -31,5 +31,3 @@ def negative_binomial_degrees(n: int, mean: float, shape: float, rng: np.random.
 def light_follower_graph(n: int, z: float, rng: np.random.Generator) -> CSR:
     """The engine's own follower-graph generator with Poisson follower counts, no locality."""
     return follower_graph(n, z, None, 0.0, np.array([0, n]), rng)
-
-

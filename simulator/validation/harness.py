@@ -13,12 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from simulator.world.graphs import CSR
 from simulator.engine.model import PropagationModel
 from simulator.results.reposts import executed_reposts
 from simulator.scenario.loading import load_document
 from simulator.world.build import World
-
+from simulator.world.graphs import CSR
 
 # Plain-IC latency: short and random so that waves interleave inside ticks (exercising the
 # event buckets) while every cascade still finishes long before the horizon.
@@ -28,14 +27,18 @@ IC_HORIZON_H = 100.0  # P(one latency > 100 h) = P(Z > ln(1000)) ~ 3e-12
 
 MAX_ITEMS_PER_RUN = 500  # the matrix allows 1000 items
 MAX_STATE_CELLS = 20_000_000  # items x followers per run: per-item state is ~9 bytes a cell (180 MB)
-def plain_ic_document(n: int, n_items: int, T: float, seed: int, name: str = "oracle",
-                      **behaviour: Any) -> dict[str, Any]:
+
+
+def plain_ic_document(
+    n: int, n_items: int, T: float, seed: int, name: str = "oracle", **behaviour: Any
+) -> dict[str, Any]:
     """A scenario putting the engine in plain-IC mode: ``n_items`` accounts each posting one
     item at t = 0 (item i from account i), repost probability ``T`` per delivery."""
     beh = {"p0": float(T), "appeal_sigma": 0.0, "alpha": 0.0, "beta": 0.0, "latency": dict(IC_LATENCY)}
     beh.update(behaviour)
     return {
-        "name": name, "seed": int(seed),
+        "name": name,
+        "seed": int(seed),
         "time": {"tick": IC_TICK_H, "horizon": IC_HORIZON_H},
         "population": {"size": int(n), "regions": {"all": 1.0}, "interests": {"general": 1.0}},
         "graph": {"mean_followees": 0.0},  # unused: the graph is supplied with the World
@@ -52,12 +55,25 @@ def custom_world(n: int, graph: CSR, audiences: Sequence[np.ndarray]) -> World:
     lengths = np.array([len(a) for a in audiences], dtype=np.int64)
     indptr = np.zeros(len(audiences) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    indices = (np.concatenate([np.sort(np.asarray(a)) for a in audiences]).astype(np.int32)
-               if lengths.sum() else np.zeros(0, dtype=np.int32))
+    indices = (
+        np.concatenate([np.sort(np.asarray(a)) for a in audiences]).astype(np.int32)
+        if lengths.sum()
+        else np.zeros(0, dtype=np.int32)
+    )
     audience = CSR(indptr, indices)
     zeros = np.zeros(n, dtype=np.uint16)
-    return World(n, zeros, zeros.copy(), ["all"], ["general"], np.array([[0, n]], dtype=np.int64),
-                 np.full(n, np.float32(1e9)), graph, audience, np.full(audience.n_edges, np.inf, dtype=np.float32))
+    return World(
+        n,
+        zeros,
+        zeros.copy(),
+        ["all"],
+        ["general"],
+        np.array([[0, n]], dtype=np.int64),
+        np.full(n, np.float32(1e9)),
+        graph,
+        audience,
+        np.full(audience.n_edges, np.inf, dtype=np.float32),
+    )
 
 
 @dataclass
@@ -69,8 +85,14 @@ class Cascades:
     pending: int  # reposts/relays still pending at the horizon (0 when cascades finished)
 
 
-def run_plain_ic(graph: CSR, audiences: Sequence[np.ndarray], T: float, seed: int,
-                 active: np.ndarray | None = None, max_depth: int = 64) -> Cascades:
+def run_plain_ic(
+    graph: CSR,
+    audiences: Sequence[np.ndarray],
+    T: float,
+    seed: int,
+    active: np.ndarray | None = None,
+    max_depth: int = 64,
+) -> Cascades:
     """Run the engine in plain-IC mode: item ``i`` is posted by an account whose followers are
     ``audiences[i]``. ``active[i]`` (optional) is a follower already active for item ``i`` (the
     seed node of a node-seeded cascade: it can receive the item but never repost it)."""
@@ -90,9 +112,15 @@ def run_plain_ic(graph: CSR, audiences: Sequence[np.ndarray], T: float, seed: in
     return Cascades(reposters, depth, int(model.counters["pending_at_horizon"]))
 
 
-def run_batches(make: Callable[[int, np.random.Generator], tuple[list[np.ndarray], np.ndarray | None]],
-                graph: CSR, T: float, total: int, seq: np.random.SeedSequence,
-                max_depth: int = 64, per_run: int = MAX_ITEMS_PER_RUN) -> Cascades:
+def run_batches(
+    make: Callable[[int, np.random.Generator], tuple[list[np.ndarray], np.ndarray | None]],
+    graph: CSR,
+    T: float,
+    total: int,
+    seq: np.random.SeedSequence,
+    max_depth: int = 64,
+    per_run: int = MAX_ITEMS_PER_RUN,
+) -> Cascades:
     """Run ``total`` cascades in runs of at most ``per_run`` items.
 
     ``make(k, rng)`` returns the audiences (and optional active seeds) of ``k`` cascades.
@@ -108,7 +136,8 @@ def run_batches(make: Callable[[int, np.random.Generator], tuple[list[np.ndarray
         audiences, active = make(k, rng)
         parts.append(run_plain_ic(graph, audiences, T, int(rng.integers(2**62)), active, max_depth))
         done += k
-    return Cascades(np.concatenate([p.reposters for p in parts]),
-                    np.vstack([p.depth_counts for p in parts]), sum(p.pending for p in parts))
-
-
+    return Cascades(
+        np.concatenate([p.reposters for p in parts]),
+        np.vstack([p.depth_counts for p in parts]),
+        sum(p.pending for p in parts),
+    )

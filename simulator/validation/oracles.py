@@ -38,21 +38,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.validation.generators import configuration_model, light_follower_graph, negative_binomial_degrees
-from simulator.validation.harness import (IC_HORIZON_H, Cascades, custom_world, plain_ic_document, run_batches)
-from simulator.validation.theory import (borel_pmf, branching_mean_size, degree_pk, directed_depth_mean,
-                                         directed_mean_size, directed_moments, moments, response,
-                                         undirected_giant_size, undirected_mean_outbreak, undirected_threshold)
-
-from simulator.world.graphs import CSR
 from simulator.engine.model import PropagationModel
 from simulator.scenario.loading import load_document
+from simulator.validation.generators import configuration_model, light_follower_graph, negative_binomial_degrees
+from simulator.validation.harness import IC_HORIZON_H, Cascades, custom_world, plain_ic_document, run_batches
+from simulator.validation.theory import (
+    borel_pmf,
+    branching_mean_size,
+    degree_pk,
+    directed_depth_mean,
+    directed_mean_size,
+    directed_moments,
+    moments,
+    response,
+    undirected_giant_size,
+    undirected_mean_outbreak,
+    undirected_threshold,
+)
+from simulator.world.graphs import CSR
 
 Z_TOL = 4.0  # |z| below this passes (about 6e-5 two-sided false-alarm rate per row)
 
 # ==============================================================================================
 # The report
 # ==============================================================================================
+
 
 @dataclass(frozen=True)
 class Size:
@@ -68,10 +78,24 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "small": Size(n=20_000, undirected_below=1500, undirected_above=150, directed=1000,
-                  directed_followers=100, borel=2500, exposure_followers=20_000),
-    "large": Size(n=200_000, undirected_below=10_000, undirected_above=300, directed=6000,
-                  directed_followers=300, borel=20_000, exposure_followers=200_000),
+    "small": Size(
+        n=20_000,
+        undirected_below=1500,
+        undirected_above=150,
+        directed=1000,
+        directed_followers=100,
+        borel=2500,
+        exposure_followers=20_000,
+    ),
+    "large": Size(
+        n=200_000,
+        undirected_below=10_000,
+        undirected_above=300,
+        directed=6000,
+        directed_followers=300,
+        borel=20_000,
+        exposure_followers=200_000,
+    ),
 }
 
 # Grids (dimensionless): T / T_c for the undirected model, R for directed graphs, m for the
@@ -85,8 +109,12 @@ DIRECTED_Z = 10.0
 BRANCHING_LAMBDA = 5.0
 EXPOSURE_P0 = 0.05
 EXPOSURE_SCHEDULES: tuple[tuple[str, tuple[float, ...]], ...] = (
-    ("verbatim", (0.0,)), ("verbatim", (0.0, 1.0)), ("verbatim", (0.0, 1.0, 2.0)),
-    ("verbatim", (0.0, 1.0, 2.0, 3.0)), ("verbatim", (0.0, 24.0, 48.0)), ("commentary", (0.0, 1.0)),
+    ("verbatim", (0.0,)),
+    ("verbatim", (0.0, 1.0)),
+    ("verbatim", (0.0, 1.0, 2.0)),
+    ("verbatim", (0.0, 1.0, 2.0, 3.0)),
+    ("verbatim", (0.0, 24.0, 48.0)),
+    ("commentary", (0.0, 1.0)),
 )
 
 
@@ -153,8 +181,10 @@ def _seq(seed: int, *key: int) -> np.random.SeedSequence:
 
 def _check_finished(c: Cascades, what: str) -> None:
     if c.pending:
-        raise RuntimeError(f"{what}: {c.pending} reposts still pending at the {IC_HORIZON_H:g} h horizon; "
-                           "plain-IC cascades must finish")
+        raise RuntimeError(
+            f"{what}: {c.pending} reposts still pending at the {IC_HORIZON_H:g} h horizon; "
+            "plain-IC cascades must finish"
+        )
 
 
 def undirected_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[OracleRow]:
@@ -178,8 +208,19 @@ def undirected_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Or
         _check_finished(c, f"undirected T={T:.4f}")
         mean, se = _mean_se(c.reposters + 1)
         theory = undirected_mean_outbreak(pk, T)
-        rows.append(OracleRow("undirected", "mean outbreak size (seed included)", "T/T_c", x, theory, mean, se,
-                              len(c.reposters), f"T={T:.4f}"))
+        rows.append(
+            OracleRow(
+                "undirected",
+                "mean outbreak size (seed included)",
+                "T/T_c",
+                x,
+                theory,
+                mean,
+                se,
+                len(c.reposters),
+                f"T={T:.4f}",
+            )
+        )
         pts.append({"x": x, "T": T, "sim": mean, "se": se, "theory": theory})
     curves["undirected_below"] = pts
     pts = []
@@ -191,22 +232,54 @@ def undirected_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Or
         large = (c.reposters + 1) >= cutoff
         theory = undirected_giant_size(pk, T)
         p_large = float(large.mean())
-        rows.append(OracleRow("undirected", "P(large outbreak) = S", "T/T_c", x, theory, p_large,
-                              _prop_se(theory, len(s)), len(s), f"T={T:.4f}, large >= {cutoff:.0f} nodes"))
+        rows.append(
+            OracleRow(
+                "undirected",
+                "P(large outbreak) = S",
+                "T/T_c",
+                x,
+                theory,
+                p_large,
+                _prop_se(theory, len(s)),
+                len(s),
+                f"T={T:.4f}, large >= {cutoff:.0f} nodes",
+            )
+        )
         if large.sum() >= 2:
             mean, se = _mean_se(s[large])
-            rows.append(OracleRow("undirected", "large outbreak size / N = S", "T/T_c", x, theory, mean, se,
-                                  int(large.sum()), f"T={T:.4f}"))
+            rows.append(
+                OracleRow(
+                    "undirected",
+                    "large outbreak size / N = S",
+                    "T/T_c",
+                    x,
+                    theory,
+                    mean,
+                    se,
+                    int(large.sum()),
+                    f"T={T:.4f}",
+                )
+            )
         else:
             mean, se = math.nan, math.nan
-        pts.append({"x": x, "T": T, "p_large": p_large, "p_se": _prop_se(theory, len(s)), "size": mean,
-                    "size_se": se, "theory": theory})
+        pts.append(
+            {
+                "x": x,
+                "T": T,
+                "p_large": p_large,
+                "p_se": _prop_se(theory, len(s)),
+                "size": mean,
+                "size_se": se,
+                "theory": theory,
+            }
+        )
     curves["undirected_above"] = pts
     grid = np.linspace(0.05, 4.0, 120)
     curves["undirected_theory"] = {
         "x": grid.tolist(),
         "mean": [undirected_mean_outbreak(pk, g * tc) if g < 0.97 else math.nan for g in grid],
-        "giant": [undirected_giant_size(pk, g * tc) for g in grid]}
+        "giant": [undirected_giant_size(pk, g * tc) for g in grid],
+    }
     k1, k2 = moments(pk)
     curves["undirected_graph"] = {"n": n, "mean_degree": k1, "second_moment": k2, "T_c": tc}
     return rows
@@ -231,16 +304,44 @@ def directed_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
         _check_finished(c, f"directed R={R}")
         for d in (1, 2, 3):
             mean, se = _mean_se(c.depth_counts[:, d])
-            rows.append(OracleRow("directed", f"reposters at depth {d} (F={F})", "R", R,
-                                  directed_depth_mean(F, T, R, d), mean, se, len(c.reposters), f"T={T:.4f}"))
+            rows.append(
+                OracleRow(
+                    "directed",
+                    f"reposters at depth {d} (F={F})",
+                    "R",
+                    R,
+                    directed_depth_mean(F, T, R, d),
+                    mean,
+                    se,
+                    len(c.reposters),
+                    f"T={T:.4f}",
+                )
+            )
         mean, se = _mean_se(c.reposters + 1)
-        rows.append(OracleRow("directed", f"mean cascade size (F={F}, account counted)", "R", R,
-                              directed_mean_size(F, T, R), mean, se, len(c.reposters), f"T={T:.4f}"))
+        rows.append(
+            OracleRow(
+                "directed",
+                f"mean cascade size (F={F}, account counted)",
+                "R",
+                R,
+                directed_mean_size(F, T, R),
+                mean,
+                se,
+                len(c.reposters),
+                f"T={T:.4f}",
+            )
+        )
         dmax = 8
-        pts.append({"R": R, "T": T, "depth": list(range(1, dmax + 1)),
-                    "sim": c.depth_counts[:, 1:dmax + 1].mean(axis=0).tolist(),
-                    "se": (c.depth_counts[:, 1:dmax + 1].std(axis=0, ddof=1) / math.sqrt(len(c.reposters))).tolist(),
-                    "theory": [directed_depth_mean(F, T, R, d) for d in range(1, dmax + 1)]})
+        pts.append(
+            {
+                "R": R,
+                "T": T,
+                "depth": list(range(1, dmax + 1)),
+                "sim": c.depth_counts[:, 1 : dmax + 1].mean(axis=0).tolist(),
+                "se": (c.depth_counts[:, 1 : dmax + 1].std(axis=0, ddof=1) / math.sqrt(len(c.reposters))).tolist(),
+                "theory": [directed_depth_mean(F, T, R, d) for d in range(1, dmax + 1)],
+            }
+        )
 
     def nodes(k: int, r: np.random.Generator):
         v = r.integers(0, n, size=k)
@@ -251,8 +352,19 @@ def directed_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
     c = run_batches(nodes, graph, T, size.directed, _seq(seed, 2, 20))
     _check_finished(c, "directed random seed")
     mean, se = _mean_se(c.reposters + 1)
-    rows.append(OracleRow("directed", "mean size from a random seed node", "R", R,
-                          1.0 + T * z / (1.0 - R), mean, se, len(c.reposters), f"T={T:.4f}"))
+    rows.append(
+        OracleRow(
+            "directed",
+            "mean size from a random seed node",
+            "R",
+            R,
+            1.0 + T * z / (1.0 - R),
+            mean,
+            se,
+            len(c.reposters),
+            f"T={T:.4f}",
+        )
+    )
     curves["directed"] = pts
     curves["directed_graph"] = {"n": n, "z": z, "jk": jk, "F": F}
     return rows
@@ -281,16 +393,44 @@ def branching_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Ora
         sizes = c.reposters + 1
         mean = float(sizes.mean())
         se = math.sqrt(m / (1 - m) ** 3 / len(sizes))  # Borel variance: the null is fully known
-        rows.append(OracleRow("branching", "mean total progeny 1/(1-m)", "m", m, branching_mean_size(m), mean, se,
-                              len(sizes), f"T={T:.4f}, root offspring mean {m_root:.4f}"))
+        rows.append(
+            OracleRow(
+                "branching",
+                "mean total progeny 1/(1-m)",
+                "m",
+                m,
+                branching_mean_size(m),
+                mean,
+                se,
+                len(sizes),
+                f"T={T:.4f}, root offspring mean {m_root:.4f}",
+            )
+        )
         for s in (1, 2, 3):
             p = float(borel_pmf(s, m))
-            rows.append(OracleRow("branching", f"Borel P(S={s})", "m", m, p, float((sizes == s).mean()),
-                                  _prop_se(p, len(sizes)), len(sizes), f"T={T:.4f}"))
+            rows.append(
+                OracleRow(
+                    "branching",
+                    f"Borel P(S={s})",
+                    "m",
+                    m,
+                    p,
+                    float((sizes == s).mean()),
+                    _prop_se(p, len(sizes)),
+                    len(sizes),
+                    f"T={T:.4f}",
+                )
+            )
         nmax = 15
-        pts.append({"m": m, "n": list(range(1, nmax + 1)),
-                    "sim": [float((sizes == s).mean()) for s in range(1, nmax + 1)],
-                    "theory": borel_pmf(np.arange(1, nmax + 1), m).tolist(), "count": len(sizes)})
+        pts.append(
+            {
+                "m": m,
+                "n": list(range(1, nmax + 1)),
+                "sim": [float((sizes == s).mean()) for s in range(1, nmax + 1)],
+                "theory": borel_pmf(np.arange(1, nmax + 1), m).tolist(),
+                "count": len(sizes),
+            }
+        )
     curves["branching"] = pts
     return rows
 
@@ -306,15 +446,30 @@ def exposure_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
     pts: list[dict[str, Any]] = []
     for i, (variation, times) in enumerate(EXPOSURE_SCHEDULES):
         k = len(times)
-        doc = plain_ic_document(n, 1, EXPOSURE_P0, int(_seq(seed, 4, i).generate_state(1)[0]), name="exposure",
-                                alpha=D.ALPHA, beta=D.BETA, exposure_half_life=D.EXPOSURE_HALF_LIFE_H,
-                                commentary_appeal=D.COMMENTARY_APPEAL)
+        doc = plain_ic_document(
+            n,
+            1,
+            EXPOSURE_P0,
+            int(_seq(seed, 4, i).generate_state(1)[0]),
+            name="exposure",
+            alpha=D.ALPHA,
+            beta=D.BETA,
+            exposure_half_life=D.EXPOSURE_HALF_LIFE_H,
+            commentary_appeal=D.COMMENTARY_APPEAL,
+        )
         # Account 0 posts at t0; accounts 1..k-1 relay it with certainty at the given delays.
         doc["accounts"] = [{"id": "a", "count": k, "followers": 1}]
         doc["campaign"] = [{"account": "a.1", "at": float(times[0]), "appeal": 1.0}]
-        doc["relays"] = [{"source": "a.1", "target": f"a.{j + 1}", "probability": 1.0,
-                          "latency": {"median": float(times[j] - times[0]), "sigma": 0.0}, "variation": variation}
-                         for j in range(1, k)]
+        doc["relays"] = [
+            {
+                "source": "a.1",
+                "target": f"a.{j + 1}",
+                "probability": 1.0,
+                "latency": {"median": float(times[j] - times[0]), "sigma": 0.0},
+                "variation": variation,
+            }
+            for j in range(1, k)
+        ]
         loaded = load_document(doc, "<exposure oracle>", check_memory=False)
         everyone = np.arange(n)
         model = PropagationModel(loaded, world=custom_world(n, empty, [everyone] * k))
@@ -325,15 +480,27 @@ def exposure_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
         # The first delivery is the original (verbatim); relays carry the variation.
         theory = _exposure_theory(times, EXPOSURE_P0, D.ALPHA, D.BETA, D.EXPOSURE_HALF_LIFE_H, w, mult)
         label = f"{variation} at " + ",".join(f"{t:g}" for t in times) + " h"
-        rows.append(OracleRow("exposure", f"P(repost) after {k} deliveries", "schedule", label, theory, share,
-                              _prop_se(theory, n), n, f"p0={EXPOSURE_P0}, alpha={D.ALPHA}, beta={D.BETA}"))
+        rows.append(
+            OracleRow(
+                "exposure",
+                f"P(repost) after {k} deliveries",
+                "schedule",
+                label,
+                theory,
+                share,
+                _prop_se(theory, n),
+                n,
+                f"p0={EXPOSURE_P0}, alpha={D.ALPHA}, beta={D.BETA}",
+            )
+        )
         pts.append({"label": label, "k": k, "theory": theory, "sim": share, "se": _prop_se(theory, n)})
     curves["exposure"] = pts
     return rows
 
 
-def _exposure_theory(times: Sequence[float], p0: float, alpha: float, beta: float, half_life: float,
-                     weight: float, mult: float) -> float:
+def _exposure_theory(
+    times: Sequence[float], p0: float, alpha: float, beta: float, half_life: float, weight: float, mult: float
+) -> float:
     """Like :func:`repeated_exposure_probability`, but the first delivery is the verbatim
     original (weight 1, multiplier 1) and the later ones carry ``weight`` / ``mult``."""
     t = np.asarray(times, dtype=float)
@@ -356,8 +523,12 @@ FAMILIES: dict[str, Callable[[Size, int, dict[str, Any]], list[OracleRow]]] = {
 }
 
 
-def run_report(size: str | Size = "small", seed: int = 1, families: Sequence[str] | None = None,
-               progress: Callable[[str], None] | None = None) -> Report:
+def run_report(
+    size: str | Size = "small",
+    seed: int = 1,
+    families: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
     """Run the oracle families (default: all) at ``size`` ("small" for CI, "large")."""
     import time
 
@@ -376,5 +547,3 @@ def run_report(size: str | Size = "small", seed: int = 1, families: Sequence[str
         rows.extend(FAMILIES[fam](sz, seed, curves))
         timing[fam] = round(time.perf_counter() - t0, 2)
     return Report(rows, name, seed, curves, {"size": asdict(sz), "seconds": timing, "z_tolerance": Z_TOL})
-
-

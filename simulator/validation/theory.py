@@ -54,7 +54,7 @@ def undirected_giant_size(pk: np.ndarray, T: float) -> float:
     also the probability that a random seed starts a large outbreak."""
     from scipy.optimize import brentq
 
-    if T <= undirected_threshold(pk):
+    if undirected_threshold(pk) >= T:
         return 0.0
 
     def f(u: float) -> float:
@@ -62,7 +62,7 @@ def undirected_giant_size(pk: np.ndarray, T: float) -> float:
 
     hi = None
     for e in range(1, 60):  # f < 0 just below the trivial root u = 1 above threshold
-        u = 1.0 - 2.0 ** -e
+        u = 1.0 - 2.0**-e
         if f(u) < 0:
             hi = u
             break
@@ -112,11 +112,18 @@ def borel_pmf(n: int | np.ndarray, m: float) -> np.ndarray:
 def response(x: np.ndarray | float, alpha: float, beta: float) -> np.ndarray:
     """Exposure response ``r(x) = x^alpha e^(-beta (x - 1))`` (MODEL-REFERENCE section 2)."""
     x = np.asarray(x, dtype=float)
-    return x ** alpha * np.exp(-beta * (x - 1.0))
+    return x**alpha * np.exp(-beta * (x - 1.0))
 
 
-def repeated_exposure_probability(times: Sequence[float], p0: float, alpha: float, beta: float,
-                                  half_life: float, weight: float = 1.0, mult: float = 1.0) -> float:
+def repeated_exposure_probability(
+    times: Sequence[float],
+    p0: float,
+    alpha: float,
+    beta: float,
+    half_life: float,
+    weight: float = 1.0,
+    mult: float = 1.0,
+) -> float:
     """Probability that a follower reposts after deliveries at ``times`` (hours): memory
     ``x_j = sum_{i<=j} w 2^(-(t_j - t_i)/h_x)``, hazard ``h_j = min(1, p0 mult r(x_j))``,
     result ``1 - prod_j (1 - h_j)``."""
@@ -126,5 +133,3 @@ def repeated_exposure_probability(times: Sequence[float], p0: float, alpha: floa
         x = float((weight * 2.0 ** (-(t[j] - t[: j + 1]) / half_life)).sum())
         p_none *= 1.0 - min(1.0, p0 * mult * float(response(x, alpha, beta)))
     return 1.0 - p_none
-
-

@@ -103,5 +103,3 @@ def build_audiences(sc: Scenario, matrix: Matrix, cells: np.ndarray, rng: np.ran
     np.cumsum(lengths, out=indptr[1:])
     indices = np.concatenate([audiences[a.index] for a in matrix.accounts]) if lengths.sum() else np.zeros(0, np.int32)
     return CSR(indptr, indices.astype(np.int32))
-
-

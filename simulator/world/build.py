@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.scenario.schema import Scenario
-from simulator.world.graphs import CSR, follower_graph
 from simulator.scenario.matrix import Matrix
+from simulator.scenario.schema import Scenario
 from simulator.seeding import streams
 from simulator.world.audiences import build_audiences
+from simulator.world.graphs import CSR, follower_graph
 from simulator.world.population import build_population
+
 
 @dataclass
 class World:
@@ -44,11 +45,25 @@ def build_world(sc: Scenario, matrix: Matrix, rngs: dict[str, np.random.Generato
     rngs = rngs or streams(sc.seed)
     region, interest, cells, tolerance = build_population(sc, rngs["population"])
     bounds = np.append(cells[:, 0], sc.population.size)
-    graph = follower_graph(sc.population.size, sc.graph.mean_followees, sc.graph.tail_exponent,
-                           sc.graph.locality, bounds, rngs["graph"])
+    graph = follower_graph(
+        sc.population.size, sc.graph.mean_followees, sc.graph.tail_exponent, sc.graph.locality, bounds, rngs["graph"]
+    )
     audience = build_audiences(sc, matrix, cells, rngs["audiences"])
     rate = sc.fatigue.churn_per_day / 24.0  # per hour
-    churn_time = (rngs["churn"].exponential(1.0 / rate, audience.n_edges).astype(np.float32)
-                  if rate > 0 else np.full(audience.n_edges, np.inf, dtype=np.float32))
-    return World(sc.population.size, region, interest, list(sc.population.regions),
-                 list(sc.population.interests), cells, tolerance, graph, audience, churn_time)
+    churn_time = (
+        rngs["churn"].exponential(1.0 / rate, audience.n_edges).astype(np.float32)
+        if rate > 0
+        else np.full(audience.n_edges, np.inf, dtype=np.float32)
+    )
+    return World(
+        sc.population.size,
+        region,
+        interest,
+        list(sc.population.regions),
+        list(sc.population.interests),
+        cells,
+        tolerance,
+        graph,
+        audience,
+        churn_time,
+    )

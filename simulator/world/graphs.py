@@ -44,7 +44,7 @@ class CSR:
         return np.diff(self.indptr)
 
     def row(self, u: int) -> np.ndarray:
-        return self.indices[self.indptr[u]:self.indptr[u + 1]]
+        return self.indices[self.indptr[u] : self.indptr[u + 1]]
 
     def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Concatenate the rows ``rows``: returns (neighbours, position in ``rows`` of each).
@@ -91,8 +91,14 @@ def powerlaw_weights(n: int, exponent: float | None, rng: np.random.Generator) -
     return (1.0 - rng.random(n)) ** (-1.0 / (exponent - 1.0))
 
 
-def follower_graph(n: int, mean_followees: float, tail_exponent: float | None, locality: float,
-                   region_bounds: np.ndarray, rng: np.random.Generator) -> CSR:
+def follower_graph(
+    n: int,
+    mean_followees: float,
+    tail_exponent: float | None,
+    locality: float,
+    region_bounds: np.ndarray,
+    rng: np.random.Generator,
+) -> CSR:
     """Directed Chung-Lu follower graph with regional locality, as CSR (rows = followee).
 
     Each node's follower count is Poisson with mean proportional to its weight (power law with
@@ -167,9 +173,22 @@ def _rows_to_csr(n: int, degree: np.ndarray, ends: np.ndarray, draw) -> CSR:
         if b > a:
             u, local, lo, size, dst = draw(a, b)
             if fast:
-                filled = _chunk_nb(r0, r1, degree, u is not None, _or(u, np.float64), _or(local, np.bool_),
-                                   _or(lo, np.int64), _or(size, np.int64), _or(dst, np.int32), n, out, filled,
-                                   counts, buf)
+                filled = _chunk_nb(
+                    r0,
+                    r1,
+                    degree,
+                    u is not None,
+                    _or(u, np.float64),
+                    _or(local, np.bool_),
+                    _or(lo, np.int64),
+                    _or(size, np.int64),
+                    _or(dst, np.int32),
+                    n,
+                    out,
+                    filled,
+                    counts,
+                    buf,
+                )
             else:
                 filled = _chunk_np(r0, r1, degree, u, local, lo, size, dst, n, out, filled, counts)
         r0 = r1
@@ -201,11 +220,12 @@ def _chunk_np(r0, r1, degree, u, local, lo, size, dst, n, out, filled, counts) -
         key = key[first]
     rows = key // n
     counts[r0:r1] = np.bincount(rows, minlength=r1 - r0)
-    out[filled:filled + len(key)] = key - rows * n
+    out[filled : filled + len(key)] = key - rows * n
     return filled + len(key)
 
 
 if _numba is not None:
+
     @_numba.njit(cache=True, nogil=True)
     def _chunk_nb(r0, r1, degree, has_u, u, local, lo, size, dst, n, out, filled, counts, buf):  # pragma: no cover
         """Rows r0..r1-1 into ``out[filled:]``: the same followers as :func:`_chunk_np` (same

@@ -39,5 +39,3 @@ def build_population(sc: Scenario, rng: np.random.Generator) -> tuple[np.ndarray
     tol = sc.fatigue.tolerance
     tolerance = (tol.median * np.exp(tol.sigma * rng.standard_normal(n))).astype(np.float32)
     return region, interest, cells, tolerance
-
-
