@@ -24,7 +24,9 @@ follower counts are scaled to match), so a step takes milliseconds. The drawing 
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -298,8 +300,15 @@ def _matrix_component(model: AppModel):
     return solara.FigureMatplotlib(fig, format="png", bbox_inches="tight", dpi=90)
 
 
+def summary_html(model: PropagationModel) -> str:
+    """:func:`summary_text` as HTML (its Markdown is only ``**bold**`` and a hard line break)."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(summary_text(model)))
+    return text.replace("  \n", "<br>")
+
+
 def _summary_component(model: AppModel):
-    return solara.Markdown(summary_text(model))
+    # HTML, not solara.Markdown: Markdown loads KaTeX from the CDN, which solara-assets lacks (offline).
+    return solara.HTML(tag="div", unsafe_innerHTML=summary_html(model))
 
 
 def _curves_component(key: str):
