@@ -137,12 +137,8 @@ def cost_problems(sc: Scenario, cost: Cost, check_memory: bool) -> list[tuple[tu
     have = available_memory()
     if cost.bytes > D.MEMORY_FRACTION * have:
         path, why = _field_to_change(sc, cost, max(cost.parts, key=cost.parts.__getitem__))
-        problems.append(
-            (
-                path,
-                f"this scenario would need about {cost.bytes / 1e9:.1f} GB of memory but only {have / 1e9:.1f} GB is available ({why})",
-            )
-        )
+        need = f"this scenario would need about {cost.bytes / 1e9:.1f} GB of memory"
+        problems.append((path, f"{need} but only {have / 1e9:.1f} GB is available ({why})"))
     elif cost.seconds > MAX_SECONDS:
         drivers = {"ticks": cost.ticks * SECONDS_PER_TICK, "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM}
         part = max(drivers, key=drivers.__getitem__) if max(drivers.values()) > cost.seconds / 2 else "followers"
