@@ -208,7 +208,7 @@ class _Builder:
         if self.total > MAX_NODES:
             raise _Refused(
                 f"the document expands to more than {MAX_NODES:,} values (aliases included); "
-                "a scenario needs far fewer: is an alias repeated in a loop of anchors?",
+                "such a file needs far fewer: are aliases nested in aliases?",
                 where,
                 fatal=True,
             )
