@@ -73,7 +73,7 @@ def safe_text_columns(df: pd.DataFrame) -> pd.DataFrame:
     only when there is one): they would reach spreadsheets and terminals as they are."""
     out = df
     for col in df.columns:
-        if df[col].dtype != object:
+        if not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
             continue
         texts = df[col].map(lambda v: isinstance(v, str) and UNSAFE_CHARS.search(v) is not None)
         if texts.any():

@@ -27,7 +27,7 @@ MAX_SHARE_WEIGHT = 1e9  # relative weights of regions and interests (normalised)
 MAX_SIGMA = 10.0  # lognormal log-scale spread: exp(10 z) stays finite in float32
 LOGNORMAL_MEDIAN = (1e-6, 1e9)  # follower counts, hours or load units
 MIN_HALF_LIFE = 1e-3  # hours (3.6 s)
-MIN_TICK = 1e-3  # hours; the number of ticks is limited separately (see loading)
+MIN_TICK = 1e-6  # hours; what limits a small tick is the number of ticks (see loading.MAX_TICKS)
 MAX_TEXT = 200  # characters of a name, handle, label or reference
 MAX_DESCRIPTION = 10_000
 
