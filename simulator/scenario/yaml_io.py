@@ -28,7 +28,6 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -380,9 +379,7 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
     (see the module docstring): any input gives either data or a located ScenarioError.
     """
     if len(text) > MAX_CHARS:
-        raise ScenarioError(
-            [Problem(source, None, None, "", f"file is too large ({len(text):,} characters; at most {MAX_CHARS:,})")]
-        )
+        raise _too_large(text[:MAX_CHARS], source, f"{len(text):,} characters")
     b = _Builder(source, int_keys)
     yaml = YAML(typ="rt", pure=True)
     last: tuple[int, int] | None = None
@@ -410,6 +407,24 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
     return b.root, dict(b.log)
 
 
+_LIMIT_MESSAGES = ("nesting deeper than", "the document expands to more than")
+
+
+def _too_large(prefix: str, source: str, size: str) -> ScenarioError:
+    """The error for a text over the size limit: a depth or size limit hit within its first
+    :data:`MAX_CHARS` characters, located (a deeply nested or exploding file is usually why it is
+    large), else 'file is too large'."""
+    try:
+        parse_yaml(prefix, source)
+    except ScenarioError as e:
+        located = [p for p in e.problems if p.message.startswith(_LIMIT_MESSAGES)]
+        if located:
+            return ScenarioError(located)
+    return ScenarioError(
+        [Problem(source, None, None, "", f"file is too large ({size}; at most {MAX_CHARS:,} characters)")]
+    )
+
+
 def _marked_problem(e: MarkedYAMLError, source: str) -> Problem:
     mark = e.problem_mark or e.context_mark
     msg = " ".join(str(x) for x in (e.context, e.problem) if x).replace("\n", " ")
@@ -420,14 +435,15 @@ def _marked_problem(e: MarkedYAMLError, source: str) -> Problem:
 def read_text(path: str | os.PathLike) -> str:
     """A scenario file's text (UTF-8, optional BOM); unreadable or non-UTF-8 files raise ScenarioError."""
     source = str(path)
-    p = Path(path)
+    limit = 4 * MAX_CHARS  # UTF-8 needs at most 4 bytes a character
     try:
-        size = p.stat().st_size
-        if size > 4 * MAX_CHARS:  # UTF-8 needs at most 4 bytes a character: refuse before reading
-            raise ScenarioError([Problem(source, None, None, "", f"file is too large ({size:,} bytes)")])
-        raw = p.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)  # never more: a huge file is judged by its beginning
     except OSError as e:
         raise ScenarioError([Problem(source, None, None, "", f"cannot read file: {e.strerror or e}")]) from None
+    if len(raw) > limit:
+        prefix = raw[:limit].decode("utf-8-sig", errors="ignore")[:MAX_CHARS]
+        raise _too_large(prefix, source, f"more than {limit:,} bytes")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
