@@ -174,59 +174,35 @@ def load_document(
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
     a quick run at 5% size with the same shape); it is applied after the preset is expanded.
+    ``check_memory=False`` skips the memory and run-time refusals (the hard limits stay).
     """
-    locs = locs or {}
     if not isinstance(doc, dict):
         raise ScenarioError(
             [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
         )
-    doc = copy.deepcopy(doc)
+    try:
+        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale)
+    except RecursionError:  # only a document built in Python can nest this deep (the YAML reader stops at 64)
+        raise ScenarioError([Problem(source, None, None, "", "the document is nested too deeply")]) from None
+
+
+def _load(
+    doc: dict, source: str, locs: Locations, overrides: list[tuple[tuple, Any]], check_memory: bool, scale: float | None
+) -> LoadedScenario:
     section = doc.pop("sweep", None)
     if section is not None:
         # a sweep definition belongs to `propsim sweep`; elsewhere it is checked, then ignored
         from simulator.scenario.sweep_spec import parse_section
 
         parse_section(section, source, locs)
-    overridden: set[tuple] = set()
-    problems: list[Problem] = []
-    for path, value in overrides or []:
-        try:
-            # mappings the override creates are its own too: a problem there is the --set's
-            overridden.update(apply_override(doc, path, value))
-            overridden.add(path)
-        except ValueError as e:
-            problems.append(Problem("--set", None, None, fmt_path(path), str(e)))
-    if problems:
-        raise ScenarioError(problems)
-
-    origin: dict[tuple, tuple] = {}
-    locate = Locator(source, locs, origin, overridden)
-    topo = doc.get("topology")
-    if topo is not None:
-        spec = {"preset": topo} if isinstance(topo, str) else topo
-        if isinstance(spec, dict) and isinstance(spec.get("preset"), str):
-            name_path = ("topology",) if isinstance(topo, str) else ("topology", "preset")
-            try:
-                canon = presets.canonical_name(spec["preset"])
-                frag = presets.expand(canon, spec.get("params") if isinstance(spec.get("params"), dict) else {})
-            except ValueError as e:
-                if isinstance(e, ValidationError):
-                    raise ScenarioError(validation_problems(e, doc, locate, ("topology", "params"))) from None
-                src, line, col = locate(name_path)
-                raise ScenarioError([Problem(src, line, col, fmt_path(name_path), str(e))]) from None
-            doc, origin_new = presets.merge_preset(doc, frag)
-            origin.update(origin_new)
-            if isinstance(topo, str):
-                doc["topology"] = {"preset": canon}
-            else:
-                doc["topology"] = {**spec, "preset": canon}
+    locate = Locator(source, locs, {}, _apply_overrides(doc, overrides))
+    doc = _expand_topology(doc, locate)
     try:
         sc = Scenario.model_validate(doc, strict=True)
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, doc, locate)) from None
     if scale is not None:
         sc = scaled(sc, scale)
-
     # the estimate comes from counts alone: nothing is expanded before it is known to fit
     cost = estimate_cost(sc)
     refused = cost_problems(sc, cost, check_memory)
@@ -236,6 +212,44 @@ def load_document(
     if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
     return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds)
+
+
+def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:
+    """Apply ``--set`` overrides in place; the set of paths they own (set or created)."""
+    overridden: set[tuple] = set()
+    problems: list[Problem] = []
+    for path, value in overrides:
+        try:
+            # mappings the override creates are its own too: a problem there is the --set's
+            overridden.update(apply_override(doc, path, value))
+            overridden.add(path)
+        except ValueError as e:
+            problems.append(Problem("--set", None, None, fmt_path(path), str(e)))
+    if problems:
+        raise ScenarioError(problems)
+    return overridden
+
+
+def _expand_topology(doc: dict, locate: Locator) -> dict:
+    """Merge a ``topology:`` preset's expansion under the document (``locate.origin`` records
+    where merged list items came from)."""
+    topo = doc.get("topology")
+    spec = {"preset": topo} if isinstance(topo, str) else topo
+    if not (isinstance(spec, dict) and isinstance(spec.get("preset"), str)):
+        return doc
+    name_path = ("topology",) if isinstance(topo, str) else ("topology", "preset")
+    try:
+        canon = presets.canonical_name(spec["preset"])
+        frag = presets.expand(canon, spec.get("params") if isinstance(spec.get("params"), dict) else {})
+    except ValueError as e:
+        if isinstance(e, ValidationError):
+            raise ScenarioError(validation_problems(e, doc, locate, ("topology", "params"))) from None
+        src, line, col = locate(name_path)
+        raise ScenarioError([Problem(src, line, col, fmt_path(name_path), str(e))]) from None
+    doc, origin_new = presets.merge_preset(doc, frag)
+    locate.origin.update(origin_new)
+    doc["topology"] = {"preset": canon} if isinstance(topo, str) else {**spec, "preset": canon}
+    return doc
 
 
 def scaled(sc: Scenario, factor: float) -> Scenario:

@@ -388,7 +388,8 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
             last = _pos(e)
             b.feed(e)
     except _Refused as r:
-        b.problems.append(Problem(source, *(r.loc or (None, None)), "", r.message))
+        line, col = r.loc or (None, None)
+        b.problems.append(Problem(source, line, col, "", r.message))
         raise ScenarioError(b.problems) from None
     except MarkedYAMLError as e:
         b.problems.append(_marked_problem(e, source))
@@ -400,7 +401,8 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
         raise ScenarioError([Problem(source, line, col, "", msg)]) from None
     except (YAMLError, RecursionError, MemoryError, ValueError, TypeError, IndexError, KeyError) as e:
         # ruamel's parser is not expected to raise these; if it ever does, it is still bad input
-        b.problems.append(Problem(source, *(last or (None, None)), "", f"YAML error: {shown(str(e), 200)}"))
+        line, col = last or (None, None)
+        b.problems.append(Problem(source, line, col, "", f"YAML error: {shown(str(e), 200)}"))
         raise ScenarioError(b.problems) from None
     if b.problems:
         raise ScenarioError(b.problems)
