@@ -20,8 +20,8 @@ from simulator.scenario.yaml_io import parse_yaml
 
 from .conftest import SCENARIOS
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-LONG = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+LONG = settings(max_examples=3000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # YAML syntax, tags, anchors, escapes, numbers and hostile characters
 ALPHABET = st.sampled_from(
