@@ -135,6 +135,17 @@ def test_the_estimate_counts_relay_edges_items_and_ticks():
     assert estimate_cost(longer.scenario).seconds > cost_small.seconds
 
 
+def test_the_estimate_follows_the_world_mode():
+    from simulator.scenario.loading import EXPLICIT_MAX_EDGES, estimate_cost
+    from simulator.world.build import EXPLICIT_MAX_EDGES as WORLD_LIMIT
+
+    assert EXPLICIT_MAX_EDGES == WORLD_LIMIT  # the estimate decides "auto" as the world does
+    sc = simulator.load_text(MINI, "f.yaml").scenario
+    explicit = estimate_cost(sc.model_copy(update={"graph": sc.graph.model_copy(update={"world": "explicit"})}))
+    implicit = estimate_cost(sc.model_copy(update={"graph": sc.graph.model_copy(update={"world": "implicit"})}))
+    assert implicit.parts["graph"] == 0 < explicit.parts["graph"] and implicit.bytes < explicit.bytes
+
+
 def test_tiny_tick_is_refused_at_the_tick():
     (p,) = refused(BOMBS["tiny_tick"])
     assert (p.line, p.path) == (3, "time.tick") and "87,600,000 ticks" in p.message

@@ -55,6 +55,8 @@ AUDIENCE_LINK_BYTES = 24  # per account -> follower link
 ACCOUNT_BYTES = 4_000  # per matrix account: Python objects, Mesa agent, per-account arrays
 RELAY_EDGE_BYTES = 600  # per relay edge: pair set entry, RelayEdge object, de-duplication dict
 TICK_BYTES = 400  # per tick: a time-series row and the schedule
+IMPLICIT_FOLLOWER_BYTES = 4  # implicit world: nothing per person but sparse state of those reached
+EXPLICIT_MAX_EDGES = 40_000_000  # graph.world auto: explicit up to this many follower edges (= world.build's)
 BASE_SECONDS = 2.0
 SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
 SECONDS_PER_FOLLOWER_EDGE = 2e-7  # building the follower graph
@@ -82,9 +84,11 @@ def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
     items = max(1, counts.items)
     ticks = math.ceil(sc.time.horizon / sc.time.tick - 1e-9)
     follower_edges = n * sc.graph.mean_followees
+    mode = getattr(sc.graph, "world", "auto")
+    explicit = mode == "explicit" or (mode == "auto" and follower_edges <= EXPLICIT_MAX_EDGES)
     parts = {
-        "followers": n * (FOLLOWER_BYTES + FOLLOWER_ITEM_BYTES * items),
-        "graph": follower_edges * FOLLOWER_EDGE_BYTES,
+        "followers": n * (FOLLOWER_BYTES + FOLLOWER_ITEM_BYTES * items if explicit else IMPLICIT_FOLLOWER_BYTES),
+        "graph": follower_edges * FOLLOWER_EDGE_BYTES if explicit else 0.0,
         "audiences": counts.audience_links * AUDIENCE_LINK_BYTES,
         "accounts": counts.accounts * ACCOUNT_BYTES,
         "relays": counts.relay_edges * RELAY_EDGE_BYTES,
