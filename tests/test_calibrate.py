@@ -121,7 +121,7 @@ def test_target_file_shares_the_scenario_reader_limits(tmp_path):
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as e:
         C.load_target(p)
-    assert f"{p}:5:" in str(e.value) and "expands to more than" in str(e.value)
+    assert f"{p}:4:" in str(e.value) and "aliases repeat more than 10,000 values" in str(e.value)
 
 
 # --- closed-form pieces -----------------------------------------------------------------------------

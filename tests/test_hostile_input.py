@@ -49,6 +49,7 @@ def alias_bomb(levels: int = 7) -> str:
 BOMBS = {
     "alias": alias_bomb(),
     "deep_flow_list": "name: x\na: " + "[" * 20_000 + "]" * 20_000 + "\n",
+    "deep_flow_items": "name: x\na: " + "[a, " * 20_000 + "\n",
     "deep_block_list": "name: x\na:\n" + "- " * 20_000 + "x\n",
     "deep_flow_map": "name: x\na: " + "{a: " * 5_000 + "1" + "}" * 5_000 + "\n",
     "deep_block_map": "name: x\n" + "".join(" " * i + f"k{i}:\n" for i in range(0, 5_000, 1)),
@@ -214,6 +215,12 @@ def test_odd_yaml_is_refused_with_its_position(text, where, message):
     assert (p.line, p.col) == where and message in p.message, str(p)
 
 
+def test_brackets_in_strings_and_comments_are_not_nesting():
+    text = 'a: "' + "[" * 1000 + '"\n# ' + "{" * 1000 + "\nb: '" + "[" * 1000 + "'\nc: [[[1]]]\n"
+    doc, _ = parse_yaml(text, "f.yaml")
+    assert doc["a"] == "[" * 1000 and doc["c"] == [[[1]]]
+
+
 def test_standard_tags_and_core_schema_scalars():
     doc, _ = parse_yaml(
         "a: !!float 1\nb: !!str 12\nc: ! 12\nd: 2001-12-14\ne: 0x1F\nf: 0o17\ng: 1_000\nh: !!int '7'\n"
@@ -243,6 +250,12 @@ def test_limits_are_exact(monkeypatch):
     with pytest.raises(ScenarioError, match="more than 30 values") as e:
         parse_yaml("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: [*a, *a]\n", "f.yaml")
     assert (e.value.problems[0].line, e.value.problems[0].col) == (2, 9)
+    monkeypatch.setattr(Y, "MAX_NODES", 100_000)
+    monkeypatch.setattr(Y, "MAX_ALIAS_NODES", 22)  # two aliases of 11 values pass, a third does not
+    assert len(parse_yaml("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: [*a, *a]\n", "f.yaml")[0]["b"]) == 2
+    with pytest.raises(ScenarioError, match="aliases repeat more than 22 values") as e:
+        parse_yaml("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nb: [*a, *a, *a]\n", "f.yaml")
+    assert (e.value.problems[0].line, e.value.problems[0].col) == (2, 13)
     assert MAX_NODES >= 100_000
 
 

@@ -47,7 +47,7 @@ def shown(value: Any, limit: int = MAX_SHOWN) -> str:
         # slice first: repr of a 1 MB string would cost 1 MB again
         text = repr(value[: limit + 1])
         if len(value) > limit:
-            return f"{text[: limit - 1]}...' ({len(value):,} chars)"
+            return escape_unsafe(f"{text[: limit - 1]}...' ({len(value):,} chars)")
         return escape_unsafe(text)
     if isinstance(value, (dict, list, tuple, set)):
         return truncate(escape_unsafe(repr(value)[: 4 * limit]), limit)

@@ -5,9 +5,9 @@ by ruamel's composer and constructor, which recurse per nesting level and expand
 without bound. That keeps reading bounded and every problem located:
 
 - **limits**: at most :data:`MAX_CHARS` characters, :data:`MAX_DEPTH` nesting levels and
-  :data:`MAX_NODES` nodes *after* alias expansion (an alias counts as the whole subtree it
-  repeats, checked before it is copied), so an alias bomb or a 20,000-deep list is refused at
-  once with ``FILE:LINE:COL``;
+  :data:`MAX_NODES` nodes *after* alias expansion, of which at most :data:`MAX_ALIAS_NODES`
+  repeated through aliases (an alias counts as the whole subtree it repeats, checked before it
+  is copied), so an alias bomb or a 20,000-deep list is refused at once with ``FILE:LINE:COL``;
 - **scalars** follow the YAML 1.2 core schema (``no`` stays a string, ``1e-3`` is a number,
   ``1_000`` is 1000, ``0x1F``/``0o17``/``0b101`` are integers); a number literal that overflows
   a float (``1e400``) is refused rather than read as infinity;
@@ -42,6 +42,7 @@ Locations = dict[tuple, tuple[int, int]]  # document path -> (line, column), 1-b
 MAX_CHARS = 2_000_000  # ~2 MB of text: ruamel reads ~150 kB/s, so ~15 s at worst
 MAX_DEPTH = 64  # nesting levels (a scenario needs < 10)
 MAX_NODES = 100_000  # scalars + collections after alias expansion (a scenario needs < 10,000)
+MAX_ALIAS_NODES = 10_000  # of those, repeated through aliases (shared settings need a few hundred)
 MAX_PROBLEMS = 50  # stop collecting after this many located problems
 
 TAG = "tag:yaml.org,2002:"
@@ -192,6 +193,7 @@ class _Builder:
         self.anchors: dict[str, _Anchor] = {}
         self.problems: list[Problem] = []
         self.total = 0
+        self.aliased = 0
         self.root: Any = None
         self.documents = 0
 
@@ -202,12 +204,19 @@ class _Builder:
         if len(self.problems) >= MAX_PROBLEMS:
             raise _Refused("too many problems; fix these first", None, fatal=True)
 
-    def count(self, size: int, where: tuple[int, int]) -> None:
+    def count(self, size: int, where: tuple[int, int], alias: bool = False) -> None:
         self.total += size
+        self.aliased += size if alias else 0
+        if self.aliased > MAX_ALIAS_NODES:
+            raise _Refused(
+                f"aliases repeat more than {MAX_ALIAS_NODES:,} values; such a file needs far fewer: "
+                "are aliases nested in aliases?",
+                where,
+                fatal=True,
+            )
         if self.total > MAX_NODES:
             raise _Refused(
-                f"the document expands to more than {MAX_NODES:,} values (aliases included); "
-                "such a file needs far fewer: are aliases nested in aliases?",
+                f"the document expands to more than {MAX_NODES:,} values (aliases included)",
                 where,
                 fatal=True,
             )
@@ -320,7 +329,7 @@ class _Builder:
                 raise _Refused("keys must be strings, not an alias of a mapping or a list", where, fatal=True)
             self.set_key(self.stack[-1], anchor.value, where)
             return
-        self.count(anchor.size, where)
+        self.count(anchor.size, where, alias=True)
         if len(self.stack) + anchor.height > MAX_DEPTH:
             raise _Refused(f"nesting deeper than {MAX_DEPTH} levels (through aliases)", where, fatal=True)
         path = self.child_path()
@@ -380,6 +389,34 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
     """
     if len(text) > MAX_CHARS:
         raise _too_large(text[:MAX_CHARS], source, f"{len(text):,} characters")
+    deep = _deep_flow_end(text)
+    if deep is not None:
+        # ruamel's scanner looks up to 1,024 characters ahead for a ':' after each open '[' or '{'
+        # (0.5-1.5 s for thousands of them); parsing only up to the 65th open bracket finds the
+        # same depth error at once. Brackets inside strings or comments just parse on.
+        located = _limit_problems(text[:deep], source)
+        if located:
+            raise ScenarioError(located)
+    return _parse(text, source, int_keys)
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _deep_flow_end(text: str) -> int | None:
+    """Where flow brackets first nest deeper than MAX_DEPTH, counting every bracket (a cheap,
+    conservative trigger: the parser decides), or None."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_DEPTH:
+            return m.end()
+    return None
+
+
+def _parse(text: str, source: str, int_keys: bool) -> tuple[Any, Locations]:
     b = _Builder(source, int_keys)
     yaml = YAML(typ="rt", pure=True)
     last: tuple[int, int] | None = None
@@ -409,19 +446,25 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
     return b.root, dict(b.log)
 
 
-_LIMIT_MESSAGES = ("nesting deeper than", "the document expands to more than")
+_LIMIT_MESSAGES = ("nesting deeper than", "the document expands to more than", "aliases repeat more than")
+
+
+def _limit_problems(prefix: str, source: str) -> list[Problem]:
+    """The depth or size limits that parsing ``prefix`` runs into (located), if any."""
+    try:
+        _parse(prefix, source, int_keys=True)
+    except ScenarioError as e:
+        return [p for p in e.problems if p.message.startswith(_LIMIT_MESSAGES)]
+    return []
 
 
 def _too_large(prefix: str, source: str, size: str) -> ScenarioError:
     """The error for a text over the size limit: a depth or size limit hit within its first
     :data:`MAX_CHARS` characters, located (a deeply nested or exploding file is usually why it is
     large), else 'file is too large'."""
-    try:
-        parse_yaml(prefix, source)
-    except ScenarioError as e:
-        located = [p for p in e.problems if p.message.startswith(_LIMIT_MESSAGES)]
-        if located:
-            return ScenarioError(located)
+    located = _limit_problems(prefix, source)
+    if located:
+        return ScenarioError(located)
     return ScenarioError(
         [Problem(source, None, None, "", f"file is too large ({size}; at most {MAX_CHARS:,} characters)")]
     )
