@@ -43,6 +43,7 @@ MAX_CHARS = 2_000_000  # ~2 MB of text: ruamel reads ~150 kB/s, so ~15 s at wors
 MAX_DEPTH = 64  # nesting levels (a scenario needs < 10)
 MAX_NODES = 100_000  # scalars + collections after alias expansion (a scenario needs < 10,000)
 MAX_ALIAS_NODES = 10_000  # of those, repeated through aliases (shared settings need a few hundred)
+TOO_LARGE_PREFIX = 200_000  # characters of a too-large file parsed to locate why (< 1 s)
 MAX_PROBLEMS = 50  # stop collecting after this many located problems
 
 TAG = "tag:yaml.org,2002:"
@@ -388,7 +389,7 @@ def parse_yaml(text: str, source: str, *, int_keys: bool = False) -> tuple[Any, 
     (see the module docstring): any input gives either data or a located ScenarioError.
     """
     if len(text) > MAX_CHARS:
-        raise _too_large(text[:MAX_CHARS], source, f"{len(text):,} characters")
+        raise _too_large(text, source, f"{len(text):,} characters")
     deep = _deep_flow_end(text)
     if deep is not None:
         # ruamel's scanner looks up to 1,024 characters ahead for a ':' after each open '[' or '{'
@@ -458,11 +459,11 @@ def _limit_problems(prefix: str, source: str) -> list[Problem]:
     return []
 
 
-def _too_large(prefix: str, source: str, size: str) -> ScenarioError:
-    """The error for a text over the size limit: a depth or size limit hit within its first
-    :data:`MAX_CHARS` characters, located (a deeply nested or exploding file is usually why it is
-    large), else 'file is too large'."""
-    located = _limit_problems(prefix, source)
+def _too_large(text: str, source: str, size: str) -> ScenarioError:
+    """The error for a text over the size limit: a depth or alias limit hit within its first
+    :data:`TOO_LARGE_PREFIX` characters, located (a deeply nested or exploding file is usually why
+    it is large), else 'file is too large'."""
+    located = _limit_problems(text[:TOO_LARGE_PREFIX], source)
     if located:
         return ScenarioError(located)
     return ScenarioError(
@@ -487,8 +488,7 @@ def read_text(path: str | os.PathLike) -> str:
     except OSError as e:
         raise ScenarioError([Problem(source, None, None, "", f"cannot read file: {e.strerror or e}")]) from None
     if len(raw) > limit:
-        prefix = raw[:limit].decode("utf-8-sig", errors="ignore")[:MAX_CHARS]
-        raise _too_large(prefix, source, f"more than {limit:,} bytes")
+        raise _too_large(raw[:limit].decode("utf-8-sig", errors="ignore"), source, f"more than {limit:,} bytes")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
