@@ -32,7 +32,7 @@ from simulator.plotting import (
     slide_style,
     use_style,
 )
-from simulator.plotting import style as style_mod
+from simulator.plotting import fonts as fonts_mod
 
 TOPOLOGIES = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star")
 KINDS = ("official", "sub_brand", "regional", "executive", "employee", "vertical", "other")
@@ -148,7 +148,7 @@ def _assert_pdf_fonts_embedded(pdf: bytes, cjk_font: Path) -> None:
 
     cjk = {name for name in fonts if b"CJK" in name or b"SourceHan" in name}
     assert cjk, f"the CJK font is not used in the PDF: {sorted(fonts)}"
-    if style_mod._is_cff_font(str(cjk_font)):
+    if fonts_mod._is_cff_font(str(cjk_font)):
         # matplotlib's Type 42 would write CFF data as TrueType (FontFile2): invalid PDF.
         assert cjk <= type3, f"CFF font not embedded as Type 3: {sorted(cjk - type3)}"
         assert b"/FontFile2" not in pdf
@@ -159,7 +159,7 @@ def test_bold_title_uses_cjk_bold_when_available():
     with slide_style("zh"):
         prop = font_manager.FontProperties(family=matplotlib.rcParams["font.family"], weight="bold")
         resolved = Path(font_manager.findfont(prop))
-    bold = style_mod._bold_sibling(font)
+    bold = fonts_mod._bold_sibling(font)
     if bold is not None:
         assert resolved.resolve() == bold.resolve()
 
@@ -181,7 +181,7 @@ def test_style_params():
         assert rc["ps.fonttype"] == rc["pdf.fonttype"]
         font = find_cjk_font()
         if font is not None:
-            assert rc["pdf.fonttype"] == (3 if style_mod._is_cff_font(str(font)) else 42)
+            assert rc["pdf.fonttype"] == (3 if fonts_mod._is_cff_font(str(font)) else 42)
     assert dict(matplotlib.rcParams) == before, "slide_style must restore rcParams on exit"
 
 
@@ -214,7 +214,7 @@ def test_save_figure_suffix_handling_and_dpi_floor(tmp_path):
 
 def test_missing_font_warns_once_with_fix(monkeypatch, fresh_font_cache):
     monkeypatch.delenv(CJK_FONT_ENV, raising=False)
-    monkeypatch.setattr(style_mod, "_candidate_font_files", list)
+    monkeypatch.setattr(fonts_mod, "_candidate_font_files", list)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with slide_style("zh"):
@@ -229,7 +229,7 @@ def test_missing_font_warns_once_with_fix(monkeypatch, fresh_font_cache):
 
 def test_env_var_is_honoured(monkeypatch, fresh_font_cache):
     font = _require_cjk_font()
-    bold = style_mod._bold_sibling(font) or font
+    bold = fonts_mod._bold_sibling(font) or font
     monkeypatch.setenv(CJK_FONT_ENV, str(bold))
     assert find_cjk_font() == bold.resolve()
 

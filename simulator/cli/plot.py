@@ -102,8 +102,8 @@ def register(subparsers) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from simulator.plotting.fonts import CJK_FONT_FIX, find_cjk_font
     from simulator.plotting.rendering import render
-    from simulator.plotting.style import CJK_FONT_FIX, find_cjk_font
 
     kinds = parse_kinds(args.kind)  # ValueError -> exit 1 with the message
     formats = [f for group in (args.format or [["png"]]) for f in group]
@@ -140,7 +140,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
             top=args.top,
             item=item,
         )
-    from simulator.plotting.style import format_value
+    _print_report(report)
+    if not len(report.charts):
+        print("propsim: nothing to draw for this folder with the chosen --kind", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_report(report: Any) -> None:
+    """What was drawn, where, with its takeaway; what was skipped and why."""
+    from simulator.plotting.formatters import format_value
 
     cs = report.charts
     sel = cs.selection
@@ -163,7 +172,3 @@ def cmd_plot(args: argparse.Namespace) -> int:
         print(f"{kind:<10} skipped: {reason}")
     if report.deck is not None:
         print(f"deck       {report.deck} ({len(cs) + 2} slides)")
-    if not len(cs):
-        print("propsim: nothing to draw for this folder with the chosen --kind", file=sys.stderr)
-        return 1
-    return 0

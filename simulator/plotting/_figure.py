@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import matplotlib as mpl
 import numpy as np
@@ -17,8 +17,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, NullLocator
 from matplotlib.transforms import ScaledTranslation
+from numpy.typing import ArrayLike
 
-from simulator.plotting.style import OKABE_ITO, TOPOLOGY_COLORS, _norm_key
+from simulator.plotting.formatters import count_formatter, value_formatter
+from simulator.plotting.labels import norm_key
+from simulator.plotting.palette import OKABE_ITO, TOPOLOGY_COLORS
 
 # Marker per topology (same order as the colours) so lines stay distinguishable in grey print.
 TOPOLOGY_MARKERS: dict[str, str] = {
@@ -56,7 +59,7 @@ def group_style(by: str | None, value: Any, index: int, values: Sequence[Any]) -
     if by is None:
         return GroupStyle(OKABE_ITO["blue"], "o")
     if isinstance(value, str):
-        key = _norm_key(value)
+        key = norm_key(value)
         if key in TOPOLOGY_COLORS:
             return GroupStyle(TOPOLOGY_COLORS[key], TOPOLOGY_MARKERS[key])
         return GroupStyle(_CYCLE[index % len(_CYCLE)], _MARKERS[index % len(_MARKERS)])
@@ -71,6 +74,11 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, A
     fig = blank_figure()
     axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
+
+
+def get_renderer(fig: Figure) -> Any:
+    """The figure's renderer (text extents); our figures have an Agg canvas."""
+    return cast(Any, fig.canvas).get_renderer()
 
 
 def blank_figure() -> Figure:
@@ -103,13 +111,13 @@ def set_footer(fig: Figure, note: str) -> None:
     lines = note.count("\n") + 1
     height = (FOOTER_SIZE * 1.45 * lines + 6) / 72 / fig.get_figheight()
     if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, height, 1, 1 - height))
+        cast(Any, engine).set(rect=(0, height, 1, 1 - height))  # constrained layout takes a rect
     fig.text(0.012, 0.008, note, ha="left", va="bottom", fontsize=FOOTER_SIZE, color=NOTE_COLOR, gid="footer")
 
 
 def _wrap_footer(fig: Figure, note: str) -> str:
     """Greedy line breaks at the " · " separators, measured with the figure's renderer."""
-    renderer = fig.canvas.get_renderer()
+    renderer = get_renderer(fig)
     probe = fig.text(0, 0, "", fontsize=FOOTER_SIZE)
     room = fig.bbox.width * (1 - 2 * 0.012)
 
@@ -134,7 +142,7 @@ def _wrap_footer(fig: Figure, note: str) -> str:
     return "\n".join(out)
 
 
-def log_spaced(values: Sequence[float]) -> bool:
+def log_spaced(values: ArrayLike) -> bool:
     """True when swept values read best on a log axis: all positive and either spanning a decade
     or more (max/min >= 10, rounding allowed), or a geometric series (3+ values, consecutive
     ratios equal within 10% in log terms and growing by at least 1.5x per step)."""
@@ -154,12 +162,10 @@ def log_spaced(values: Sequence[float]) -> bool:
 MAX_PARAM_TICKS = 8
 
 
-def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
+def setup_param_axis(ax: Axes, values: ArrayLike, xlabel: str) -> None:
     """x axis of a swept parameter: log scale when the values are log-spaced (:func:`log_spaced`),
     ticks at the swept values, printed with 3 significant digits (more only when two would
     print alike)."""
-    from simulator.plotting.style import value_formatter
-
     xs = np.unique(np.asarray(values, dtype=float))
     xs = xs[np.isfinite(xs)]
     log = log_spaced(xs)
@@ -174,7 +180,7 @@ def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
     if len(xs) > 1 and (len(xs) <= MAX_PARAM_TICKS or log):
         step = int(np.ceil(len(xs) / MAX_PARAM_TICKS))
         ticks = xs[::-1][::step][::-1]  # thinned from the top, so the largest value keeps its tick
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_locator(FixedLocator(ticks.tolist()))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(value_formatter(xs))
@@ -184,8 +190,6 @@ def setup_param_axis(ax: Axes, values: Sequence[float], xlabel: str) -> None:
 def count_axis(axis: Any, lang: str, integer: bool = False) -> None:
     """Counts on ``axis``: 12k / 1.2万 labels at 1-2-5 steps, so every label is exact
     (2.5 steps would print 17,500 as "1.8万")."""
-    from simulator.plotting.style import count_formatter
-
     axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10], integer=integer))
     axis.set_major_formatter(count_formatter(lang))
 
@@ -259,12 +263,7 @@ def top_legend(
     pad = mpl.rcParams["axes.titlepad"]
     title_pt = 0.0
     for a in row:
-        for loc, attr in (("left", "_left_title"), ("center", "title"), ("right", "_right_title")):
-            t = getattr(a, attr, None)
-            if t is not None and t.get_text().strip():
-                break
-        else:
-            t, loc = None, "left"
+        t, loc = _axes_title(a)
         if t is None:  # no title: one blank line as tall as the legend (no empty title row under it)
             a.set_title(" ", loc=loc, fontsize=legend_pt / 1.2)
             continue
@@ -291,6 +290,20 @@ def top_legend(
     )
     leg.set_in_layout(False)
     return leg
+
+
+def _axes_title(ax: Axes) -> tuple[Any, Literal["left", "center", "right"]]:
+    """The first non-empty title of ``ax`` and its location (``(None, "left")`` if none)."""
+    places: tuple[tuple[Literal["left", "center", "right"], str], ...] = (
+        ("left", "_left_title"),
+        ("center", "title"),
+        ("right", "_right_title"),
+    )
+    for loc, attr in places:
+        t = getattr(ax, attr, None)
+        if t is not None and t.get_text().strip():
+            return t, loc
+    return None, "left"
 
 
 def finish(fig: Figure) -> Figure:

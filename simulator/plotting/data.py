@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.plotting.formatters import format_value
+from simulator.plotting.palette import TOPOLOGY_COLORS
+
 __all__ = [
     "RunData",
     "Selection",
@@ -278,7 +281,6 @@ class Selection:
     def describe(self, points: pd.DataFrame | None = None) -> str:
         """``"fatigue.kappa = 0.003"`` for the parameters held fixed (empty if none); values with
         3 significant digits, told apart from the other values in ``points`` if given."""
-        from simulator.plotting.style import format_value
 
         def among(k: str) -> list[Any] | None:
             return list(pd.unique(points[k])) if points is not None and k in points.columns else None
@@ -336,8 +338,6 @@ def select(
     parameter; other varying parameters are held at their first value; ``at`` (the x value
     for single-point charts and takeaways) is the middle of the swept x values.
     """
-    from simulator.plotting.style import format_value
-
     params, points = data.params, data.points
     xcol = _choose_x(params, points, x)
     bycol = _choose_by(params, points, xcol, by)
@@ -398,7 +398,5 @@ def group_values(table: pd.DataFrame, by: str | None) -> list[Any]:
     values = list(pd.unique(table[by]))
     if _numeric_values(table[by]):
         return sorted(values, key=float)
-    from simulator.plotting.style import TOPOLOGY_COLORS
-
     order = list(TOPOLOGY_COLORS)
     return sorted(values, key=lambda v: (order.index(v) if v in order else len(order), values.index(v)))

@@ -39,16 +39,12 @@ from simulator.plotting.data import (
     load_results,
     select,
 )
-from simulator.plotting.style import (
-    NEUTRAL_COLOR,
-    _norm_lang,
-    color_for_topology,
-    format_count,
-    format_percent,
-    label,
-    save_figure,
-)
-from simulator.plotting.text import group_label, param_label, param_value
+from simulator.plotting.formatters import format_count, format_percent
+from simulator.plotting.labels import label
+from simulator.plotting.lang import norm_lang
+from simulator.plotting.names import group_label, param_label, param_value
+from simulator.plotting.palette import NEUTRAL_COLOR, color_for_topology
+from simulator.plotting.saving import save_figure
 
 __all__ = ["KINDS", "Chart", "ChartSet", "RenderReport", "make_charts", "parse_kinds", "render", "summary_table"]
 
@@ -65,8 +61,7 @@ class Chart:
 
     @property
     def title(self) -> str:
-        t = self.figure._suptitle  # set by every chart function
-        return t.get_text() if t is not None else self.kind
+        return self.figure.get_suptitle() or self.kind  # set by every chart function
 
 
 @dataclass
@@ -124,7 +119,7 @@ def make_charts(
         x, by, where, at: how a sweep is cut (see :func:`simulator.plotting.data.select`).
         top: accounts in the contribution chart; item: item index or label for the path.
     """
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     data = _as_data(results)
     wanted = parse_kinds(kinds) or list(KINDS)
     out = ChartSet(data, lang)
@@ -149,10 +144,10 @@ def _sweep_charts(out: ChartSet, data: SweepData, wanted: list[str], *, lang: st
         if kind in ("reach", "fatigue", "tradeoff") and sel.x is None:
             out.skipped[kind] = "no numeric parameter varies in this sweep (nothing for the x axis)"
             continue
-        if kind == "reach":
+        if kind == "reach" and sel.x is not None:
             fig = C.plot_reach(pts, x=sel.x, by=sel.by, where=fixed, lang=lang)
             tk = T.takeaway_reach(pts, x=sel.x, by=sel.by, where=fixed, at=sel.at, lang=lang)
-        elif kind == "fatigue":
+        elif kind == "fatigue" and sel.x is not None:
             fig = C.plot_fatigue(pts, x=sel.x, by=sel.by, where=fixed, lang=lang)
             tk = T.takeaway_fatigue(pts, x=sel.x, by=sel.by, where=fixed, at=sel.at, lang=lang)
         elif kind == "tradeoff":
@@ -236,42 +231,47 @@ def summary_table(chartset: ChartSet) -> tuple[str, pd.DataFrame]:
     Sweep: one row per group at the selected point, mean with the 95% CI for reach. Run: one row
     per metric.
     """
-    data, lang = chartset.data, chartset.lang
-    if isinstance(data, SweepData):
-        sel = chartset.selection or select(data)
-        point = {**sel.where, **({sel.x: sel.at} if sel.x else {})}
-        pts = filter_where(data.points, point)
-        rows = []
-        for v in group_values(pts, sel.by):
-            sub = pts if sel.by is None else pts[pts[sel.by] == v]
-            if sub.empty:
-                continue
-            r = sub.iloc[0]
-            row = {
-                (label(sel.by, lang) if sel.by == "topology" else (sel.by or "")): group_label(
-                    sel.by, v, lang, _values(data.points, sel.by)
-                )
-                or data.name
-            }
-            for m in _TABLE_METRICS:
-                mean = r.get(f"{m}_mean", np.nan)
-                if m == "fatigue_share":
-                    cell = format_percent(mean, 0, lang)
-                else:  # means of counts: no false precision
-                    cell = format_count(_rounded(mean), lang)
-                if m == "reach" and np.isfinite(r.get("reach_ci_low", np.nan)):
-                    lo, hi = (_rounded(r["reach_ci_low"]), _rounded(r["reach_ci_high"]))
-                    cell += f" ({format_count(lo, lang)}–{format_count(hi, lang)})"
-                row[_metric_header(m, lang)] = cell
-            rows.append(row)
-        n = int(pts["n"].min()) if "n" in pts and len(pts) else 0
-        at_txt = ", ".join(param_value(k, v, _values(data.points, k)) for k, v in point.items())
-        cap = (
-            f"Summary at {at_txt}: means of {n} replicates; reach with its 95% CI"
-            if lang == "en"
-            else f"汇总（{at_txt}）：{n} 次重复的均值；触达人数附 95% 置信区间"
-        )
-        return cap, pd.DataFrame(rows)
+    if isinstance(chartset.data, SweepData):
+        return _sweep_summary(chartset.data, chartset.selection or select(chartset.data), chartset.lang)
+    return _run_summary(chartset.data, chartset.lang)
+
+
+def _sweep_summary(data: SweepData, sel: Selection, lang: str) -> tuple[str, pd.DataFrame]:
+    point = {**sel.where, **({sel.x: sel.at} if sel.x else {})}
+    pts = filter_where(data.points, point)
+    head = label(sel.by, lang) if sel.by == "topology" else (sel.by or "")
+    rows = []
+    for v in group_values(pts, sel.by):
+        sub = pts if sel.by is None else pts[pts[sel.by] == v]
+        if sub.empty:
+            continue
+        r = sub.iloc[0]
+        row = {head: group_label(sel.by, v, lang, _values(data.points, sel.by)) or data.name}
+        for m in _TABLE_METRICS:
+            row[_metric_header(m, lang)] = _summary_cell(r, m, lang)
+        rows.append(row)
+    n = int(pts["n"].min()) if "n" in pts and len(pts) else 0
+    at_txt = ", ".join(param_value(k, v, _values(data.points, k)) for k, v in point.items())
+    cap = (
+        f"Summary at {at_txt}: means of {n} replicates; reach with its 95% CI"
+        if lang == "en"
+        else f"汇总（{at_txt}）：{n} 次重复的均值；触达人数附 95% 置信区间"
+    )
+    return cap, pd.DataFrame(rows)
+
+
+def _summary_cell(r: pd.Series, m: str, lang: str) -> str:
+    mean = r.get(f"{m}_mean", np.nan)
+    if m == "fatigue_share":
+        return format_percent(mean, 0, lang)
+    cell = format_count(_rounded(mean), lang)  # means of counts: no false precision
+    if m == "reach" and np.isfinite(r.get("reach_ci_low", np.nan)):
+        lo, hi = (_rounded(r["reach_ci_low"]), _rounded(r["reach_ci_high"]))
+        cell += f" ({format_count(lo, lang)}–{format_count(hi, lang)})"
+    return cell
+
+
+def _run_summary(data: RunData, lang: str) -> tuple[str, pd.DataFrame]:
     s = data.summary
     items = [
         ("reach", format_count(s["reach"], lang) + f" ({format_percent(s['reach_share'], 1, lang)})"),
@@ -416,18 +416,18 @@ def _deck_subtitle(cs: ChartSet) -> str:
         if sel and sel.x and sel.at is not None:
             s += f"；单点图表取 {param_value(sel.x, sel.at, _values(data.points, sel.x))}"
         return s + "。由 propsim 模拟。"
-    s = data.summary
-    topo = s.get("topology")
+    summ = data.summary
+    topo = summ.get("topology")
     if lang == "en":
         return (
             "Single run"
             + (f", {label(topo, lang)} matrix" if topo else "")
-            + f": {s['accounts']} accounts, {format_count(s['population'], lang)} followers, "
-            f"{s['horizon_h']:g} h, seed {s['seed']}. Simulated with propsim."
+            + f": {summ['accounts']} accounts, {format_count(summ['population'], lang)} followers, "
+            f"{summ['horizon_h']:g} h, seed {summ['seed']}. Simulated with propsim."
         )
     return (
         "单次运行"
         + (f"，{label(topo, lang)}矩阵" if topo else "")
-        + f"：{s['accounts']} 个账号，{format_count(s['population'], lang)} 名粉丝，{s['horizon_h']:g} 小时，"
-        f"随机种子 {s['seed']}。由 propsim 模拟。"
+        + f"：{summ['accounts']} 个账号，{format_count(summ['population'], lang)} 名粉丝，{summ['horizon_h']:g} 小时，"
+        f"随机种子 {summ['seed']}。由 propsim 模拟。"
     )

@@ -14,14 +14,10 @@ import numpy as np
 import pandas as pd
 
 from simulator.plotting.data import filter_where, group_values
-from simulator.plotting.style import (
-    KIND_COLORS,
-    _norm_lang,
-    format_count,
-    format_percent,
-    format_value,
-)
-from simulator.plotting.text import group_label, param_short, value_label
+from simulator.plotting.formatters import format_count, format_percent, format_value
+from simulator.plotting.lang import norm_lang
+from simulator.plotting.names import group_label, param_short, value_label
+from simulator.plotting.palette import KIND_COLORS
 
 __all__ = [
     "takeaway_accounts",
@@ -109,7 +105,7 @@ def takeaway_reach(
     e.g. "At p0 = 0.003, Hub reaches 15% more people than Dandelion (17.9k vs 15.5k) with 20%
     fewer exits (56 vs 70)".
     """
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     rows = _point_rows(points, x=x, by=by, where=where, at=at)
     if by is None or len(rows) < 2:
         return _trend(points, x=x, where=where, lang=lang)
@@ -176,7 +172,7 @@ def takeaway_fatigue(
     lang: str = "en",
 ) -> str:
     """Fewest vs most exits at ``x = at`` and the range of the fatigued share."""
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     rows = _point_rows(points, x=x, by=by, where=where, at=at)
     if not rows:
         return ""
@@ -209,7 +205,10 @@ def takeaway_fatigue(
                 f"{head}mutes and unfollows are similar ({na} {format_count(ea, lang)}, "
                 f"{nb} {format_count(eb, lang)}, n.s.); {share_range} of those reached are fatigued"
             )
-        return f"{head}各方案的流失人数相近（{na} {format_count(ea, lang)}，{nb} {format_count(eb, lang)}，差异不显著）；{share_range} 的触达人群出现疲劳"
+        return (
+            f"{head}各方案的流失人数相近（{na} {format_count(ea, lang)}，{nb} {format_count(eb, lang)}，"
+            f"差异不显著）；{share_range} 的触达人群出现疲劳"
+        )
     if lang == "en":
         return _cap(
             f"{head}{na} loses {_pct(ea, eb)} fewer people to mutes and unfollows than {nb} ({vals}); "
@@ -228,9 +227,9 @@ def takeaway_tradeoff(
     lang: str = "en",
 ) -> str:
     """Which groups have points on the efficient frontier, and which are dominated everywhere."""
-    from simulator.plotting.charts import efficient_frontier
+    from simulator.plotting.tradeoff import efficient_frontier
 
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     pts = filter_where(points, where or {}).reset_index(drop=True)
     if pts.empty:
         return ""
@@ -249,10 +248,10 @@ def takeaway_tradeoff(
         )
     parts = []
     for v in group_values(on, by):
-        xs = sorted(float(u) for u in on.loc[on[by] == v, x]) if x else []
+        xv = sorted(float(u) for u in on.loc[on[by] == v, x]) if x else []
         where_x = ""
-        if xs:
-            rng = _xv(xs[0], pts, x) if len(xs) == 1 else f"{_xv(xs[0], pts, x)}–{_xv(xs[-1], pts, x)}"
+        if xv and x is not None:
+            rng = _xv(xv[0], pts, x) if len(xv) == 1 else f"{_xv(xv[0], pts, x)}–{_xv(xv[-1], pts, x)}"
             where_x = f" ({param_short(x)} = {rng})" if lang == "en" else f"（{param_short(x)} = {rng}）"
         parts.append(group_label(by, v, lang, _among(points, by)) + where_x)
     dominated = [group_label(by, v, lang, _among(points, by)) for v in group_values(pts, by) if v not in set(on[by])]
@@ -281,29 +280,45 @@ def takeaway_timeline(
     lang: str = "en",
 ) -> str:
     """Speed (t50) and the share added by followers' reposts, for one run or per group."""
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     if summary is not None:
-        direct, second = float(summary["direct_reach"]), float(summary["second_level_reach"])
-        t50 = summary.get("t50_h")
-        add = format_percent(second / direct, 0) if direct > 0 else "–"
-        total = format_count(summary["reach"], lang)
-        if t50 is None:
-            speed = ""
-        elif float(t50) < 0.05:  # the original posts' own deliveries already make half the reach
-            speed = (
-                f"Half of the final reach ({total}) comes with the first posts; "
-                if lang == "en"
-                else f"一半的最终触达（共 {total} 人）来自首次发布；"
-            )
-        else:
-            speed = (
-                f"Half of the final reach ({total}) arrives within {float(t50):.1f} h; "
-                if lang == "en"
-                else f"一半的最终触达（共 {total} 人）在 {float(t50):.1f} 小时内完成；"
-            )
-        if lang == "en":
-            return _cap(f"{speed}followers' reposts add {add} on top of direct reach")
-        return f"{speed}粉丝转发在直接触达之外又增加 {add}"
+        return _timeline_run(summary, lang)
+    return _timeline_sweep(points, x=x, by=by, where=where, at=at, lang=lang)
+
+
+def _timeline_run(summary: Mapping[str, Any], lang: str) -> str:
+    direct, second = float(summary["direct_reach"]), float(summary["second_level_reach"])
+    t50 = summary.get("t50_h")
+    add = format_percent(second / direct, 0) if direct > 0 else "–"
+    total = format_count(summary["reach"], lang)
+    if t50 is None:
+        speed = ""
+    elif float(t50) < 0.05:  # the original posts' own deliveries already make half the reach
+        speed = (
+            f"Half of the final reach ({total}) comes with the first posts; "
+            if lang == "en"
+            else f"一半的最终触达（共 {total} 人）来自首次发布；"
+        )
+    else:
+        speed = (
+            f"Half of the final reach ({total}) arrives within {float(t50):.1f} h; "
+            if lang == "en"
+            else f"一半的最终触达（共 {total} 人）在 {float(t50):.1f} 小时内完成；"
+        )
+    if lang == "en":
+        return _cap(f"{speed}followers' reposts add {add} on top of direct reach")
+    return f"{speed}粉丝转发在直接触达之外又增加 {add}"
+
+
+def _timeline_sweep(
+    points: pd.DataFrame | None,
+    *,
+    x: str | None,
+    by: str | None,
+    where: Mapping[str, Any] | None,
+    at: float | None,
+    lang: str,
+) -> str:
     rows = _point_rows(points, x=x, by=by, where=where, at=at) if points is not None else []
     if not rows:
         return ""
@@ -354,7 +369,7 @@ def takeaway_frequency(
     lang: str = "en",
 ) -> str:
     """Share seen once and effective reach (single run), or the effective-reach share per group."""
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     if frequency is not None and "run_id" not in frequency.columns:
         f = frequency[frequency["exposures"] > 0]
         reached = float(f["followers"].sum())
@@ -394,7 +409,10 @@ def takeaway_frequency(
             f"{head}effective reach ({threshold}+ times) is {format_percent(s0, 0)} of people reached "
             f"for {n0} and {format_percent(s1, 0)} for {n1}"
         )
-    return f"{head}有效触达（{threshold} 次及以上）占触达人数的比例：{n0} {format_percent(s0, 0)}，{n1} {format_percent(s1, 0)}"
+    return (
+        f"{head}有效触达（{threshold} 次及以上）占触达人数的比例："
+        f"{n0} {format_percent(s0, 0)}，{n1} {format_percent(s1, 0)}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -404,7 +422,7 @@ def takeaway_frequency(
 
 def takeaway_accounts(accounts: pd.DataFrame, *, lang: str = "en") -> str:
     """The top account's share of first exposures, the top five's, and the audience lost."""
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     total = float(accounts["first_exposures_total"].sum())
     if total <= 0:
         return "No account reached anyone" if lang == "en" else "没有账号触达任何人"
@@ -426,9 +444,9 @@ def takeaway_accounts(accounts: pd.DataFrame, *, lang: str = "en") -> str:
 
 def takeaway_matrix(scenario: Any, accounts: pd.DataFrame | None = None, *, lang: str = "en") -> str:
     """Accounts by kind, relay edges and their mean probability, combined followers."""
-    from simulator.plotting.diagrams import account_graph
+    from simulator.plotting.matrix_graph import account_graph
 
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     ag = account_graph(scenario, accounts)
     g = ag.graph
     counts = pd.Series([g.nodes[v]["kind"] for v in g.nodes]).value_counts()
@@ -456,9 +474,9 @@ def takeaway_path(
     relays: pd.DataFrame, accounts: pd.DataFrame | None = None, *, item: Any = None, lang: str = "en"
 ) -> str:
     """Relays of the drawn item, their added reach, and the biggest single step."""
-    from simulator.plotting.diagrams import path_tree
+    from simulator.plotting.path_diagram import path_tree
 
-    lang = _norm_lang(lang)
+    lang = norm_lang(lang)
     if relays.empty:
         return "No account relayed the campaign" if lang == "en" else "没有账号接力转发本次内容"
     _, info = path_tree(relays, item)

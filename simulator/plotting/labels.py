@@ -1,19 +1,55 @@
-"""Chart titles, axis texts and parameter names in English and Chinese.
+"""The one bilingual label table: every word a chart, takeaway or deck shows, in English and Chinese.
 
-Metric, topology and account-kind names live in :data:`simulator.plotting.style.LABELS`
-(:func:`~simulator.plotting.style.label`); this module holds the longer chart texts, which take
-``str.format`` fields, and the display names of swept parameters.
+:data:`LABELS` maps a key to ``{"en": ..., "zh": ...}``. It holds three kinds of entries:
+
+- run metrics (``reach``, ``exits``, ``churned``...), taken from :mod:`simulator.results.metrics`, the
+  single source of metric names, units, bounds and causes;
+- terms: topology presets, account kinds and axis words (``hub`` -> "Hub" / "HUB式");
+- chart texts: titles, notes and sentences with ``str.format`` fields (``title_reach`` ->
+  "Reach vs. {x}").
+
+:func:`label` returns a term or metric name, :func:`text` fills in a chart text. Unknown keys raise
+``KeyError`` with close matches, so a typo never reaches a slide.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterable
 from typing import Any
 
-from simulator.plotting.style import LABELS, _norm_lang, format_value, label
+from simulator.plotting.lang import norm_lang
+from simulator.results.metrics import METRICS
 
-TEXTS: dict[str, dict[str, str]] = {
+__all__ = ["LABELS", "label", "norm_key", "text"]
+
+_TERMS: dict[str, dict[str, str]] = {
+    # axis words and quantities that are not run metrics
+    "repost_probability": {"en": "Repost probability", "zh": "转发概率"},
+    "time_hours": {"en": "Time (hours)", "zh": "时间（小时）"},
+    "followers": {"en": "Followers", "zh": "粉丝数"},
+    "exposures_per_person": {"en": "Exposures per person", "zh": "人均曝光次数"},
+    "relays": {"en": "Relays", "zh": "接力转发数"},
+    "first_exposures": {"en": "First exposures", "zh": "首次曝光人数"},
+    "topology": {"en": "Topology", "zh": "矩阵结构"},
+    # topology presets
+    "centralized": {"en": "Centralized", "zh": "集权式"},
+    "organic": {"en": "Organic", "zh": "分布式"},
+    "hub": {"en": "Hub", "zh": "HUB式"},
+    "dandelion": {"en": "Dandelion", "zh": "蒲公英式"},
+    "honeycomb": {"en": "Honeycomb", "zh": "蜂巢式"},
+    "twin_star": {"en": "Twin star", "zh": "双子星式"},
+    # account kinds
+    "official": {"en": "Official", "zh": "官方号"},
+    "sub_brand": {"en": "Sub-brand", "zh": "子品牌号"},
+    "regional": {"en": "Regional", "zh": "地区号"},
+    "executive": {"en": "Executive", "zh": "高管号"},
+    "employee": {"en": "Employee", "zh": "员工号"},
+    "vertical": {"en": "Vertical", "zh": "垂类号"},
+    "other": {"en": "Other", "zh": "其他"},
+}
+
+_TEXTS: dict[str, dict[str, str]] = {
     # chart titles
     "title_reach": {"en": "Reach vs. {x}", "zh": "触达人数随{x}的变化"},
     "title_fatigue": {"en": "Fatigue and exits vs. {x}", "zh": "疲劳与流失随{x}的变化"},
@@ -34,8 +70,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "below_threshold": {"en": "seen fewer than {k} times", "zh": "看到不足 {k} 次"},
     "at_or_above": {"en": "seen {k}+ times (effective reach)", "zh": "看到 {k} 次及以上（有效触达）"},
-    "mean_frequency": {"en": "{f:.1f} times per person", "zh": "人均 {f:.1f} 次"},
+    "mean_frequency_note": {"en": "{f:.1f} times per person", "zh": "人均 {f:.1f} 次"},
     "total_reach": {"en": "Total reach", "zh": "总触达人数"},
+    "post_time": {"en": "post published", "zh": "内容发布"},
+    "post_markers": {"en": "▲ on the time axis: original posts", "zh": "时间轴上的 ▲：原创内容发布时间"},
     "median_band": {
         "en": "lines: median of {n} replicates; bands: 10–90%",
         "zh": "线：{n} 次重复的中位数；带：10%–90%",
@@ -96,67 +134,61 @@ TEXTS: dict[str, dict[str, str]] = {
     "at_x": {"en": "at {x} = {v}", "zh": "{x} = {v} 时"},
 }
 
-# Display names of swept parameters (scenario paths). Regexes, first match wins.
-_PARAM_NAMES: tuple[tuple[str, dict[str, str]], ...] = (
-    (r"behaviour\.p0", {"en": "repost probability p0", "zh": "转发概率 p0"}),
-    (r"behaviour\.p0_promotional", {"en": "repost probability (promotions)", "zh": "推广内容转发概率"}),
-    (
-        r"relays\.\d+\.probability|topology\.params\.(relay|on_topic|spoke|official_to_\w+)_probability",
-        {"en": "relay probability", "zh": "接力转发概率"},
-    ),
-    (r"topology\.params\.(\w+_)?probability", {"en": "relay probability", "zh": "接力转发概率"}),
-    (r"topology(\.preset)?", {"en": "topology", "zh": "矩阵结构"}),
-    (r"fatigue\.kappa", {"en": "exit rate κ", "zh": "流失系数 κ"}),
-    (r"fatigue\.tolerance(\.median)?", {"en": "fatigue tolerance", "zh": "疲劳容忍度"}),
-    (r"population\.size", {"en": "population", "zh": "人群规模"}),
+
+def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for key, texts in table.items():
+            if key in out:  # one meaning per key, or a chart would show the wrong words
+                raise KeyError(f"label {key!r} defined twice")
+            out[key] = texts
+    return out
+
+
+#: Every label: metrics (from simulator.results.metrics), terms, then chart texts.
+LABELS: dict[str, dict[str, str]] = _merge(
+    {name: {"en": m.en, "zh": m.zh} for name, m in METRICS.items()}, _TERMS, _TEXTS
 )
 
-_SHORT_NAMES = {"behaviour.p0": "p0"}
+_ZH_TO_KEY = {texts["zh"]: key for key, texts in {**_TERMS}.items()}
+
+#: Extra spellings accepted by :func:`label`.
+_LABEL_ALIASES = {
+    "time": "time_hours",
+    "hours": "time_hours",
+    "second_reach": "second_level_reach",
+    "indirect_reach": "second_level_reach",
+    "net_change": "net_audience_change",
+    "twinstar": "twin_star",
+    "subbrand": "sub_brand",
+}
+
+
+def norm_key(name: str) -> str:
+    """'Twin-Star', 'twin star', 'TWIN_STAR' -> 'twin_star'; Chinese names map back to their keys."""
+    s = str(name).strip()
+    if s in _ZH_TO_KEY:
+        return _ZH_TO_KEY[s]
+    return re.sub(r"[\s\-]+", "_", s.lower())
+
+
+def label(key: str, lang: str = "en") -> str:
+    """Display name of a metric or term in ``lang`` (``label("reach", "zh") == "触达人数"``).
+
+    Keys are case/space/hyphen-insensitive (``"Twin-star"``, ``"direct reach"``). Unknown keys
+    raise ``KeyError`` with close matches.
+    """
+    lang = norm_lang(lang)
+    norm = norm_key(key)
+    norm = _LABEL_ALIASES.get(norm, norm)
+    try:
+        return LABELS[norm][lang]
+    except KeyError:
+        close = difflib.get_close_matches(norm, LABELS, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no label for {key!r}{hint}") from None
 
 
 def text(key: str, lang: str = "en", **fields: Any) -> str:
-    """Chart text ``key`` in ``lang`` with ``fields`` filled in."""
-    return TEXTS[key][_norm_lang(lang)].format(**fields)
-
-
-def param_label(path: str, lang: str = "en") -> str:
-    """Display name of a swept parameter (``behaviour.p0`` -> "repost probability p0")."""
-    lang = _norm_lang(lang)
-    for pattern, names in _PARAM_NAMES:
-        if re.fullmatch(pattern, path):
-            return names[lang]
-    return path
-
-
-def param_short(path: str) -> str:
-    """Short symbol for a parameter in running text: ``behaviour.p0`` -> ``p0``."""
-    return _SHORT_NAMES.get(path, path.rsplit(".", 1)[-1] if "." in path else path)
-
-
-def value_label(value: Any, lang: str = "en", among: Iterable[Any] | None = None) -> str:
-    """A group value for legends: topology and kind names are translated, numbers with 3
-    significant digits (:func:`~simulator.plotting.style.format_value`; ``among``: the other
-    values shown with it, so that no two print alike)."""
-    if isinstance(value, str):
-        key = re.sub(r"[\s\-]+", "_", value.strip().lower())
-        if key in LABELS:
-            return label(key, lang)
-        return value
-    return format_value(value, among)
-
-
-def group_label(by: str | None, value: Any, lang: str = "en", among: Iterable[Any] | None = None) -> str:
-    """Legend entry of one line: ``Hub`` for topologies, ``p0 = 0.00316`` for numbers."""
-    if by is None:
-        return ""
-    shown = value_label(value, lang, among)
-    if isinstance(value, str):
-        return shown
-    name = param_label(by, lang)
-    name = param_short(by) if name == by else name  # unknown paths: the last part only
-    return f"{name} = {shown}"
-
-
-def param_value(path: str, value: Any, among: Iterable[Any] | None = None) -> str:
-    """``p0 = 0.00316`` for running text and footers (``among``: the other swept values)."""
-    return f"{param_short(path)} = {format_value(value, among)}"
+    """Chart text ``key`` in ``lang`` with ``fields`` filled in (``text("title_reach", x="p0")``)."""
+    return LABELS[key][norm_lang(lang)].format(**fields)
