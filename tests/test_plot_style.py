@@ -381,3 +381,86 @@ def test_save_figure_is_reproducible(tmp_path):
                 plt.close(fig)
         digests.append([p.read_bytes() for p in paths])
     assert digests[0] == digests[1]
+
+
+# ---------------------------------------------------------------------------
+# Contrast, one label table, slide-ready names, consistent rounding
+# ---------------------------------------------------------------------------
+
+
+def test_every_meaningful_colour_passes_wcag_aa_on_white():
+    from simulator.plotting._figure import CYCLE
+    from simulator.plotting.palette import (
+        AA_CONTRAST,
+        NS_COLOR,
+        OKABE_ITO,
+        SEQUENTIAL,
+        SIGNIFICANT_COLOR,
+        contrast_ratio,
+        sequential_color,
+    )
+
+    assert contrast_ratio("#000000") == pytest.approx(21.0) and contrast_ratio("#FFFFFF") == pytest.approx(1.0)
+    assert contrast_ratio(OKABE_ITO["orange"]) < AA_CONTRAST  # why the palette darkens it
+    colours = [*TOPOLOGY_COLORS.values(), *KIND_COLORS.values(), NEUTRAL_COLOR, NS_COLOR, SIGNIFICANT_COLOR]
+    colours += [*SEQUENTIAL, *CYCLE] + [sequential_color(i, n) for n in range(1, 12) for i in range(n)]
+    for c in colours:
+        assert contrast_ratio(c) >= AA_CONTRAST, (c, contrast_ratio(c))
+
+
+def test_one_label_table_with_metric_names_from_results_metrics():
+    from simulator.results.metrics import METRICS
+
+    for name, m in METRICS.items():
+        assert label(name, "en") == m.en and label(name, "zh") == m.zh
+    assert label("exits") == "Exits caused by the campaign" and label("churned") == "Baseline churn"
+    # Every text a chart asks for exists in both languages with the same fields.
+    src = "\n".join(p.read_text(encoding="utf-8") for p in Path("simulator/plotting").glob("*.py"))
+    keys = set(re.findall(r'\btext\(\s*"([a-z_0-9]+)"', src))
+    assert len(keys) > 60
+    for key in keys:
+        assert key in LABELS, key
+        en, zh = LABELS[key]["en"], LABELS[key]["zh"]
+        assert set(re.findall(r"{(\w+)", en)) == set(re.findall(r"{(\w+)", zh)), key
+
+
+def test_swept_fields_get_human_names_never_dotted_paths():
+    from simulator.plotting.names import param_label, parameter_labels, readable_path, relay_labels
+
+    assert param_label("topology.preset") == "Matrix" and param_label("topology.preset", "zh") == "矩阵结构"
+    assert param_label("behaviour.p0") == "repost probability p0"
+    for path in ("relays.3.probability", "fatigue.tolerance.sigma", "topology.params.core_overlap", "accounts.2.x_y"):
+        for lang in ("en", "zh"):
+            assert not re.search(r"\w\.\w", param_label(path, lang)), param_label(path, lang)
+    assert readable_path("relays.3.probability") == "relay 4 probability"
+    scenario = {"relays": [{"source": "official", "target": "city", "probability": 0.5}]}
+    assert relay_labels(scenario)["relays.0.probability"]["en"] == "official → city relay probability"
+    with parameter_labels(relay_labels(scenario)), parameter_labels({"behaviour.p0": {"en": "virality"}}):
+        assert param_label("relays.0.probability") == "official → city relay probability"
+        assert param_label("behaviour.p0") == "virality" and param_label("behaviour.p0", "zh") == "virality"
+    assert param_label("behaviour.p0") == "repost probability p0"  # the context is gone
+
+
+def test_numbers_compared_side_by_side_carry_the_same_digits():
+    from simulator.plotting.formatters import format_same_unit, format_sig
+
+    assert (format_sig(92_100, "zh"), format_sig(89_700, "zh")) == ("9.21万", "8.97万")
+    assert (format_sig(92_100), format_sig(89_700), format_sig(9_000)) == ("92.1k", "89.7k", "9.00k")
+    assert format_sig(999_960) == "1.00M" and format_sig(99_996_000, "zh") == "1.00亿"
+    assert format_sig(1.25, integer=True) == "1" and format_sig(424, integer=True) == "424"
+    assert format_same_unit([8_100, 1_230]) == ["8.1k", "1.2k"] and format_same_unit([1_700, 582]) == ["1.7k", "0.6k"]
+    assert format_same_unit([701, 338], integer=True) == ["701", "338"]
+    assert format_same_unit([-4_900, 2_300], "zh") == ["-4900", "2300"]
+
+
+def test_labels_move_only_as_far_as_overlap_requires():
+    import numpy as np
+
+    from simulator.plotting._figure import spread_positions
+
+    np.testing.assert_allclose(spread_positions([0.2, 0.5, 0.8], 0.1), [0.2, 0.5, 0.8])  # no overlap: untouched
+    np.testing.assert_allclose(spread_positions([0.5, 0.5, 0.5], 0.1), [0.4, 0.5, 0.6])  # centred on the target
+    y = spread_positions([0.98, 0.99, 0.97, 0.1], 0.1, lo=0.05, hi=0.95)
+    assert y.max() <= 0.95 + 1e-12 and y[3] == pytest.approx(0.1)
+    order = np.sort(y[:3])
+    assert np.all(np.diff(order) >= 0.1 - 1e-12)

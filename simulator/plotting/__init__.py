@@ -9,8 +9,8 @@ Python API (the same engine as ``propsim plot``)::
     render(data, "out", formats=("png", "pdf"), deck="out/deck.pptx")
 
 Each chart is also one function taking tidy tables and returning a matplotlib Figure:
-:func:`plot_reach`, :func:`plot_fatigue`, :func:`plot_tradeoff`, :func:`plot_cumulative_reach`,
-:func:`plot_frequency` / :func:`plot_effective_reach`, :func:`plot_account_contribution`,
+:func:`plot_differences`, :func:`plot_reach`, :func:`plot_fatigue`, :func:`plot_tradeoff`,
+:func:`plot_cumulative_reach`, :func:`plot_frequency` / :func:`plot_effective_reach`, :func:`plot_account_contribution`,
 :func:`plot_account_matrix`, :func:`plot_propagation_path`.
 """
 
@@ -22,6 +22,12 @@ from typing import Any
 # Names are imported on first use (PEP 562): `propsim --help` must not pay for matplotlib/pandas.
 _LAZY = {
     "plot_account_contribution": "accounts",
+    "Comparisons": "compare",
+    "verdict": "compare",
+    "difference_table": "differences",
+    "plot_differences": "differences",
+    "recommend": "recommend",
+    "parameter_labels": "names",
     "efficient_frontier": "tradeoff",
     "plot_tradeoff": "tradeoff",
     "plot_cumulative_reach": "timeline",

@@ -24,7 +24,7 @@ def where_note(
     items = {k: v for k, v in (where or {}).items() if k not in skip}
     if not items:
         return ""
-    desc = ", ".join(param_value(k, v, among(table, k)) for k, v in items.items())
+    desc = ", ".join(param_value(k, v, among(table, k), lang) for k, v in items.items())
     return text("held_at", lang, desc=desc)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["DEFAULT_EA_FONT", "DEFAULT_LATIN_FONT", "DeckSlide", "build_deck", "require_pptx"]
+__all__ = ["DEFAULT_EA_FONT", "DEFAULT_LATIN_FONT", "DeckSlide", "DeckText", "build_deck", "require_pptx"]
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 #: Typefaces written into the deck (they are rendered by the viewer's PowerPoint, not embedded).
@@ -47,6 +47,16 @@ class DeckSlide:
 
     image: Path
     headline: str
+
+
+@dataclass(frozen=True)
+class DeckText:
+    """A text slide (the recommendation): a small heading, a headline, bullets and a table."""
+
+    headline: str
+    bullets: list[str]
+    table: pd.DataFrame | None = None
+    heading: str = ""
 
 
 def _set_run_font(
@@ -125,7 +135,7 @@ def _headline_size(text: str) -> float:
 
 
 def build_deck(
-    slides: Sequence[DeckSlide],
+    slides: Sequence[DeckSlide | DeckText],
     path: str | os.PathLike,
     *,
     title: str,
@@ -136,7 +146,8 @@ def build_deck(
     latin_font: str = DEFAULT_LATIN_FONT,
     ea_font: str = DEFAULT_EA_FONT,
 ) -> Path:
-    """Write a 16:9 (13.333 x 7.5 in) deck: title slide, one slide per chart, summary table.
+    """Write a 16:9 (13.333 x 7.5 in) deck: title slide, one slide per chart (or text slide, in
+    the order given), summary table.
 
     Returns the path written (atomically: a half-written deck never replaces an old one).
     """
@@ -159,7 +170,10 @@ def build_deck(
 
     _title_slide(prs.slides.add_slide(blank), title, subtitle, lang=lang, fonts=fonts)
     for sl in slides:
-        _chart_slide(prs.slides.add_slide(blank), sl, lang=lang, fonts=fonts)
+        if isinstance(sl, DeckText):
+            _text_slide(prs.slides.add_slide(blank), sl, lang=lang, fonts=fonts)
+        else:
+            _chart_slide(prs.slides.add_slide(blank), sl, lang=lang, fonts=fonts)
     if table is not None and not table.empty:
         _table_slide(prs.slides.add_slide(blank), table, table_title, lang=lang, fonts=fonts)
 
@@ -201,17 +215,42 @@ def _chart_slide(s: Any, sl: DeckSlide, *, lang: str, fonts: tuple[str, str]) ->
     s.shapes.add_picture(os.fspath(sl.image), left, Inches(_TOP), Emu(int(Inches(w_in))), Emu(int(Inches(h_in))))
 
 
+def _text_slide(s: Any, sl: DeckText, *, lang: str, fonts: tuple[str, str]) -> None:
+    """Heading, headline, bullets, then the table in the space left (top rows if it is long)."""
+    width = SLIDE_W_IN - 2 * _SIDE
+    if sl.heading:
+        _text_box(s, _SIDE, 0.2, width, 0.45, sl.heading, size=16, bold=True, color=_ACCENT, lang=lang, fonts=fonts)
+    size = _headline_size(sl.headline)
+    _text_box(s, _SIDE, 0.6, width, 0.95, sl.headline, size=size, bold=True, anchor="middle", lang=lang, fonts=fonts)
+    bullets = "\n".join(f"• {b}" for b in sl.bullets)
+    lines = sum(max(1, -(-_text_weight(b) // 150)) for b in sl.bullets)  # ~150 Latin chars per line at 15 pt
+    height = min(0.32 * lines + 0.2, 3.0)
+    _text_box(s, _SIDE, 1.65, width, height, bullets, size=15, color=_DARK, lang=lang, fonts=fonts)
+    if sl.table is not None and not sl.table.empty:
+        top = 1.75 + height
+        rows = max(1, int((SLIDE_H_IN - 0.25 - top) / 0.42) - 1)
+        _add_table(s, sl.table.head(rows), top, SLIDE_H_IN - 0.25 - top, lang=lang, fonts=fonts)
+
+
 def _table_slide(s: Any, table: pd.DataFrame, caption: str, *, lang: str, fonts: tuple[str, str]) -> None:
     """The summary table, columns as wide as their longest text, and its caption."""
+    width = SLIDE_W_IN - 2 * _SIDE
+    heading = "Summary" if lang == "en" else "汇总"
+    _text_box(s, _SIDE, 0.3, width, 0.8, heading, size=28, bold=True, anchor="middle", lang=lang, fonts=fonts)
+    height = _add_table(s, table, 1.35, 5.2, lang=lang, fonts=fonts)
+    if caption:
+        _text_box(s, _SIDE, 1.45 + height, width, 0.8, caption, size=14, color=_GREY, lang=lang, fonts=fonts)
+
+
+def _add_table(s: Any, table: pd.DataFrame, top: float, max_h: float, *, lang: str, fonts: tuple[str, str]) -> float:
+    """A table at ``top`` (inches), rows at most 0.6 in; returns its height (inches)."""
     from pptx.dml.color import RGBColor
     from pptx.util import Emu, Inches
 
     width = SLIDE_W_IN - 2 * _SIDE
-    heading = "Summary" if lang == "en" else "汇总"
-    _text_box(s, _SIDE, 0.3, width, 0.8, heading, size=28, bold=True, anchor="middle", lang=lang, fonts=fonts)
     rows, cols = len(table) + 1, len(table.columns)
-    row_h = min(0.6, 5.2 / rows)
-    tbl = s.shapes.add_table(rows, cols, Inches(_SIDE), Inches(1.35), Inches(width), Inches(row_h * rows)).table
+    row_h = min(0.6, max_h / rows)
+    tbl = s.shapes.add_table(rows, cols, Inches(_SIDE), Inches(top), Inches(width), Inches(row_h * rows)).table
     size = 16 if cols <= 4 else 14 if cols <= 7 else 12
     # Column widths follow the longest text in each column (CJK counted double), so the
     # "17.9k (16.2k–19.6k)" cells do not wrap.
@@ -225,9 +264,7 @@ def _table_slide(s: Any, table: pd.DataFrame, caption: str, *, lang: str, fonts:
     for i, (_, row) in enumerate(table.iterrows(), start=1):
         for j, value in enumerate(row):
             _cell(tbl.cell(i, j), str(value), size=size, bold=j == 0, lang=lang, fonts=fonts)
-    if caption:
-        top = 1.45 + row_h * rows
-        _text_box(s, _SIDE, top, width, 0.8, caption, size=14, color=_GREY, lang=lang, fonts=fonts)
+    return row_h * rows
 
 
 def _chmod_like_new_file(path: Path) -> None:

@@ -75,6 +75,74 @@ def format_count(x: float, lang: str = "en") -> str:
     return f"{sign}{text}{units[i][1]}"
 
 
+def format_sig(x: float, lang: str = "en", *, digits: int = 3, integer: bool = False) -> str:
+    """A count with ``digits`` significant digits in a compact unit, trailing zeros kept, so that
+    numbers compared side by side read alike: 92,100 and 89,700 -> "92.1k" / "89.7k" (zh "9.21万"
+    / "8.97万"), 9,000 -> "9.00k". Below the first unit (1,000; zh 10,000) numbers are written
+    out: whole numbers for counts of people (``integer=True``: 1.25 -> "1", 424 -> "424"), else
+    ``digits`` significant digits (12.34 -> "12.3"). Rounding carries (999,960 -> "1.00M").
+    """
+    units = _UNITS[norm_lang(lang)]
+    x = float(x)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return ("-" if x < 0 else "") + "∞"
+    sign = "-" if x < 0 else ""
+    v = abs(x)
+    i = max(k for k, (scale, _) in enumerate(units) if k == 0 or v >= scale)
+    if i == 0:
+        text = _plain_sig(v, digits, integer)
+        if float(text) < units[1][0]:
+            return "0" if float(text) == 0 else sign + text
+        i = 1  # 999.7 -> "1000": written in the next unit
+    while True:
+        r = float(f"{v / units[i][0]:.{digits}g}")  # rounded to the digits shown
+        if i + 1 < len(units) and r * units[i][0] >= units[i + 1][0]:
+            i += 1
+            continue
+        decimals = max(0, digits - 1 - math.floor(math.log10(r)))
+        return f"{sign}{r:.{decimals}f}{units[i][1]}"
+
+
+def format_same_unit(values: list[float], lang: str = "en", *, digits: int = 2, integer: bool = False) -> list[str]:
+    """Several counts in one unit with one number of decimals, set by the largest to ``digits``
+    significant digits: a difference and its half-width read alike (8,100 and 1,230 -> "8.1k",
+    "1.2k"; 1,700 and 582 -> "1.7k", "0.6k"; 701 and 338 -> "701", "338"). Signs are kept."""
+    units = _UNITS[norm_lang(lang)]
+    finite = [abs(float(v)) for v in values if math.isfinite(float(v))]
+    top = max(finite, default=0.0)
+    if top == 0:
+        return ["0" if math.isfinite(float(v)) else "–" for v in values]
+    i = max(k for k, (scale, _) in enumerate(units) if k == 0 or top >= scale)
+    r = float(f"{top / units[i][0]:.{digits}g}")
+    if i + 1 < len(units) and r * units[i][0] >= units[i + 1][0]:
+        i += 1
+        r = float(f"{top / units[i][0]:.{digits}g}")
+    decimals = max(0, digits - 1 - math.floor(math.log10(r)))
+    if i == 0 and integer and r >= 1:
+        decimals = 0 if r >= 10 ** (digits - 1) else decimals
+    out = []
+    for v in values:
+        v = float(v)
+        if not math.isfinite(v):
+            out.append("–")
+            continue
+        text = f"{abs(v) / units[i][0]:.{decimals}f}"
+        zero = float(text) == 0
+        out.append(("-" if v < 0 and not zero else "") + text + units[i][1])
+    return out
+
+
+def _plain_sig(v: float, digits: int, integer: bool) -> str:
+    if integer or v >= 10 ** (digits - 1):
+        return str(int(round(v)))
+    if v == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(v)))
+    return _trim(f"{v:.{decimals}f}")
+
+
 def count_formatter(lang: str = "en") -> FuncFormatter:
     """``FuncFormatter`` using :func:`format_count` (minus sign per ``axes.unicode_minus``)."""
     lang = norm_lang(lang)
@@ -124,9 +192,11 @@ class _TickPercentFormatter(FuncFormatter):
         self._ticks = sorted({float(v) for v in locs if math.isfinite(v)})
 
     def _tick_decimals(self) -> int:
+        """Fewest decimals (at least ``decimals``) that print every tick exactly: a gridline at
+        1.25% reads "1.25%", never a rounded "1.2%" beside a line that is not at 1.2%."""
         locs = self._ticks
         d = self.decimals
-        while d < 6 and len({format_percent(v, d, self.lang) for v in locs}) < len(locs):
+        while d < 6 and not all(abs(round(v * 100, d) - v * 100) < 1e-9 for v in locs):
             d += 1
         return d
 

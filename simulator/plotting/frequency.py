@@ -34,7 +34,7 @@ from simulator.plotting.data import filter_where
 from simulator.plotting.formatters import format_count, format_percent
 from simulator.plotting.labels import label, text
 from simulator.plotting.names import group_label
-from simulator.plotting.palette import OKABE_ITO
+from simulator.plotting.palette import TOPOLOGY_COLORS
 from simulator.plotting.style import slide_style
 
 
@@ -140,12 +140,20 @@ def _frequency_bars(
     handles = []
     for i, (value, b) in enumerate(buckets):
         st = group_style(by, value, i, values)
-        base = color or (st.color if by else OKABE_ITO["blue"])
+        base = color or (st.color if by else TOPOLOGY_COLORS["centralized"])
         y = b["followers"].to_numpy(float)
         effective = b["exposures"].to_numpy() >= threshold
         colors = [base if e else mpl.colors.to_hex(lighten(base, 0.55)) for e in effective]
         name = group_label(by, value, lang, values) if by else None
-        bars = ax.bar(pos - 0.4 + width * (i + 0.5), y, width=width * 0.92, color=colors, gid=f"frequency:{value}")
+        bars = ax.bar(
+            pos - 0.4 + width * (i + 0.5),
+            y,
+            width=width * 0.92,
+            color=colors,
+            edgecolor=base,
+            linewidth=1.0,
+            gid=f"frequency:{value}",
+        )
         if n <= 2:
             labels = [format_count(v, lang) if v else "" for v in y]
             ax.bar_label(bars, labels=labels, padding=3, fontsize=14, color=TEXT_COLOR)

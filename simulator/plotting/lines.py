@@ -1,15 +1,23 @@
-"""Charts 1-2: reach, fatigue and exits against a swept parameter, one line per option."""
+"""Charts 1-2: reach, fatigue and campaign-caused exits against a swept parameter, one line per
+option, with the 95% confidence band of the mean clipped to what is possible (0..population
+people, 0..100%). The plausible range of the x parameter (a calibrated behaviour profile) is
+shaded when known; a metric whose differences are not measurable is said in words instead of
+drawn as a zig-zag of noise.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.plotting._figure import (
+    NOTE_COLOR,
     capitalise,
     count_axis,
     finish,
@@ -23,7 +31,6 @@ from simulator.plotting._figure import (
 )
 from simulator.plotting._tables import (
     BAND_ALPHA,
-    few_exits_note,
     has_ci,
     join_notes,
     n_replicates,
@@ -31,15 +38,26 @@ from simulator.plotting._tables import (
     split_groups,
     where_note,
 )
+from simulator.plotting.compare import clip_to_bounds
 from simulator.plotting.data import filter_where
 from simulator.plotting.formatters import percent_formatter
 from simulator.plotting.labels import label, text
 from simulator.plotting.names import group_label, param_label
 from simulator.plotting.style import slide_style
+from simulator.plotting.words import small_level
+
+__all__ = ["plot_fatigue", "plot_reach"]
+
+_PLAUSIBLE_COLOR = "#D9D9D9"
+
+
+def _population(sub: pd.DataFrame) -> Any:
+    """The population of each point (the bound of counts of people), or None if unknown."""
+    return sub["population_mean"].to_numpy(float) if "population_mean" in sub.columns else None
 
 
 def _metric_lines(
-    ax,
+    ax: Axes,
     points: pd.DataFrame,
     *,
     x: str,
@@ -47,10 +65,8 @@ def _metric_lines(
     metric: str,
     lang: str,
     end_labels: list | None = None,
-    bands: bool = True,
 ) -> list[Line2D]:
-    """One line (mean) + 95% CI band per group (``bands=False``: lines only); returns the lines
-    for a legend."""
+    """One line (mean) + clipped 95% CI band per group; returns the lines for a legend."""
     lines = []
     groups = split_groups(points, by)
     values = [v for v, _ in groups]
@@ -60,36 +76,44 @@ def _metric_lines(
         y = sub[f"{metric}_mean"].to_numpy(float)
         st = group_style(by, value, i, values)
         name = group_label(by, value, lang, values) or label(metric, lang)
+        size = 14 if st.marker == "*" else 9
         (line,) = ax.plot(
-            xv,
-            y,
-            color=st.color,
-            marker=st.marker,
-            markersize=14 if st.marker == "*" else 9,
-            label=name,
-            gid=f"{metric}:{value}",
-            zorder=3,
+            xv, y, color=st.color, marker=st.marker, markersize=size, label=name, gid=f"{metric}:{value}", zorder=3
         )
         lines.append(line)
-        if bands and has_ci(sub, metric):
-            ax.fill_between(
-                xv,
+        if has_ci(sub, metric):
+            lo, hi = clip_to_bounds(
                 sub[f"{metric}_ci_low"].to_numpy(float),
                 sub[f"{metric}_ci_high"].to_numpy(float),
-                color=st.color,
-                alpha=BAND_ALPHA if len(groups) <= 3 else BAND_ALPHA * 0.65,
-                linewidth=0,
-                gid=f"{metric}_ci:{value}",
-                zorder=2,
+                metric,
+                _population(sub),
             )
+            alpha = BAND_ALPHA if len(groups) <= 3 else BAND_ALPHA * 0.65
+            ax.fill_between(xv, lo, hi, color=st.color, alpha=alpha, linewidth=0, gid=f"{metric}_ci:{value}", zorder=2)
         if end_labels is not None and len(xv):
             end_labels.append((xv[-1], y[-1], name, st.color))
     return lines
 
 
-# ---------------------------------------------------------------------------
-# 1. Reach vs repost probability
-# ---------------------------------------------------------------------------
+def _plausible_band(ax: Axes, plausible: tuple[float, float] | None, name: str, lang: str) -> str:
+    """Shade the plausible range of x; returns the footer note (empty when there is none)."""
+    if plausible is None:
+        return ""
+    lo, hi = plausible
+    ax.axvspan(lo, hi, color=_PLAUSIBLE_COLOR, alpha=0.55, linewidth=0, zorder=0, gid="plausible")
+    ax.annotate(
+        text("plausible_label", lang),
+        xy=((lo * hi) ** 0.5 if ax.get_xscale() == "log" else (lo + hi) / 2, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, -4),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=14,
+        color=NOTE_COLOR,
+        gid="plausible_label",
+    )
+    return text("plausible_note", lang, profile=name or "–")
 
 
 def plot_reach(
@@ -101,9 +125,12 @@ def plot_reach(
     metric: str = "reach",
     lang: str = "en",
     title: str | None = None,
+    plausible: tuple[float, float] | None = None,
+    profile: str = "",
 ) -> Figure:
     """Chart 1: mean ``metric`` (default reach) against swept parameter ``x``, one line per
-    ``by`` value, with the 95% confidence band of the mean.
+    ``by`` value, with the 95% confidence band of the mean (clipped to 0..population), labelled
+    at the line ends.
 
     Args:
         points: the sweep's points table (one row per parameter point, ``M_mean``/``M_ci_*``).
@@ -111,6 +138,8 @@ def plot_reach(
         by: column giving one line per value (e.g. ``"topology"``); ``None`` for one line.
         where: other swept parameters held fixed, ``{path: value}``.
         metric: metric name (``reach``, ``direct_reach``, ``effective_reach``...).
+        plausible: ``(low, high)`` of ``x`` consistent with a calibrated behaviour profile
+            (``profile``), shaded behind the lines.
     """
     require(points, [x, f"{metric}_mean"] + ([by] if by else []), "plot_reach")
     pts = filter_where(points, where or {})
@@ -119,22 +148,18 @@ def plot_reach(
         ends: list = []
         _metric_lines(ax, pts, x=x, by=by, metric=metric, lang=lang, end_labels=ends if by else None)
         setup_param_axis(ax, pd.to_numeric(pts[x]), capitalise(param_label(x, lang)))
+        band_note = _plausible_band(ax, plausible, profile, lang)
         ax.set_ylim(bottom=0)
-        count_axis(ax.yaxis, lang)
+        count_axis(ax.yaxis, lang, integer=True)
         ax.set_ylabel(label(metric, lang))
         set_title(fig, title or text("title_reach", lang, x=param_label(x, lang)))
         n = n_replicates(pts)
-        set_footer(
-            fig, join_notes(text("ci_band", lang, n=n) if n and n > 1 else "", where_note(where, lang, table=points))
-        )
+        ci = text("ci_band", lang, n=n) if n and n > 1 else ""
+        levels = text("levels_note", lang) if by and ci else ""
+        set_footer(fig, join_notes(ci, band_note, levels, where_note(where, lang, table=points)))
         if by:
             label_line_ends(fig, ax, ends)
         return finish(fig)
-
-
-# ---------------------------------------------------------------------------
-# 2. Fatigue and exits vs repost probability
-# ---------------------------------------------------------------------------
 
 
 def plot_fatigue(
@@ -145,38 +170,69 @@ def plot_fatigue(
     where: Mapping[str, Any] | None = None,
     lang: str = "en",
     title: str | None = None,
+    no_effect: Sequence[str] = (),
+    plausible: tuple[float, float] | None = None,
+    profile: str = "",
 ) -> Figure:
-    """Chart 2: fatigue (share of reached people over their tolerance) and exits (mutes +
-    unfollows) against ``x``, side by side, one line per ``by`` value, 95% CI bands."""
+    """Chart 2: fatigue (share of reached people over their tolerance) and exits caused by the
+    campaign (mutes + unfollows; baseline churn is not counted) against ``x``, side by side, one
+    line per ``by`` value, 95% CI bands. A metric listed in ``no_effect`` (decided by
+    :meth:`~simulator.plotting.compare.Comparisons.measurable`) is a sentence, not lines."""
     require(points, [x, "fatigue_share_mean", "exits_mean"], "plot_fatigue")
     pts = filter_where(points, where or {})
-    exits_note = few_exits_note(pts["exits_mean"], lang)
     with slide_style(lang):
         fig, (ax1, ax2) = new_figure(1, 2)
-        lines = _metric_lines(ax1, pts, x=x, by=by, metric="fatigue_share", lang=lang)
-        # With a handful of exits the t-interval of 0/0/1 spans -1..2: noise, not information.
-        _metric_lines(ax2, pts, x=x, by=by, metric="exits", lang=lang, bands=not exits_note)
+        lines: list[Line2D] = []
         xlabel = capitalise(param_label(x, lang))
-        for ax in (ax1, ax2):
-            setup_param_axis(ax, pd.to_numeric(pts[x]), xlabel)
-            ax.set_ylim(bottom=0)
-        ax1.yaxis.set_major_formatter(percent_formatter(0, lang))
-        count_axis(ax2.yaxis, lang, integer=not exits_note)
         for ax, metric in ((ax1, "fatigue_share"), (ax2, "exits")):
+            ax.set_title(
+                text("fatigue_share_axis" if metric == "fatigue_share" else "exits_short", lang),
+                loc="left",
+                fontsize=20,
+            )
+            if metric in no_effect:
+                _no_effect_panel(ax, pts, metric, lang)
+                continue
+            drawn = _metric_lines(ax, pts, x=x, by=by, metric=metric, lang=lang)
+            lines = lines or drawn
+            setup_param_axis(ax, pd.to_numeric(pts[x]), xlabel)
+            _plausible_band(ax, plausible, profile, lang)
+            ax.set_ylim(bottom=0)
             if not (pts[f"{metric}_mean"].abs() > 0).any():  # all zero: a readable empty scale
                 ax.set_ylim(0, 0.01 if metric == "fatigue_share" else 1)
-        if exits_note and (pts["exits_mean"].abs() > 0).any():
-            ax2.set_ylim(0, 1.05)  # a fixed 0..1 scale: a third of a person is not a trend
-        ax1.set_title(text("fatigue_share_axis", lang), loc="left", fontsize=20)
-        ax2.set_title(text("exits_axis", lang), loc="left", fontsize=20)
-        if by:
+        if "fatigue_share" not in no_effect:
+            ax1.yaxis.set_major_formatter(percent_formatter(0, lang))
+        if "exits" not in no_effect:
+            count_axis(ax2.yaxis, lang, integer=True)
+        if by and lines:
             top_legend(ax1, lines, row=[ax1, ax2])
         set_title(fig, title or text("title_fatigue", lang, x=param_label(x, lang)))
         n = n_replicates(pts)
-        set_footer(
-            fig,
-            join_notes(
-                text("ci_band", lang, n=n) if n and n > 1 else "", exits_note, where_note(where, lang, table=points)
-            ),
-        )
+        notes = [text("ci_band", lang, n=n) if n and n > 1 else "", text("exits_definition", lang)]
+        if no_effect:
+            notes.append(text("no_effect_rule", lang))
+        set_footer(fig, join_notes(*notes, where_note(where, lang, table=points)))
         return finish(fig)
+
+
+def _no_effect_panel(ax: Axes, pts: pd.DataFrame, metric: str, lang: str) -> None:
+    """The sentence that replaces the lines of a metric with no measurable effect."""
+    means = pts[f"{metric}_mean"].to_numpy(float)
+    means = means[np.isfinite(means)]
+    level = small_level(float(np.median(means)) if len(means) else float("nan"), metric, lang)
+    ax.text(
+        0.5,
+        0.5,
+        text("no_effect_sentence", lang, level=level),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=18,
+        color=NOTE_COLOR,
+        wrap=True,
+        gid=f"no_effect:{metric}",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)

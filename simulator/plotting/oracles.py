@@ -27,12 +27,12 @@ def plot_report(report: Report, path: str | Path, formats: Sequence[str] = ("png
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from simulator.plotting.palette import OKABE_ITO
+    from simulator.plotting.palette import TOPOLOGY_COLORS
     from simulator.plotting.saving import save_figure
     from simulator.plotting.style import slide_style
 
     cv = report.curves
-    palette = [OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"], OKABE_ITO["orange"]]
+    palette = [TOPOLOGY_COLORS[k] for k in ("centralized", "hub", "organic", "dandelion")]
     with slide_style(lang):
         plt.rcParams.update(_SMALL_TYPE)
         fig, axes = plt.subplots(2, 3, figsize=(13.333, 7.5))

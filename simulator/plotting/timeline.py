@@ -193,4 +193,4 @@ def _timeline_axes(axes: np.ndarray, n_panels: int, lang: str) -> None:
     # One x label under the bottom row's middle panel (fig.supxlabel would collide with the footer).
     last_row = (n_panels - 1) // ncols
     visible = [c for c in range(ncols) if last_row * ncols + c < n_panels]
-    axes[last_row, visible[len(visible) // 2]].set_xlabel(text("path_time", lang))
+    axes[last_row, visible[len(visible) // 2]].set_xlabel(text("time_since_start", lang))
