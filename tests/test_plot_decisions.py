@@ -370,4 +370,14 @@ def test_many_options_rank_with_holm(tmp_path):
     raw = [stats.ttest_rel(wide[names[i]], wide[names[j]]).pvalue for i, j in itertools.combinations(range(6), 2)]
     np.testing.assert_allclose([s.p for s in pairs.values()], raw)
     np.testing.assert_allclose([s.p_adj for s in pairs.values()], holm(raw))
-    assert "Holm correction for 5 comparisons" in comps.method("en", m=5)
+    assert "adjusted for 5 comparisons (Holm)" in comps.method("en", m=5)
+    # Intervals widen with the p-values: a whisker clears 0 exactly when the claim is made.
+    gap = runs.assign(reach=runs["reach"] + np.where(runs["topology.preset"] == "hub", 900.0, 0.0))
+    data = SweepData(gap, compute_points(gap, ["topology.preset"]), ["topology.preset"])
+    comps = Comparisons.for_decision(data, sweep_context(data, lang="en", x=None, by=None, where=None, at=None).sel)
+    adjusted = comps.pairwise("reach")
+    assert any(s.significant for s in adjusted.values()) and not all(s.significant for s in adjusted.values())
+    for (i, j), s in adjusted.items():
+        raw = comps.stat(comps.options[i], comps.options[j], "reach")
+        assert (s.lo > 0 or s.hi < 0) == (s.p_adj < 0.05) == s.significant
+        assert s.half >= raw.half - 1e-9 and s.diff == pytest.approx(raw.diff)

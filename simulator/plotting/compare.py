@@ -37,6 +37,7 @@ __all__ = [
     "Comparisons",
     "Option",
     "Stat",
+    "adjust",
     "clip_to_bounds",
     "holm",
     "point_key",
@@ -61,6 +62,8 @@ class Stat:
     n: int
     paired: bool
     p_adj: float = math.nan  # after Holm within its family (NaN: not adjusted, use p)
+    se: float = math.nan  # standard error of ``diff``
+    df: float = math.nan  # degrees of freedom of its t distribution
 
     @property
     def p_decision(self) -> float:
@@ -76,6 +79,20 @@ class Stat:
     def half(self) -> float:
         """Half-width of the interval (the "±" of a sentence)."""
         return (self.hi - self.lo) / 2 if np.isfinite(self.hi - self.lo) else math.nan
+
+
+def adjust(s: Stat, p_adj: float) -> Stat:
+    """``s`` with its Holm-adjusted p-value and an interval widened to match it: the interval at
+    level ``1 - 0.05 * p / p_adj`` excludes 0 exactly when ``p_adj < 0.05``, so a whisker never
+    clears zero while the words say "n.s." (and vice versa)."""
+    unadjusted = np.isfinite(s.p) and np.isfinite(p_adj) and p_adj <= s.p  # one test: the 95% interval stays
+    if unadjusted or not (np.isfinite(s.p) and np.isfinite(p_adj) and np.isfinite(s.se) and s.df >= 1) or s.se == 0:
+        return replace(s, p_adj=p_adj)
+    from scipy import stats
+
+    level = ALPHA * s.p / p_adj if p_adj > 0 else ALPHA
+    half = float(stats.t.ppf(1 - level / 2, s.df)) * s.se
+    return replace(s, lo=s.diff - half, hi=s.diff + half, p_adj=p_adj)
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
@@ -129,7 +146,7 @@ def stat_from_values(a: np.ndarray, b: np.ndarray, paired: bool) -> Stat:
         se = sd / math.sqrt(n)
         half = float(_t975(np.array([n - 1]))[0]) * se
         p = float(_t_pvalue(np.array([mean / se]), np.array([n - 1]))[0])
-        return Stat(mean, mean - half, mean + half, p, n, True)
+        return Stat(mean, mean - half, mean + half, p, n, True, se=se, df=n - 1)
     return _welch(a[np.isfinite(a)], b[np.isfinite(b)])
 
 
@@ -147,7 +164,7 @@ def _welch(a: np.ndarray, b: np.ndarray) -> Stat:
     df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))  # Welch-Satterthwaite
     half = float(_t975(np.array([df]))[0]) * se
     p = float(_t_pvalue(np.array([mean / se]), np.array([df]))[0])
-    return Stat(mean, mean - half, mean + half, p, min(na, nb), False)
+    return Stat(mean, mean - half, mean + half, p, min(na, nb), False, se=se, df=df)
 
 
 def clip_to_bounds(lo: Any, hi: Any, metric: str, population: Any = None) -> tuple[Any, Any]:
@@ -340,7 +357,7 @@ class Comparisons:
         table = self._from_table(metric, others)
         stats = table if table is not None else [self.stat(o, self.baseline, metric) for o in others]
         adj = holm([s.p for s in stats])
-        return [(o, replace(s, p_adj=float(a))) for o, s, a in zip(others, stats, adj)]
+        return [(o, self._clip(adjust(s, float(a)), metric)) for o, s, a in zip(others, stats, adj)]
 
     def _from_table(self, metric: str, others: list[Option]) -> list[Stat] | None:
         diffs = self.data.differences
@@ -365,6 +382,8 @@ class Comparisons:
                 float(r["p_value"]),
                 int(r["n_pairs"]),
                 True,
+                se=float(r["diff_se"]) if "diff_se" in r else math.nan,
+                df=float(r["n_pairs"]) - 1,
             )
             out.append(self._clip(s, metric))
         return out
@@ -376,7 +395,7 @@ class Comparisons:
         pairs = [(i, j) for i in range(len(opts)) for j in range(i + 1, len(opts))]
         stats = [self.stat(opts[i], opts[j], metric) for i, j in pairs]
         adj = holm([s.p for s in stats])
-        return {pair: replace(s, p_adj=float(a)) for pair, s, a in zip(pairs, stats, adj)}
+        return {pair: self._clip(adjust(s, float(a)), metric) for pair, s, a in zip(pairs, stats, adj)}
 
     def measurable(self, metric: str) -> bool:
         """False when no two compared options differ significantly by at least one person per
@@ -412,9 +431,7 @@ class Comparisons:
 
         n = int(self.values("reach").notna().sum(axis=1).min()) if self.options and self.has("reach") else 0
         out = text("method_paired" if self.paired else "method_unpaired", lang, n=n)
-        if m > 1:
-            out += text("method_holm", lang, m=m)
-        return out
+        return out + (text("method_holm", lang, m=m) if m > 1 else text("method_single", lang))
 
 
 def _rank_key(param: str, rank: dict[tuple, int]) -> Any:

@@ -105,23 +105,29 @@ def format_sig(x: float, lang: str = "en", *, digits: int = 3, integer: bool = F
         return f"{sign}{r:.{decimals}f}{units[i][1]}"
 
 
-def format_same_unit(values: list[float], lang: str = "en", *, digits: int = 2, integer: bool = False) -> list[str]:
-    """Several counts in one unit with one number of decimals, set by the largest to ``digits``
-    significant digits: a difference and its half-width read alike (8,100 and 1,230 -> "8.1k",
-    "1.2k"; 1,700 and 582 -> "1.7k", "0.6k"; 701 and 338 -> "701", "338"). Signs are kept."""
+def format_same_unit(
+    values: list[float], lang: str = "en", *, digits: int = 2, integer: bool = False, ref: int | None = None
+) -> list[str]:
+    """Several counts in one unit (set by the largest) with one number of decimals, set by
+    ``values[ref]`` (default: the largest) to ``digits`` significant digits, so that numbers
+    read together read alike: a difference and its half-width (8,100 and 1,230 -> "8.1k",
+    "1.2k"; 1,700 and 582 -> "1.7k", "0.6k"), or a mean and its interval (79,500, 54,200, 100,000
+    with ``ref=0`` and 3 digits -> "79.5k", "54.2k", "100.0k"). Below the first unit, counts of
+    people (``integer``) are whole numbers. Zero is "0"; signs are kept."""
     units = _UNITS[norm_lang(lang)]
     finite = [abs(float(v)) for v in values if math.isfinite(float(v))]
     top = max(finite, default=0.0)
     if top == 0:
         return ["0" if math.isfinite(float(v)) else "–" for v in values]
     i = max(k for k, (scale, _) in enumerate(units) if k == 0 or top >= scale)
-    r = float(f"{top / units[i][0]:.{digits}g}")
-    if i + 1 < len(units) and r * units[i][0] >= units[i + 1][0]:
-        i += 1
-        r = float(f"{top / units[i][0]:.{digits}g}")
-    decimals = max(0, digits - 1 - math.floor(math.log10(r)))
-    if i == 0 and integer and r >= 1:
-        decimals = 0 if r >= 10 ** (digits - 1) else decimals
+    if i + 1 < len(units) and float(f"{top / units[i][0]:.{digits}g}") * units[i][0] >= units[i + 1][0]:
+        i += 1  # rounding carries into the next unit
+    basis = abs(float(values[ref])) if ref is not None and math.isfinite(float(values[ref])) else top
+    basis = basis if basis > 0 else top
+    scaled = float(f"{basis / units[i][0]:.{digits}g}")
+    decimals = max(0, digits - 1 - math.floor(math.log10(scaled))) if scaled > 0 else 0
+    if i == 0 and integer:
+        decimals = 0
     out = []
     for v in values:
         v = float(v)
@@ -129,8 +135,10 @@ def format_same_unit(values: list[float], lang: str = "en", *, digits: int = 2, 
             out.append("–")
             continue
         text = f"{abs(v) / units[i][0]:.{decimals}f}"
-        zero = float(text) == 0
-        out.append(("-" if v < 0 and not zero else "") + text + units[i][1])
+        if float(text) == 0:
+            out.append("0")
+            continue
+        out.append(("-" if v < 0 else "") + text + units[i][1])
     return out
 
 

@@ -52,16 +52,17 @@ _TERMS: dict[str, dict[str, str]] = {
 _TEXTS: dict[str, dict[str, str]] = {
     # --- statistics: how claims are decided ---
     "method_paired": {
-        "en": "differences paired by replicate ({n} replicates, same seeds), 95% intervals",
-        "zh": "按重复配对比较（{n} 次重复，相同随机种子），95% 置信区间",
+        "en": "differences paired by replicate ({n} replicates, same seeds)",
+        "zh": "按重复配对比较（{n} 次重复，相同随机种子）",
     },
     "method_unpaired": {
-        "en": "unpaired comparison (replicates were not run with the same seeds; {n} runs each), 95% intervals",
-        "zh": "非配对比较（各重复的随机种子不同；每组 {n} 次运行），95% 置信区间",
+        "en": "unpaired comparison (replicates were not run with the same seeds; {n} runs each)",
+        "zh": "非配对比较（各重复的随机种子不同；每组 {n} 次运行）",
     },
+    "method_single": {"en": "; 95% intervals", "zh": "；95% 置信区间"},
     "method_holm": {
-        "en": "; Holm correction for {m} comparisons",
-        "zh": "；{m} 组比较经 Holm 多重比较校正",
+        "en": "; 95% intervals and tests adjusted for {m} comparisons (Holm)",
+        "zh": "；95% 置信区间与检验按 {m} 组比较校正（Holm 法）",
     },
     "no_effect_rule": {
         "en": "no measurable effect: every difference n.s. or below 1 person per 10,000",
@@ -74,9 +75,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "无可测差异\n（差异均不显著或\n低于万分之一人口）",
     },
     "no_effect_sentence": {
-        "en": "No measurable effect:\nabout {level} per run at every setting;\n"
+        "en": "No measurable effect:\n{level} per run at every setting;\n"
         "every difference is n.s. or\nbelow 1 person per 10,000",
-        "zh": "无可测差异：\n各设置下每次运行约 {level} 人；\n所有差异均不显著\n或低于万分之一人口",
+        "zh": "无可测差异：\n各设置下每次运行 {level} 人；\n所有差异均不显著\n或低于万分之一人口",
     },
     "exits_definition": {
         "en": "exits: mutes + unfollows caused by the campaign (baseline churn not included)",
@@ -84,8 +85,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "plausible_label": {"en": "plausible range", "zh": "合理取值区间"},
     "plausible_note": {
-        "en": "shaded: plausible range of the calibrated {profile} profile",
-        "zh": "阴影：{profile} 校准画像的合理取值区间",
+        "en": "grey area: plausible range of the calibrated {profile} profile",
+        "zh": "灰色区域：{profile} 校准画像的合理取值区间",
     },
     # --- difference (forest) chart ---
     "title_differences": {"en": "Difference from {baseline}", "zh": "与{baseline}的差异"},
@@ -134,9 +135,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "{x} 从 {a} 增至 {b}，触达人数从 {lo} 变为 {hi}（{d}）",
     },
     "exits_no_effect": {
-        "en": "no measurable effect on exits caused by the campaign (about {level} per run; "
+        "en": "no measurable effect on exits caused by the campaign ({level} per run; "
         "every difference n.s. or below 1 person per 10,000)",
-        "zh": "活动导致的流失没有可测差异（每次运行约 {level} 人；所有差异均不显著或低于万分之一人口）",
+        "zh": "活动导致的流失没有可测差异（每次运行 {level} 人；所有差异均不显著或低于万分之一人口）",
     },
     "exits_fewer": {
         "en": "{a} causes {d} fewer exits than {b} ({pair})",
@@ -319,7 +320,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "ci_band": {
         "en": "bands: 95% confidence interval of the mean ({n} replicates)",
-        "zh": "阴影：均值的 95% 置信区间（{n} 次重复）",
+        "zh": "色带：均值的 95% 置信区间（{n} 次重复）",
     },
     "frontier": {"en": "Efficient frontier", "zh": "有效前沿"},
     "few_exits": {

@@ -120,7 +120,7 @@ def plot_account_matrix(
         _matrix_key(kax, kinds, fmax, max_area, probs, lang, many)
         shown = _declutter(fig, texts)
         name = value_label(ag.preset, lang) if ag.preset else ag.name
-        set_title(fig, title or text("title_matrix", lang, name=f"{name} ({ag.name})" if ag.preset else name))
+        set_title(fig, title or text("title_matrix", lang, name=name))  # the preset, not the scenario id
         labelled_note = text("labels_all", lang) if shown >= len(nodes) else text("labels_top", lang)
         set_footer(fig, text("matrix_note", lang, accounts=len(nodes), edges=len(edges), labelled=labelled_note))
         return finish(fig)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.plotting.compare import Comparisons, Option, Stat, holm
+from simulator.plotting.compare import Comparisons, Option, Stat, adjust, holm
 from simulator.plotting.formatters import format_sig, format_value
 from simulator.plotting.labels import label, text
 from simulator.plotting.lang import norm_lang
@@ -73,7 +73,7 @@ def recommend(
     ranked = sorted(comps.options, key=lambda o: -comps.level(o, objective)[0])
     best = ranked[0]
     stats = [comps.stat(best, o, objective) for o in ranked[1:]]
-    adjusted = [replace(s, p_adj=float(a)) for s, a in zip(stats, holm([s.p for s in stats]))]
+    adjusted = [adjust(s, float(a)) for s, a in zip(stats, holm([s.p for s in stats]))]
     tied = [o for o, s in zip(ranked[1:], adjusted) if not s.significant]
     runner = ranked[1]
     cost = comps.stat(best, runner, COST) if comps.has(COST) else None

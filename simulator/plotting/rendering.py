@@ -23,61 +23,25 @@ their takeaways, and the summary table.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from simulator.plotting import run_charts as R
-from simulator.plotting.data import RunData, Selection, SweepData, load_results
+from simulator.plotting.chartset import Chart, ChartSet
+from simulator.plotting.data import RunData, SweepData, load_results
 from simulator.plotting.kinds import KINDS, kind_number, parse_kinds
 from simulator.plotting.lang import norm_lang
 from simulator.plotting.names import parameter_labels
 from simulator.plotting.recommend import OBJECTIVES, Recommendation
 from simulator.plotting.saving import save_figure
 from simulator.plotting.summary import deck_subtitle, deck_title, run_summary, sweep_summary
-from simulator.plotting.sweep_charts import SweepContext, sweep_chart, sweep_context, sweep_recommendation
+from simulator.plotting.sweep_charts import sweep_chart, sweep_context, sweep_recommendation
 
 __all__ = ["KINDS", "Chart", "ChartSet", "RenderReport", "make_charts", "parse_kinds", "render", "summary_table"]
-
-
-@dataclass
-class Chart:
-    """One drawn chart and its one-line takeaway."""
-
-    kind: str
-    figure: Figure
-    takeaway: str
-
-    @property
-    def title(self) -> str:
-        return self.figure.get_suptitle() or self.kind  # set by every chart function
-
-
-@dataclass
-class ChartSet:
-    """Charts drawn from one results folder, in slide order; ``skipped`` says why others are not."""
-
-    data: RunData | SweepData
-    lang: str
-    charts: dict[str, Chart] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    selection: Selection | None = None
-    context: SweepContext | None = None  # a sweep's comparisons (None for a run)
-    recommendation: Recommendation | None = None
-    title: str | None = None
-
-    def __getitem__(self, kind: str) -> Chart:
-        return self.charts[kind]
-
-    def __iter__(self) -> Iterator[Chart]:
-        return iter(self.charts.values())
-
-    def __len__(self) -> int:
-        return len(self.charts)
 
 
 def _as_data(results: Any) -> RunData | SweepData:

@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.plotting import run_takeaways as T
 from simulator.plotting.accounts import plot_account_contribution
+from simulator.plotting.chartset import Chart
 from simulator.plotting.frequency import plot_frequency
 from simulator.plotting.matrix_diagram import plot_account_matrix
 from simulator.plotting.palette import NEUTRAL_COLOR, color_for_topology
@@ -26,8 +27,6 @@ def _topology_color(summary: Mapping[str, Any]) -> str | None:
 
 def run_charts(out: Any, data: Any, wanted: list[str], *, lang: str, top: int, item: Any) -> None:
     """Draw the ``wanted`` kinds of one run into ``out`` (a ChartSet); others go to ``skipped``."""
-    from simulator.plotting.rendering import Chart
-
     for kind in wanted:
         drawn = _run_chart(data, kind, lang=lang, top=top, item=item)
         if isinstance(drawn, str):

@@ -9,6 +9,7 @@ never baseline churn. Single-run sentences are in :mod:`simulator.plotting.run_t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -73,7 +74,7 @@ def _pair_stat(comps: Comparisons, a: Option, b: Option, metric: str) -> Stat:
     i, j = comps.options.index(a), comps.options.index(b)
     s = comps.pairwise(metric)[(min(i, j), max(i, j))]
     if i > j:
-        s = Stat(-s.diff, -s.hi, -s.lo, s.p, s.n, s.paired, s.p_adj)
+        s = replace(s, diff=-s.diff, lo=-s.hi, hi=-s.lo)
     return s
 
 

@@ -19,18 +19,17 @@ from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.text import Text
 from numpy.typing import ArrayLike
 
 from simulator.plotting._figure import (
     TEXT_COLOR,
     count_axis,
     finish,
-    get_renderer,
     group_style,
     new_figure,
     set_footer,
     set_title,
+    spread_positions,
 )
 from simulator.plotting._tables import has_ci, join_notes, n_replicates, require, split_groups, where_note
 from simulator.plotting.compare import Verdict, clip_to_bounds, point_key
@@ -102,7 +101,6 @@ def plot_tradeoff(
             handles.append(Line2D([], [], linestyle="none", marker=st.marker, color=color, markersize=size, label=name))
         if verdict is not None:
             handles += _draw_frontier(ax, pts, verdict, cost, benefit, lang)
-            _label_frontier(fig, ax, pts, status, by, values, x, xs_all, cost, benefit, lang)
         _tradeoff_limits(ax, pts, cost, benefit)
         count_axis(ax.xaxis, lang, integer=True)
         count_axis(ax.yaxis, lang, integer=True)
@@ -113,6 +111,8 @@ def plot_tradeoff(
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1, **legend_kw)
         set_title(fig, title or text("title_tradeoff", lang))
         set_footer(fig, _tradeoff_notes(pts, points, x, where, xs_all, verdict, method, lang))
+        if verdict is not None:  # after the footer: labels are placed in the final layout
+            _label_frontier(fig, ax, pts, status, by, values, x, xs_all, cost, benefit, lang)
         return finish(fig)
 
 
@@ -220,8 +220,9 @@ def _label_frontier(
     benefit: str,
     lang: str,
 ) -> None:
-    """Name the frontier options (the ones worth choosing between)."""
-    labels = []
+    """Name the frontier options (the ones worth choosing between), beside their dots, spread
+    vertically only as far as needed to keep the names apart (a thin leader to each dot)."""
+    anchors = []
     for i, s in status.items():
         if s != "frontier":
             continue
@@ -229,24 +230,32 @@ def _label_frontier(
         parts = [group_label(by, row[by], lang, values) if by else ""]
         if x is not None and len(xs_all) > 1:
             parts.append(f"{param_short(x, lang)} = {format_value(row[x], xs_all)}")
-        labels.append(
-            ax.annotate(
-                ", ".join(p for p in parts if p) or label(benefit, lang),
-                (row[f"{cost}_mean"], row[f"{benefit}_mean"]),
-                xytext=(16, 14),
-                textcoords="offset points",
-                fontsize=15,
-                va="bottom",
-                ha="left",
-                arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 6},
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                color=TEXT_COLOR,
-                fontweight="bold",
-                zorder=6,
-                gid="frontier_label",
-            )
+        name = ", ".join(p for p in parts if p) or label(benefit, lang)
+        anchors.append((float(row[f"{cost}_mean"]), float(row[f"{benefit}_mean"]), name))
+    if not anchors:
+        return
+    fig.draw_without_rendering()  # final layout: display coordinates hold
+    box = ax.get_window_extent()
+    gap = 15 * 1.5 * fig.dpi / 72
+    disp = [ax.transData.transform((cx, cy)) for cx, cy, _ in anchors]
+    ys = spread_positions([d[1] for d in disp], gap, lo=box.y0 + gap / 2, hi=box.y1 - gap / 2)
+    for (cx, cy, name), (px, py), ty in zip(anchors, disp, ys):
+        right = px < box.x0 + 0.72 * box.width  # names read to the right unless near the right edge
+        ax.annotate(
+            name,
+            (cx, cy),
+            xytext=(18 if right else -18, (ty - py) * 72 / fig.dpi),
+            textcoords="offset points",
+            fontsize=15,
+            va="center",
+            ha="left" if right else "right",
+            arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 6},
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            color=TEXT_COLOR,
+            fontweight="bold",
+            zorder=6,
+            gid="frontier_label",
         )
-    _repel(fig, labels)
 
 
 def _tradeoff_notes(
@@ -293,25 +302,3 @@ def _tradeoff_limits(ax: Axes, pts: pd.DataFrame, cost: str, benefit: str) -> No
         top = float(np.nanmax(pts[cols].to_numpy(float))) if cols and len(pts) else 0.0
         top = top if np.isfinite(top) and top > 0 else 1.0
         setter(-0.03 * top, top * 1.1)
-
-
-def _repel(fig: Figure, labels: list) -> None:
-    """Move point labels (offset-point annotations) down until none overlaps another."""
-    if len(labels) < 2:
-        return
-    fig.draw_without_rendering()
-    renderer = get_renderer(fig)
-
-    def text_box(t):  # the text alone: an annotation's extent also covers its leader line
-        return Text.get_window_extent(t, renderer)
-
-    placed: list = []
-    for t in sorted(labels, key=lambda t: -text_box(t).y0):
-        for _ in range(len(labels) + 1):
-            box = text_box(t)
-            hit = next((b for b in placed if box.overlaps(b)), None)
-            if hit is None:
-                break
-            dx, dy = t.xyann
-            t.xyann = (dx, dy - (box.y1 - hit.y0 + 1) * 72 / fig.dpi)  # just below the one it hit
-        placed.append(text_box(t))

@@ -42,11 +42,15 @@ def fmt_pair(a: float, b: float, metric: str, lang: str) -> str:
 
 
 def fmt_interval(mean: float, lo: float, hi: float, metric: str, lang: str) -> str:
-    """A mean with its interval: "79.5k (54.2k–100k)"; the mean alone without an interval."""
-    text = fmt_level(mean, metric, lang)
-    if math.isfinite(lo) and math.isfinite(hi):
-        text += f" ({fmt_level(lo, metric, lang)}–{fmt_level(hi, metric, lang)})"
-    return text
+    """A mean with its interval in one unit: "79.5k (54.2k–100k)", "1.58万 (0.80万–2.00万)" (never
+    "7995–2.00万"); the mean alone without an interval."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or is_share(metric):
+        text = fmt_level(mean, metric, lang)
+        if math.isfinite(lo) and math.isfinite(hi):
+            text += f" ({fmt_level(lo, metric, lang)}–{fmt_level(hi, metric, lang)})"
+        return text
+    m, a, b = format_same_unit([mean, lo, hi], lang, digits=LEVEL_DIGITS, integer=_integer(metric), ref=0)
+    return f"{m} ({a}–{b})"
 
 
 def fmt_diff(
@@ -83,7 +87,11 @@ def join_names(names: list[str], lang: str) -> str:
 
 
 def small_level(value: float, metric: str, lang: str) -> str:
-    """A typical level in words: "less than 1" (zh "不到 1") for counts under one, else :func:`fmt_level`."""
-    if math.isfinite(value) and 0 < value < 0.5 and _integer(metric):
+    """A typical level in words: "none", "less than 1", "about 12" (zh "0", "不到 1", "约 12")."""
+    if not math.isfinite(value):
+        return "–"
+    if value == 0:
+        return "none" if lang == "en" else "0"
+    if 0 < value < 0.5 and _integer(metric):
         return "less than 1" if lang == "en" else "不到 1"
-    return fmt_level(value, metric, lang) if math.isfinite(value) else "–"
+    return ("about " if lang == "en" else "约 ") + fmt_level(value, metric, lang)
