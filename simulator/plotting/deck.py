@@ -223,8 +223,8 @@ def _text_slide(s: Any, sl: DeckText, *, lang: str, fonts: tuple[str, str]) -> N
     size = _headline_size(sl.headline)
     _text_box(s, _SIDE, 0.6, width, 0.95, sl.headline, size=size, bold=True, anchor="middle", lang=lang, fonts=fonts)
     bullets = "\n".join(f"• {b}" for b in sl.bullets)
-    lines = sum(max(1, -(-_text_weight(b) // 150)) for b in sl.bullets)  # ~150 Latin chars per line at 15 pt
-    height = min(0.32 * lines + 0.2, 3.0)
+    lines = sum(max(1, -(-_text_weight(b) // 118)) for b in sl.bullets)  # ~118 Latin chars per line at 15 pt
+    height = min(0.31 * lines + 0.25, 3.2)
     _text_box(s, _SIDE, 1.65, width, height, bullets, size=15, color=_DARK, lang=lang, fonts=fonts)
     if sl.table is not None and not sl.table.empty:
         top = 1.75 + height
