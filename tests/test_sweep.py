@@ -61,8 +61,9 @@ def tiny(tmp_path):
 def same_tables(a, b) -> None:
     """Every table equal, except the wall-clock duration of runs."""
     pd.testing.assert_frame_equal(a.runs.drop(columns="duration_s"), b.runs.drop(columns="duration_s"))
-    for name in ("timeseries", "frequency", "points"):
+    for name in ("timeseries", "frequency", "points", "differences"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.manifest["differences"] == b.manifest["differences"]
 
 
 # --- declaring a sweep ------------------------------------------------------------------------------

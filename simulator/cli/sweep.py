@@ -82,6 +82,14 @@ def register(subparsers) -> None:
         default="auto",
         help="table format (default: parquet when pyarrow is installed, else csv)",
     )
+    p.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="the point the differences table compares every other point with (default: the first "
+        "value of the first swept field; repeatable for several fields, e.g. --baseline topology=hub)",
+    )
     p.add_argument("--batch-size", type=int, metavar="N", help="runs per task (default: automatic)")
     p.add_argument(
         "--engine",
@@ -104,7 +112,7 @@ def _err(msg: str) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.scenario.errors import Problem, ScenarioError
     from simulator.scenario.paths import resolve_scenario_path
-    from simulator.scenario.sweep_spec import parse_set
+    from simulator.scenario.sweep_spec import parse_baseline, parse_set
     from simulator.sweeps.plan import prepare
     from simulator.sweeps.runner import SweepInterrupted, read_sweep, run_plan
 
@@ -120,6 +128,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             problems.append(Problem("--set", None, None, s.partition("=")[0], str(e)))
     if problems:
         raise ScenarioError(problems)
+    baseline = parse_baseline(args.baseline)
     path = resolve_scenario_path(args.file)
     plan = prepare(
         path,
@@ -131,6 +140,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scale=args.scale,
         cache_worlds=not args.no_cache,
         engine=args.engine,
+        baseline=baseline,
     )
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_sweep"
     spec = plan.spec
@@ -142,6 +152,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(head)
         for p in spec.parameters:
             print(f"  {p.name}: {', '.join(map(_show, p.values))}")
+        if plan.baseline:
+            print("differences against: " + ", ".join(f"{k}={_show(v)}" for k, v in plan.baseline.items()))
         print(f"valid: every point loads; output would go to {out}/")
         return EXIT_OK
     log = _err if args.quiet else None
@@ -170,7 +182,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     fmt = manifest["plan"]["format"]
     _err(
         f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {time.perf_counter() - t0:.1f} s "
-        f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, manifest.json)"
+        f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, differences.{fmt}, manifest.json)"
     )
     if prog.get("failed"):
         failed = read_sweep(out).failed

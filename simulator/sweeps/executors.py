@@ -32,7 +32,7 @@ class InProcessExecutor(Executor):
     Exceptions go into the future like any executor's; KeyboardInterrupt propagates at once.
     """
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+    def submit(self, fn, /, *args, **kwargs) -> Future:
         f: Future = Future()
         try:
             f.set_result(fn(*args, **kwargs))

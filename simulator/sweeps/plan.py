@@ -8,6 +8,7 @@ see the same world and tasks can be packed and executed in any order.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -18,8 +19,16 @@ from typing import Any
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import load_document, read_scenario
 from simulator.scenario.overrides import apply_override, parse_overrides
-from simulator.scenario.sweep_spec import SweepSpec, build_spec, parse_section, replicate_seed, run_id
+from simulator.scenario.sweep_spec import (
+    SweepSpec,
+    build_spec,
+    parse_section,
+    replicate_seed,
+    resolve_baseline,
+    run_id,
+)
 from simulator.sweeps.engines import ABM, Engine, get_engine
+from simulator.sweeps.labels import parameter_labels, plausible
 from simulator.sweeps.store import fingerprint
 from simulator.sweeps.tasks import RunContext, RunSpec, TaskSpec, world_key
 
@@ -42,6 +51,8 @@ class SweepPlan:
     scenario_text: str
     tasks: list[TaskSpec] = field(default_factory=list)
     batch_size: int = 0
+    baseline: dict[str, Any] = field(default_factory=dict)  # {parameter: column value} of the differences
+    metadata: dict[str, Any] = field(default_factory=dict)  # parameter_labels, plausible (manifest)
 
     @property
     def total_runs(self) -> int:
@@ -135,8 +146,12 @@ def prepare(
     cache_worlds: bool = True,
     engine: str | Engine = "abm",
     check_memory: bool = True,
+    baseline: Mapping[str, Any] | None = None,
 ) -> SweepPlan:
-    """Read and validate a sweep, every point included; raise ScenarioError naming the bad point."""
+    """Read and validate a sweep, every point included; raise ScenarioError naming the bad point.
+
+    ``baseline``: ``{parameter: value}`` of the paired differences (default: the first value of the
+    first swept parameter; see :func:`simulator.scenario.sweep_spec.resolve_baseline`)."""
     eng = get_engine(engine)  # an unknown engine name fails here, not in every worker
     doc, locs, source, text = read_scenario(scenario)
     section = doc.pop("sweep", None)
@@ -144,12 +159,11 @@ def prepare(
     fixed = parse_overrides(overrides)
     base = copy.deepcopy(doc)
     for path, value in fixed:
-        try:
+        with contextlib.suppress(ValueError):  # reported with its location by load_document below
             apply_override(base, path, value)
-        except ValueError:
-            pass  # reported with its location by load_document below
     default_seed = base.get("seed", 0) if isinstance(base.get("seed", 0), int) else 0
     spec = build_spec(sec, file_params, parameters, replicates, seed, mode, default_seed)
+    base_point = resolve_baseline(spec, baseline)  # a bad --baseline fails before any point loads
     points = spec.points()
     paths = [p for p, _ in fixed] + [p.path for p in spec.parameters]
     if isinstance(doc.get("topology"), str) and any(len(p) > 1 and p[0] == "topology" for p in paths):
@@ -161,6 +175,7 @@ def prepare(
     problems: dict[tuple, Problem] = {}
     failing = 0
     population = need = 0
+    first_loaded: Any = None
     for pt in points:
         try:
             loaded = load_document(
@@ -182,6 +197,7 @@ def prepare(
             groups.append("")
             continue
         groups.append(world_key(loaded.scenario, loaded.matrix, with_seed=False))
+        first_loaded = first_loaded or loaded
         if keep_loaded:
             loaded_points.append(loaded)
         population = max(population, loaded.scenario.population.size)
@@ -209,7 +225,13 @@ def prepare(
             "metrics": _callable_name(metrics),
         },
     }
-    return SweepPlan(spec, ctx, points, groups, population, need, identity, text)
+    metadata = {
+        "parameter_labels": parameter_labels(spec, base, first_loaded),
+        "plausible": plausible(spec, first_loaded),
+    }
+    plan = SweepPlan(spec, ctx, points, groups, population, need, identity, text, baseline=base_point)
+    plan.metadata = metadata
+    return plan
 
 
 def _relocate(p: Problem, spec: SweepSpec) -> Problem:

@@ -36,7 +36,6 @@ Ctrl-C stops at once, keeps every finished run on disk and raises :class:`SweepI
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -57,11 +56,11 @@ import pandas as pd
 
 from simulator import __version__
 from simulator.scenario.loading import available_memory
-from simulator.scenario.sweep_spec import column_values
 from simulator.sweeps.engines import Engine, dumps, execute, execute_payload
 from simulator.sweeps.executors import Backend, open_backend
 from simulator.sweeps.plan import SweepPlan, prepare
-from simulator.sweeps.store import SweepError, SweepStore, default_format, describe_change, points_table
+from simulator.sweeps.store import SweepError, SweepStore, default_format, describe_change
+from simulator.sweeps.tables import SweepResult, consolidate, read_sweep
 from simulator.sweeps.tasks import TaskResult, TaskSpec
 
 __all__ = [
@@ -96,42 +95,6 @@ class SweepProgress:
     failed: int
     elapsed_s: float
     task: int
-
-
-@dataclass
-class SweepResult:
-    """Tables of a sweep (pandas DataFrames) and where they were written.
-
-    ``runs``: one row per run (parameters, replicate, seed, status, error, duration_s, metrics,
-    traceback); ``timeseries``: run_id + the per-tick series; ``frequency``: run_id, exposures,
-    followers; ``points``: one row per parameter point with n and M_mean / M_sd / M_ci_low /
-    M_ci_high for every metric M.
-    """
-
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame
-    points: pd.DataFrame
-    frequency: pd.DataFrame
-    manifest: dict[str, Any]
-    output: Path | None = None
-
-    @property
-    def parameters(self) -> list[str]:
-        return [p["path"] for p in self.manifest.get("sweep", {}).get("parameters", [])]
-
-    @property
-    def failed(self) -> pd.DataFrame:
-        """Rows of the failed runs (error and traceback included)."""
-        return self.runs[self.runs["status"] != "ok"]
-
-    def __repr__(self) -> str:
-        n = len(self.runs)
-        return (
-            f"<SweepResult {self.manifest.get('name')!r}: {n} runs ({len(self.failed)} failed), "
-            f"{len(self.points)} points, parameters {self.parameters}"
-            + (f", in {self.output}" if self.output else "")
-            + ">"
-        )
 
 
 # --- running ------------------------------------------------------------------------------------------
@@ -345,7 +308,8 @@ def run_plan(
         if backend is not None:
             backend.close(interrupted)
 
-    runs = _consolidate(plan, store)
+    runs, meta = consolidate(plan, store)
+    manifest.update(meta)
     failed = int((runs["status"] != "ok").sum())
     ok = int((runs["status"] == "ok").sum())
     not_run = plan.total_runs - ok - failed
@@ -436,46 +400,6 @@ def _loop(
     return broken
 
 
-def _consolidate(plan: SweepPlan, store: SweepStore) -> pd.DataFrame:
-    """Consolidated runs / timeseries / frequency / points tables from the parts."""
-    reps = plan.spec.replicates
-    point_of: dict[str, int] = {}
-    order: dict[str, int] = {}
-    for t in plan.tasks:
-        for r in t.runs:
-            point_of[r.run_id] = r.point
-            order[r.run_id] = r.point * reps + r.replicate  # runs table: by point, then replicate
-    names = plan.spec.names
-    str_params = [p.name for p in plan.spec.parameters if any(isinstance(v, str) for v in p.column())]
-    runs = store.consolidate([t.index for t in plan.tasks], order, names, str_params)
-    points = points_table(runs, names, plan.column_points(), point_of)
-    store.write_points(points)
-    return runs
-
-
-def read_sweep(folder: str | os.PathLike) -> SweepResult:
-    """Read a sweep folder's consolidated tables (every run, failed ones included)."""
-    folder = Path(folder)
-    mpath = folder / "manifest.json"
-    if not mpath.is_file():
-        raise FileNotFoundError(f"{folder}: no manifest.json here (not a propsim sweep folder)")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    fmt = manifest.get("plan", {}).get("format", "csv")
-    # CSV cannot tell "1" from 1: parameters with string values are read back as strings
-    str_params = [
-        p["path"]
-        for p in manifest.get("sweep", {}).get("parameters", [])
-        if any(isinstance(v, str) for v in column_values(p["values"]))
-    ]
-    store = SweepStore(folder, fmt)
-    tables = {}
-    for name in ("runs", "timeseries", "points", "frequency"):
-        p = store.table(name)
-        tables[name] = store.read(p, str_columns=str_params) if p.is_file() else pd.DataFrame()
-    runs = tables["runs"]
-    return SweepResult(runs, tables["timeseries"], tables["points"], tables["frequency"], manifest, folder)
-
-
 def sweep(
     scenario: Any,
     parameters: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
@@ -496,6 +420,7 @@ def sweep(
     metrics: Callable[[Any], Mapping[str, Any]] | None = None,
     cache_worlds: bool = True,
     engine: str | Engine = "abm",
+    baseline: Mapping[str, Any] | None = None,
     progress: bool = True,
     callback: Callable[[SweepProgress], None] | None = None,
 ) -> SweepResult:
@@ -524,6 +449,8 @@ def sweep(
             with fatigue, churn and alpha/beta off; final sizes, time-based metrics NaN, no
             timeseries; anything else is refused before any run) or a callable
             ``(RunContext, TaskSpec) -> TaskResult`` (fast paths).
+        baseline: ``{parameter: value}``, the point the ``differences`` table compares every
+            other point with (default: the first value of the first swept parameter).
         progress: show a progress bar; callback: ``fn(SweepProgress)`` after each task.
 
     Raises:
@@ -542,6 +469,7 @@ def sweep(
         metrics=metrics,
         cache_worlds=cache_worlds,
         engine=engine,
+        baseline=baseline,
     )
     tmp = None
     if output is None:

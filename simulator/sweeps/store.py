@@ -6,7 +6,7 @@ Layout (``FMT`` is ``parquet`` when pyarrow is installed, ``csv`` otherwise)::
     parts/timeseries-000012.FMT   per task: the per-tick series of its runs (written first)
     parts/frequency-000012.FMT    per task: exposures -> followers histogram of its runs
     parts/runs-000012.FMT         per task: one row per run (written last: marks the task done)
-    runs.FMT, timeseries.FMT, frequency.FMT, points.FMT   consolidated at the end
+    runs.FMT, timeseries.FMT, frequency.FMT, points.FMT, differences.FMT   consolidated at the end
 
 Every file is written atomically (temporary name + rename), so a crash or Ctrl-C never leaves a
 half-written part; a task counts as done when its runs part exists, lists exactly the task's runs
@@ -17,6 +17,7 @@ one fixed run order, so the tables come out the same whatever the number of work
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -31,7 +32,7 @@ from simulator.results.output import atomic_write, write_json, write_table
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
-TABLES = ("runs", "timeseries", "frequency", "points")
+TABLES = ("runs", "timeseries", "frequency", "points", "differences")
 PART_TABLES = ("timeseries", "frequency", "runs")  # write order: runs last
 _PART = re.compile(r"^(runs|timeseries|frequency)-(\d{6})\.(csv|parquet)$")
 HEAD = ("run_id",)
@@ -93,10 +94,8 @@ class SweepStore:
                 if _PART.match(p.name) or (p.name.startswith(".") and p.name.endswith(".tmp")):
                     p.unlink()
                     removed += 1
-            try:
+            with contextlib.suppress(OSError):  # something else lives there: leave it
                 parts.rmdir()
-            except OSError:
-                pass  # something else lives there: leave it
         if parts_only:
             return removed
         for name in TABLES:
@@ -183,7 +182,8 @@ class SweepStore:
             import pyarrow.parquet as pq
 
             def write(f: IO[bytes]) -> None:
-                writer = schema = None
+                writer: Any = None
+                schema: Any = None
                 for p in paths:
                     t = pq.read_table(p)
                     if t.num_rows == 0:
@@ -220,8 +220,9 @@ class SweepStore:
 
             atomic_write(target, write_csv)
 
-    def write_points(self, points: pd.DataFrame) -> None:
-        write_table(self.table("points").with_suffix(""), points, self.fmt)
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """Write a consolidated table (``points``, ``differences``) atomically."""
+        write_table(self.table(name).with_suffix(""), df, self.fmt)
 
 
 def normalise_runs(runs: pd.DataFrame, params: Sequence[str], int_columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -283,7 +284,9 @@ def points_table(
     """One row per parameter point: the parameter columns, ``n`` (successful runs) and, for every
     metric M, ``M_mean``, ``M_sd`` (n-1 denominator), ``M_ci_low``, ``M_ci_high``: the 95%
     Student-t interval of the mean, ``mean -/+ t_{0.975, k-1} sd / sqrt(k)`` over the k runs where
-    M is defined (NaN when k < 2). Failed runs are left out."""
+    M is defined (NaN when k < 2), clipped to the metric's feasible range
+    (:mod:`simulator.results.metrics`; ``upper="population"`` is the point's mean population), so
+    a band never leaves 0..population or 0..1. Failed runs are left out."""
     n_points = len(point_values)
     cols: dict[str, Any] = {p: [pv[i] for pv in point_values] for i, p in enumerate(params)}
     ok = runs[runs["status"] == "ok"]
@@ -303,15 +306,37 @@ def points_table(
     else:
         empty = pd.DataFrame(np.nan, index=range(n_points), columns=metrics)
         mean, sd, k = empty, empty, empty.fillna(0)
+    population = mean["population"].to_numpy() if "population" in metrics else None
     for m in metrics:
         kk = k[m].to_numpy()
         half = t_quantile(kk - 1, level) * sd[m].to_numpy() / np.sqrt(np.where(kk > 0, kk, np.nan))
         mu = mean[m].to_numpy()
         cols[f"{m}_mean"] = mu
         cols[f"{m}_sd"] = np.where(kk >= 2, sd[m].to_numpy(), np.nan)
-        cols[f"{m}_ci_low"] = mu - half
-        cols[f"{m}_ci_high"] = mu + half
+        cols[f"{m}_ci_low"], cols[f"{m}_ci_high"] = clip_interval(m, mu - half, mu + half, population)
     return pd.DataFrame(cols)
+
+
+def clip_interval(
+    metric: str, low: np.ndarray, high: np.ndarray, population: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """An interval of ``metric`` clipped to its feasible range (NaN stays NaN); unknown metrics as is."""
+    from simulator.results.metrics import metric as metric_info
+
+    info = metric_info(metric)
+    if info is None:
+        return low, high
+    lower = info.lower
+    if info.upper == "population":
+        upper = population if population is not None else np.full(len(high), np.nan)
+    else:
+        upper = np.full(len(high), np.nan if info.upper is None else float(info.upper))
+    lo_bound = np.full(len(low), np.nan if lower is None else float(lower))
+
+    def clip(x: np.ndarray) -> np.ndarray:  # fmax / fmin: a NaN bound does not clip; NaN values stay NaN
+        return np.where(np.isnan(x), np.nan, np.fmin(np.fmax(x, lo_bound), upper))
+
+    return clip(np.asarray(low, dtype=float)), clip(np.asarray(high, dtype=float))
 
 
 def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
