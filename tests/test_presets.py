@@ -9,6 +9,8 @@ import pytest
 import simulator
 from simulator.scenario import presets
 
+from .conftest import ROOT
+
 
 def load_preset(name: str, params: dict | None = None, size: int = 2_000_000):
     doc = {"name": name, "topology": {"preset": name, "params": params or {}}, "population": {"size": size}}
@@ -298,3 +300,30 @@ def test_scope_params_moves_what_the_swept_presets_lack():
     assert "regional, regional_followers apply to hub only" in note and "dandelion has no" in note
     # nothing to move when every swept preset has the parameters
     assert presets.scope_params(doc, ["dandelion"]) == {}
+
+
+@pytest.mark.slow
+def test_the_readme_preset_sweep_runs_as_printed(tmp_path, monkeypatch, capsys):
+    """README 'Sweeps': `--set topology.preset=hub,dandelion` on scenarios/hub.yaml, whose file sets
+    hub-only parameters, runs every point (the test adds a smaller --scale and --replicates)."""
+    import shutil
+
+    from simulator.cli.entry import main
+    from simulator.sweeps.runner import read_sweep
+
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / "scenarios" / "hub.yaml", tmp_path / "scenarios" / "hub.yaml")
+    monkeypatch.chdir(tmp_path)
+    printed = (
+        "propsim sweep scenarios/hub.yaml --set behaviour.p0=log:1e-3:3e-2:8 --set topology.preset=hub,dandelion "
+        "--replicates 20 --scale 0.2 --workers 2 -o results/p0"
+    )
+    argv = printed.split()[1:] + ["--scale", "0.004", "--replicates", "2", "--quiet"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "regional, regional_followers apply to hub only" in err and "{hub: {regional: ...}" in err
+    res = read_sweep(tmp_path / "results" / "p0")
+    assert len(res.runs) == 8 * 2 * 2 and (res.runs["status"] == "ok").all()
+    accounts = res.runs.groupby("topology.preset")["accounts"].unique()
+    assert list(accounts["hub"]) == [31] and list(accounts["dandelion"]) == [25]  # 1 + 4 sub-brands x (1 + 5)
+    assert res.manifest["notes"][0].startswith("scenarios/hub.yaml:8: topology.params regional")

@@ -434,10 +434,12 @@ def describe_scoped(moved: Mapping[str, list[str]], home: str, where: str = "") 
         for q in lacking:
             by_preset.setdefault(q, []).append(key)
     parts = "; ".join(f"{q} has no {', '.join(keys)}" for q, keys in sorted(by_preset.items()))
+    others = sorted(by_preset)
     example = next(iter(moved))
     return (
-        f"{where}topology.params {', '.join(moved)} apply to {home} only ({parts}): those points use their "
-        f"own preset's defaults, and the shared parameters apply to every preset. To set parameters per "
-        f"preset write topology.params: {{{home}: {{{example}: ...}}, <preset>: {{...}}}}; to compare presets "
-        "at one size give them one budget (topology.params.budget: {audience, accounts, posts_per_week})."
+        f"{where}topology.params {', '.join(moved)} apply to {home} only ({parts}), so the {', '.join(others)} "
+        f"points use {'its' if len(others) == 1 else 'their'} own defaults for them; shared parameters apply to "
+        f"every preset. To set parameters per preset write topology.params: {{{home}: {{{example}: ...}}, "
+        f"{others[0]}: {{...}}}}; to compare presets at one size give them one budget "
+        "(topology.params.budget: {audience, accounts, posts_per_week})."
     )

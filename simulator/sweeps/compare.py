@@ -301,12 +301,11 @@ def _setup(
 
 
 def _run_sweep(setup: _Setup, replicates: int, seed: int | None, scale: float | None, options: dict) -> SweepResult:
-    import inspect
-
-    if "baseline" in inspect.signature(sweep).parameters:  # the folder's differences table: against ours
-        options = {**options, "baseline": {MATRIX: setup.baseline}}
     parameters = {MATRIX: [CUSTOM, *setup.names], **setup.swept}
-    return sweep(setup.document, parameters, replicates=replicates, seed=seed, scale=scale, **options)
+    baseline = {MATRIX: setup.baseline}  # the folder's differences table is against the same matrix
+    return sweep(
+        setup.document, parameters, replicates=replicates, seed=seed, scale=scale, baseline=baseline, **options
+    )
 
 
 # --- tables -------------------------------------------------------------------------------------------
