@@ -227,7 +227,7 @@ def prepare(
             "metrics": _callable_name(metrics),
         },
     }
-    metadata = {
+    metadata: dict[str, Any] = {
         "parameter_labels": parameter_labels(spec, base, first_loaded),
         "plausible": plausible(spec, first_loaded),
     }
