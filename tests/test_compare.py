@@ -234,3 +234,10 @@ def test_the_comparison_folder_plots_and_builds_a_deck(mine, tmp_path, capsys):
     deck = tmp_path / "deck.pptx"
     assert main(["plot", str(res.output), "--deck", str(deck), "--output", str(tmp_path / "p2")]) == 0
     assert deck.is_file() and deck.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_the_comparison_is_identical_with_two_workers(mine, tmp_path):
+    path, res = mine
+    two = compare(path, replicates=5, rank_by="reach", workers=2, output=tmp_path / "two", progress=False)
+    pd.testing.assert_frame_equal(two.comparison, res.comparison)
