@@ -210,7 +210,7 @@ def test_budget_posting_rate_follows_the_scenario_horizon():
 
 
 def test_the_realised_world_spends_exactly_the_budget():
-    doc = budget_doc("dandelion", budget={"audience": 3_000, "accounts": 9, "posts_per_week": 7}, size=2_000)
+    doc = budget_doc("dandelion", budget={"audience": 3_000, "accounts": 9, "posts_per_week": 7}, size=10_000)
     doc["time"] = {"horizon": 6}
     result = simulator.run(simulator.load_document(doc, "<test>"))
     assert int(result.accounts["followers_initial"].sum()) == 3_000
