@@ -195,6 +195,7 @@ def test_cli_compare_prints_the_ranked_table_and_resumes(tmp_path, capsys):
         (["--against", "starfish"], "unknown topology preset 'starfish'"),
         (["--against", "custom"], "your own matrix is always compared"),
         (["--rank-by", "likes"], "unknown metric 'likes'"),
+        (["--rank-by", "impressions"], "'impressions' is neither better high nor low"),
         (["--baseline", "hub", "--against", "organic"], "'hub' is not one of the matrices compared"),
         (["--set", "relays.0.probability=0.1,0.2"], "a comparison sweeps only fields every matrix shares"),
         (["--set", "behaviour.p0=-1"], "behaviour.p0"),

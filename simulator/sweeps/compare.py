@@ -31,6 +31,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from simulator.results.metrics import METRICS as METRIC_META
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import LoadedScenario, load_document, read_scenario
 from simulator.scenario.overrides import parse_overrides, parse_path
@@ -41,17 +42,9 @@ from simulator.sweeps.runner import SweepResult, read_sweep, sweep
 
 MATRIX = "topology.preset"  # the swept "matrix" field
 METRICS = ("reach", "effective_reach", "second_level_reach", "duplicate_exposures", "exits", "net_audience_change")
-LOWER_IS_BETTER = frozenset({"duplicate_exposures", "exits", "mutes", "unfollows", "fatigued", "fatigue_share"})
 FAMILY_CONFIDENCE = 0.95
-# Scalar metrics of a run summary (simulator.results.collect): what --rank-by may name.
-KNOWN_METRICS = frozenset(
-    {
-        *("reach", "reach_share", "direct_reach", "second_level_reach", "impressions", "mean_frequency"),
-        *("effective_reach", "duplicate_exposures", "account_posts", "account_relays", "follower_reposts"),
-        *("repost_decisions", "pending_at_horizon", "max_depth", "t50_h", "t90_h", "fatigued", "fatigue_share"),
-        *("mutes", "unfollows", "exits", "churned", "net_audience_change"),
-    }
-)
+# Metrics a comparison may show and rank by: every run metric that is not descriptive.
+KNOWN_METRICS = frozenset(name for name, m in METRIC_META.items() if m.cause != "descriptive")
 # Fields a comparison may sweep beside the matrix: scenario-wide ones, the same for every matrix.
 SWEEPABLE = ("behaviour", "fatigue", "graph", "time", "metrics")
 
@@ -292,6 +285,11 @@ def _setup(
         raise ScenarioError(
             [Problem("--rank-by", None, None, "", f"unknown metric {m!r}; one of: {known}") for m in unknown]
         )
+    if METRIC_META[rank_by].higher_is_better is None:
+        rankable = ", ".join(n for n, m in METRIC_META.items() if m.higher_is_better is not None)
+        raise ScenarioError(
+            [Problem("--rank-by", None, None, "", f"{rank_by!r} is neither better high nor low; rank by {rankable}")]
+        )
     fixed, swept = _split_settings(settings)
     doc, locs, source, _ = read_scenario(scenario)
     doc.pop("sweep", None)  # the comparison is its own sweep
@@ -312,7 +310,9 @@ def _run_sweep(setup: _Setup, replicates: int, seed: int | None, scale: float | 
 
 
 def _better_sign(metric: str) -> int:
-    return -1 if metric in LOWER_IS_BETTER else 1
+    """+1 when more is better (reach), -1 when less is (duplicates, exits): the metric metadata."""
+    m = METRIC_META.get(metric)
+    return -1 if m is not None and m.higher_is_better is False else 1
 
 
 def _values(runs: pd.DataFrame, metric: str) -> dict[Any, pd.Series]:

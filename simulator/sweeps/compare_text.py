@@ -12,21 +12,24 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.results.metrics import metric as metric_meta
 from simulator.scenario.presets import CUSTOM
 
 MATRIX = "topology.preset"
 FAMILY_CONFIDENCE = 0.95
-# Ratios and shares keep decimals; every other metric of the comparison counts people or posts.
+# Metrics without metadata (user-defined) that keep decimals.
 FRACTIONAL = frozenset({"reach_share", "mean_frequency", "fatigue_share", "t50_h", "t90_h"})
 
 
 def _label(metric: str) -> str:
-    try:
-        from simulator.results.metrics import metric as meta
-    except ImportError:  # the metric metadata module is optional here
-        meta = None
-    m = meta(metric) if meta else None
+    m = metric_meta(metric)
     return m.en if m is not None else metric.replace("_", " ")
+
+
+def _whole(metric: str) -> bool:
+    """Counts (people, posts) are shown as whole numbers; shares, ratios and hours keep decimals."""
+    m = metric_meta(metric)
+    return m.integer if m is not None else metric not in FRACTIONAL
 
 
 def _num(x: float, signed: bool = False, whole: bool = True) -> str:
@@ -50,7 +53,7 @@ def _num(x: float, signed: bool = False, whole: bool = True) -> str:
 
 
 def _cell(row: Mapping[str, Any]) -> str:
-    whole = row["metric"] not in FRACTIONAL
+    whole = _whole(row["metric"])
     if row["verdict"] == "baseline":
         return "(baseline)"
     if row["verdict"] == "similar (n.s.)":
@@ -91,7 +94,7 @@ def render(table: pd.DataFrame, info: Mapping[str, Any]) -> str:
             lines.append(", ".join(f"{k} = {_value(v)}" for k, v in zip(others, vals)))
         lines += _grid(sub, f"difference against {base}", _cell)
         lines.append("")
-        lines += _grid(sub, "mean per run", lambda r: _num(r["mean"], whole=r["metric"] not in FRACTIONAL))
+        lines += _grid(sub, "mean per run", lambda r: _num(r["mean"], whole=_whole(r["metric"])))
     return "\n".join(lines)
 
 
