@@ -28,6 +28,7 @@ from simulator.scenario.sweep_spec import (
     resolve_baseline,
     run_id,
 )
+from simulator.sweeps.batching import Timing, choose_batch
 from simulator.sweeps.engines import ABM, Engine, get_engine
 from simulator.sweeps.labels import parameter_labels, plausible
 from simulator.sweeps.store import fingerprint
@@ -69,16 +70,41 @@ class SweepPlan:
         index = [{_key(v): j for j, v in enumerate(p.values)} for p in self.spec.parameters]
         return [[cols[i][index[i][_key(v)]] for i, v in enumerate(pt)] for pt in self.points]
 
+    def _groups(self) -> dict[str, list[int]]:
+        """World groups: points sharing the world-building fields, in first-point order."""
+        groups: dict[str, list[int]] = {}
+        for i, g in enumerate(self.world_groups):
+            groups.setdefault(g, []).append(i)
+        return groups
+
+    def _run(self, point: int, replicate: int, col_points: list[list[Any]]) -> RunSpec:
+        return RunSpec(
+            run_id(self.spec.names, self.points[point], replicate),
+            point,
+            replicate,
+            replicate_seed(self.spec.seed, replicate),
+            tuple(self.spec.overrides(self.points[point])),
+            tuple(zip(self.spec.names, col_points[point])),
+        )
+
+    def units(self) -> list[int]:
+        """Runs per (replicate, world group), in plan order: each unit shares one world."""
+        sizes = [len(m) for m in self._groups().values()]
+        return sizes * self.spec.replicates
+
+    def pilot_task(self) -> TaskSpec:
+        """A task measuring the costs: replicate 0's first world group, its first and last point."""
+        members = next(iter(self._groups().values()))
+        cols = self.column_points()
+        picks = dict.fromkeys([members[0], members[-1]])
+        return TaskSpec(-1, tuple(self._run(i, 0, cols) for i in picks))
+
     def plan_tasks(self, batch_size: int) -> None:
         """Tasks: contiguous slices of one fixed run order (replicate by replicate; inside a
         replicate the points sharing a world together), of at most ``batch_size`` runs, packing
         whole world groups so a world is built once per task and never split unless it must be."""
         self.batch_size = batch_size
-        names = self.spec.names
-        col_points = self.column_points()
-        groups: dict[str, list[int]] = {}
-        for i, g in enumerate(self.world_groups):
-            groups.setdefault(g, []).append(i)
+        cols = self.column_points()
         tasks: list[TaskSpec] = []
         current: list[RunSpec] = []
 
@@ -87,20 +113,10 @@ class SweepPlan:
                 tasks.append(TaskSpec(len(tasks), tuple(current)))
                 current.clear()
 
+        groups = list(self._groups().values())
         for k in range(self.spec.replicates):
-            seed = replicate_seed(self.spec.seed, k)
-            for members in groups.values():
-                runs = [
-                    RunSpec(
-                        run_id(names, self.points[i], k),
-                        i,
-                        k,
-                        seed,
-                        tuple(self.spec.overrides(self.points[i])),
-                        tuple(zip(names, col_points[i])),
-                    )
-                    for i in members
-                ]
+            for members in groups:
+                runs = [self._run(i, k, cols) for i in members]
                 if len(current) + len(runs) > batch_size:
                     flush()
                 for lo in range(0, len(runs), batch_size):
@@ -110,12 +126,16 @@ class SweepPlan:
         flush()
         self.tasks = tasks
 
-    def default_batch_size(self, capacity: int) -> int:
-        """Runs per task: enough tasks to keep ``capacity`` workers busy (>= 4 each), few enough
-        runs that a task of a large population does not hold results back for long."""
+    def default_batch_size(self, capacity: int, timing: Timing | None = None) -> int:
+        """Runs per task. A whole-curve engine fixes it; with measured ``timing`` (build and run
+        seconds, :mod:`simulator.sweeps.batching`) the size that finishes soonest on ``capacity``
+        workers with the fewest builds; without, from the population: enough tasks to keep the
+        workers busy (>= 4 each), few enough runs that a large task does not hold results back."""
         fixed = get_engine(self.context.engine).batch_size
         if fixed:  # a whole-curve engine: a replicate's world group in one task
             return int(fixed)
+        if timing is not None:
+            return choose_batch(self.units(), capacity, timing, MAX_TASK_RUNS)
         by_size = max(1, int(2_000_000 // max(1, self.population)))
         by_parallel = max(1, math.ceil(self.total_runs / (4 * max(1, capacity))))
         return max(1, min(MAX_TASK_RUNS, by_size, by_parallel))

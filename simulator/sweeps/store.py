@@ -5,14 +5,20 @@ Layout (``FMT`` is ``parquet`` when pyarrow is installed, ``csv`` otherwise)::
     manifest.json                 scenario text + hash, sweep definition, plan, versions, status
     parts/timeseries-000012.FMT   per task: the per-tick series of its runs (written first)
     parts/frequency-000012.FMT    per task: exposures -> followers histogram of its runs
-    parts/runs-000012.FMT         per task: one row per run (written last: marks the task done)
+    parts/runs-000012.FMT         per task: one row per run
+    parts/task-000012.json        per task, written last: its run ids and statuses, and the size
+                                  and SHA-256 of each of its three parts
     runs.FMT, timeseries.FMT, frequency.FMT, points.FMT, differences.FMT   consolidated at the end
+    .propsim-sweep.lock           while a sweep runs (:mod:`simulator.sweeps.lock`)
 
-Every file is written atomically (temporary name + rename), so a crash or Ctrl-C never leaves a
-half-written part; a task counts as done when its runs part exists, lists exactly the task's runs
-and all of them succeeded (tasks with failed runs run again on resume). Consolidation streams the
-parts in task order (memory stays flat however long the sweep); tasks are contiguous slices of
-one fixed run order, so the tables come out the same whatever the number of workers.
+Every file is written atomically (temporary name + rename). A task's parts count only when its
+record exists and every part still has the recorded size and checksum: a part truncated or
+damaged later (a full disk, a copy cut short) is discarded with its task, which runs again on
+resume. A task is done when its valid record lists exactly the task's runs, all ``ok`` (tasks with
+failed runs run again on resume). Consolidation streams the valid parts in task order (memory
+stays flat however long the sweep); tasks are contiguous slices of one fixed run order, so the
+tables come out the same whatever the number of workers. Folders of format version 1 (no
+records) are checked by reading every part in full.
 """
 
 from __future__ import annotations
@@ -34,13 +40,21 @@ MANIFEST = "manifest.json"
 PARTS = "parts"
 TABLES = ("runs", "timeseries", "frequency", "points", "differences")
 PART_TABLES = ("timeseries", "frequency", "runs")  # write order: runs last
-_PART = re.compile(r"^(runs|timeseries|frequency)-(\d{6})\.(csv|parquet)$")
+_PART = re.compile(r"^(runs|timeseries|frequency)-(\d{6})\.(csv|parquet)$|^task-(\d{6})\.json$")
 HEAD = ("run_id",)
 BOOKKEEPING = ("replicate", "seed", "status", "error", "duration_s")
 
 
 class SweepError(RuntimeError):
     """A sweep cannot start or go on (e.g. a resume with a changed scenario)."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def default_format() -> str:
@@ -68,6 +82,9 @@ class SweepStore:
     # --- paths ---------------------------------------------------------------------------------
     def part(self, table: str, index: int) -> Path:
         return self.folder / PARTS / f"{table}-{index:06d}.{self.fmt}"
+
+    def record(self, index: int) -> Path:
+        return self.folder / PARTS / f"task-{index:06d}.json"
 
     def table(self, name: str) -> Path:
         return self.folder / f"{name}.{self.fmt}"
@@ -110,27 +127,72 @@ class SweepStore:
             removed += 1
         return removed
 
-    def done_tasks(self, tasks: Sequence[Any]) -> set[int]:
-        """Tasks whose runs part lists exactly their runs, all ``ok`` (their series parts exist)."""
-        done = set()
+    def task_states(self, tasks: Sequence[Any], legacy: bool = False) -> dict[int, str]:
+        """``{task index: "ok" | "failed"}`` for the tasks whose parts are intact and list exactly
+        the task's runs; the parts of every other task are deleted (their runs count as not run).
+        ``legacy``: a format-1 folder without records, checked by reading each part in full."""
+        states: dict[int, str] = {}
         for t in tasks:
-            p = self.part("runs", t.index)
-            if not p.is_file() or not all(self.part(x, t.index).is_file() for x in PART_TABLES):
-                continue
-            try:
-                df = self.read(p, columns=["run_id", "status"])
-            except Exception:  # unreadable part (e.g. truncated by a full disk): run it again
-                continue
-            if list(df["run_id"]) == [r.run_id for r in t.runs] and (df["status"] == "ok").all():
-                done.add(t.index)
-        return done
+            ids = [r.run_id for r in t.runs]
+            state = self._recorded_state(t.index, ids)
+            if state is None and legacy and not self.record(t.index).exists():
+                state = self._legacy_state(t.index, ids)
+            if state is None:
+                self.discard(t.index)
+            else:
+                states[t.index] = state
+        return states
+
+    def done_tasks(self, tasks: Sequence[Any], legacy: bool = False) -> set[int]:
+        """Tasks with intact parts whose runs all succeeded (see :meth:`task_states`)."""
+        return {i for i, s in self.task_states(tasks, legacy).items() if s == "ok"}
+
+    def _recorded_state(self, index: int, run_ids: list[str]) -> str | None:
+        try:
+            rec = json.loads(self.record(index).read_text(encoding="utf-8"))
+            files = rec["files"]
+            if rec["runs"] != run_ids or set(files) != set(PART_TABLES):
+                return None
+            for name in PART_TABLES:
+                p = self.part(name, index)
+                if p.stat().st_size != files[name]["bytes"] or _sha256(p) != files[name]["sha256"]:
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or damaged
+            return None
+        return "ok" if rec.get("status") == "ok" else "failed"
+
+    def _legacy_state(self, index: int, run_ids: list[str]) -> str | None:
+        try:
+            df = self.read(self.part("runs", index), columns=["run_id", "status"])
+            for name in ("timeseries", "frequency"):
+                self.read(self.part(name, index))
+        except Exception:  # missing or unreadable (e.g. truncated by a full disk): run it again
+            return None
+        if list(df["run_id"]) != run_ids:
+            return None
+        return "ok" if (df["status"] == "ok").all() else "failed"
+
+    def discard(self, index: int) -> None:
+        """Delete a task's record and parts (the record first: parts without one never count)."""
+        for p in (self.record(index), *(self.part(name, index) for name in PART_TABLES)):
+            p.unlink(missing_ok=True)
 
     # --- parts -----------------------------------------------------------------------------------
     def write_part(self, result: Any) -> None:
-        """Write one task's tables; the runs part goes last and marks the task as done."""
+        """Write one task's tables, then its record (sizes and checksums) that makes them count."""
+        self.record(result.index).unlink(missing_ok=True)
+        files = {}
         for name in PART_TABLES:
-            df = getattr(result, name)
-            write_table(self.part(name, result.index).with_suffix(""), df, self.fmt)
+            path = write_table(self.part(name, result.index).with_suffix(""), getattr(result, name), self.fmt)
+            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        status = result.runs["status"] if len(result.runs) else pd.Series([], dtype=object)
+        record = {
+            "task": result.index,
+            "runs": [str(r) for r in result.runs["run_id"]] if len(result.runs) else [],
+            "status": "ok" if (status == "ok").all() else "failed",
+            "files": files,
+        }
+        write_json(self.record(result.index), record)
 
     def read(self, path: Path, columns: list[str] | None = None, str_columns: Iterable[str] = ()) -> pd.DataFrame:
         if path.suffix == ".parquet":
@@ -146,8 +208,9 @@ class SweepStore:
         params: Sequence[str],
         str_params: Iterable[str] = (),
     ) -> pd.DataFrame:
-        """Write runs / timeseries / frequency from the parts of ``task_indices``; return runs."""
-        present = [i for i in task_indices if self.part("runs", i).is_file()]
+        """Write runs / timeseries / frequency from the parts of ``task_indices`` (tasks whose
+        parts are intact, see :meth:`task_states`); return runs."""
+        present = list(task_indices)
         frames, seen_int, not_int = [], set(), set()
         for i in present:
             df = self.read(self.part("runs", i), str_columns=str_params)

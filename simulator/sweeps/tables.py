@@ -69,9 +69,10 @@ class SweepResult:
         )
 
 
-def consolidate(plan: SweepPlan, store: SweepStore) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Write the consolidated tables from the parts; return the runs table and the manifest
-    entries that describe them (``differences``, ``parameter_labels``, ``plausible``)."""
+def consolidate(plan: SweepPlan, store: SweepStore, legacy: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Write the consolidated tables from the intact parts (damaged ones are discarded: their runs
+    count as not run); return the runs table and the manifest entries that describe them
+    (``differences``, ``parameter_labels``, ``plausible``)."""
     reps = plan.spec.replicates
     point_of: dict[str, int] = {}
     order: dict[str, int] = {}
@@ -81,7 +82,8 @@ def consolidate(plan: SweepPlan, store: SweepStore) -> tuple[pd.DataFrame, dict[
             order[r.run_id] = r.point * reps + r.replicate  # runs table: by point, then replicate
     names = plan.spec.names
     str_params = [p.name for p in plan.spec.parameters if any(isinstance(v, str) for v in p.column())]
-    runs = store.consolidate([t.index for t in plan.tasks], order, names, str_params)
+    intact = store.task_states(plan.tasks, legacy)
+    runs = store.consolidate([t.index for t in plan.tasks if t.index in intact], order, names, str_params)
     store.write_table("points", points_table(runs, names, plan.column_points(), point_of))
     diffs = paired_differences(runs, names, plan.baseline, CONFIDENCE)
     store.write_table("differences", diffs)
