@@ -80,7 +80,7 @@ def render(table: pd.DataFrame, info: Mapping[str, Any]) -> str:
         f"{b.get('posts_per_week', math.nan):.3g} originals a week; population {_num(info.get('population', math.nan))}"
         + (f", run at scale {info['scale']:g}" if info.get("scale") else ""),
         f"  {info.get('replicates', '?')} replicates on common worlds; "
-        f"ranked by {_label(str(info.get('rank_by', '')))}; "
+        f"ranked by {_label(str(info.get('rank_by', ''))).lower()}; "
         f"differences against {base}",
         f"  intervals: simultaneous 95% over {info.get('pairs', '?')} pairs of matrices (Bonferroni: each at "
         f"{100 * float(info.get('level', FAMILY_CONFIDENCE)):.3g}%); similar (n.s.) = the interval covers 0",
