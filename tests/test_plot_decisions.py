@@ -193,7 +193,7 @@ def test_clearly_better_option_wins_with_its_interval(better, tmp_path):
     assert report.charts.selection.at == at
     rec = report.charts.recommendation
     assert rec is not None and rec.best.point["relays.0.probability"] == 1.0 and not rec.tied
-    assert rec.headline.startswith("Recommended: official → city relay probability = 1")
+    assert rec.headline.startswith("Recommended: @官方号 → @城市号 relay probability = 1")  # named by handle (manifest)
     mean = wide[1.0].mean()
     half = stats.t.ppf(0.975, 3) * wide[1.0].std(ddof=1) / 2
     lo, hi = max(mean - half, 0), mean + half
@@ -204,10 +204,10 @@ def test_clearly_better_option_wins_with_its_interval(better, tmp_path):
     assert rec.vs_runner is not None
     assert rec.vs_runner.diff == pytest.approx(d.mean()) and rec.vs_runner.half == pytest.approx(dh)
     slides = _deck_text(report.deck)
-    assert any("Recommended: official → city relay probability = 1" in s for s in slides)
+    assert any("Recommended: @官方号 → @城市号 relay probability = 1" in s for s in slides)
     tk = report.charts["tradeoff"].takeaway
-    assert "dominates official → city relay probability = 0" in tk
-    assert "more people than official → city relay probability = 0" in report.charts["reach"].takeaway
+    assert "dominates @官方号 → @城市号 relay probability = 0" in tk
+    assert "more people than @官方号 → @城市号 relay probability = 0" in report.charts["reach"].takeaway
 
 
 def test_no_raw_field_path_in_the_deck_or_the_charts(better, identical, tmp_path):
