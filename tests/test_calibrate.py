@@ -199,7 +199,7 @@ def test_written_scenario_keeps_the_file_and_adds_the_fit(weibo_fit, tmp_path):
     fitted = simulator.load(out)
     assert fitted.scenario.behaviour.p0 == cal.fitted["behaviour.p0"]
     assert fitted.scenario.behaviour.latency.median == cal.fitted["behaviour.latency.median"]
-    assert fitted.scenario.population.size == 500_000  # the file keeps its own size
+    assert fitted.scenario.population.size == 4_000_000  # the file keeps its own size
 
 
 # --- user-observed targets ------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ topology:
   preset: organic
   params: {accounts: 4, followers: {median: 1500, sigma: 0.8}}
 population: {size: 6000}
+graph: {mean_followees: 20}  # subcritical at every swept p0: reach is not saturated
 fatigue: {enabled: false}
 sweep:
   parameters:

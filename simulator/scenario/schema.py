@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator import defaults as D
+from simulator.scenario.profiles import DEFAULT_PROFILE, NO_PROFILE
+from simulator.scenario.profiles import names as profile_names
+from simulator.scenario.profiles import profile as get_profile
 from simulator.scenario.errors import UNSAFE_CHARS
 
 # --- reusable field types -------------------------------------------------------------------------
@@ -212,16 +215,22 @@ class PostSpec(Strict):
 
 
 class BehaviourSpec(Strict):
-    """Follower repost behaviour (MODEL-REFERENCE section 2, steps 1-2)."""
+    """Follower repost behaviour (``docs/model.md``, "One delivery", steps 1-2).
 
-    p0: Probability = D.P0
+    ``profile`` names a calibrated behaviour profile (:mod:`simulator.scenario.profiles`: ``weibo``, the
+    default, or ``twitter``) that supplies ``p0``, ``appeal_sigma`` and the organic ``latency`` a file does
+    not set; ``none`` uses the plain defaults of :mod:`simulator.defaults`.
+    """
+
+    profile: str = DEFAULT_PROFILE
+    p0: Probability | None = None
     p0_promotional: Probability = D.P0_PROMOTIONAL
-    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] = D.APPEAL_SIGMA
+    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] | None = None
     off_topic_factor: Probability = D.OFF_TOPIC_FACTOR
     alpha: Annotated[float, Field(ge=0.0, le=10.0)] = D.ALPHA
     beta: Annotated[float, Field(ge=0.0, le=10.0)] = D.BETA
     exposure_half_life: HalfLife = D.EXPOSURE_HALF_LIFE_H
-    latency: LogNormal = Field(default_factory=lambda: LogNormal(median=D.LATENCY_MEDIAN_H, sigma=D.LATENCY_SIGMA))
+    latency: LogNormal | None = None
     variation_weights: dict[Literal[VARIATIONS], Weight] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict(D.VARIATION_WEIGHTS)
     )
@@ -230,12 +239,34 @@ class BehaviourSpec(Strict):
     @field_validator("latency", mode="before")
     @classmethod
     def _latency(cls, v: Any) -> Any:
-        return _lognormal_or_number(v, "a latency in hours")
+        return None if v is None else _lognormal_or_number(v, "a latency in hours")
 
     @field_validator("variation_weights")
     @classmethod
     def _all_variations(cls, v: dict[str, float]) -> dict[str, float]:
         return {**D.VARIATION_WEIGHTS, **v}
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, v: str) -> str:
+        key = v.strip().lower()
+        if key not in profile_names():
+            raise ValueError(f"unknown behaviour profile {v!r}; known: {', '.join(profile_names())}")
+        return key
+
+    @model_validator(mode="after")
+    def _from_profile(self) -> BehaviourSpec:
+        """Fill what the file leaves unset from the profile (or the plain defaults)."""
+        values = {} if self.profile == NO_PROFILE else get_profile(self.profile).values
+        if self.p0 is None:
+            object.__setattr__(self, "p0", values.get("behaviour.p0", D.P0))
+        if self.appeal_sigma is None:
+            object.__setattr__(self, "appeal_sigma", values.get("behaviour.appeal_sigma", D.APPEAL_SIGMA))
+        if self.latency is None:
+            median = values.get("behaviour.latency.median", D.LATENCY_MEDIAN_H)
+            sigma = values.get("behaviour.latency.sigma", D.LATENCY_SIGMA)
+            object.__setattr__(self, "latency", LogNormal(median=median, sigma=sigma))
+        return self
 
 
 class FatigueSpec(Strict):
