@@ -78,5 +78,7 @@ RELAY_LATENCY_SIGMA = 1.0  # assumption (MODEL-REFERENCE section 1)
 EFFECTIVE_REACH_THRESHOLD = 3  # sourced: Krugman 1972 ("three exposures")
 
 # --- safety -------------------------------------------------------------------------------------
-MAX_POPULATION = 50_000_000  # hard schema limit; memory is checked separately before building
+# hard schema limit: person ids must fit the engine's 31-bit person slots (implicit worlds hold nothing per
+# person, so a platform of hundreds of millions is fine); memory is checked separately before building
+MAX_POPULATION = 2_000_000_000
 MEMORY_FRACTION = 0.8  # refuse a scenario whose estimated footprint exceeds this share of RAM
