@@ -230,6 +230,60 @@ def test_run_many_equals_successive_runs(backend):
     assert batch.edges_examined.tolist() == [r.edges_examined for r in single]
 
 
+def test_lazy_results_survive_later_calls():
+    """The fast path leaves a result's node list in the scratch until it is read or the next
+    call needs the scratch: results kept across calls, read late, equal eager ones."""
+    g = small_graph(3000, seed=6)
+    c = ic.Cascader(g)
+    seeds = [np.array([i, i + 100], dtype=np.int32) for i in range(8)]
+    kept = [c.run(s, 0.3, rng=i) for i, s in enumerate(seeds)]  # none read yet
+    c.curve(seeds[0], [0.1, 0.3], rng=1)  # other kernels reuse the same scratch
+    public = [ic.independent_cascade(g, s, 0.3, rng=i) for i, s in enumerate(seeds)]
+    for i, s in enumerate(seeds):
+        eager = ic.Cascader(g, "numpy").run(s, 0.3, rng=i)
+        assert by_depth(kept[i]) == by_depth(eager) == by_depth(public[i])
+        assert kept[i].n_activated == eager.n_activated and kept[i].edges_examined == eager.edges_examined
+    assert sum(r.n_activated for r in kept) > 100  # the cascades did spread
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_huge_rows_and_dense_resets(backend):
+    """A hub whose fired edges overflow one block of the two-pass expansion, and a cascade that
+    covers most of the graph (scratch reset by a whole-array fill): same as the reference."""
+    n = 12_000
+    hub = np.zeros(n - 1, dtype=np.int64)
+    leaves = np.arange(1, n)
+    chain = np.arange(1, n - 1)
+    g = csr_from_edges(n, np.concatenate([hub, chain]), np.concatenate([leaves, chain + 1]))
+    u = ic.edge_uniforms(g, 4)
+    c = ic.Cascader(g, backend)
+    for p in (1.0, 0.9, 0.5):
+        res = c.run([0], p, rng=4)
+        depth, _ = reference_ic(g, [0], p, u)
+        assert dict(zip(res.activated.tolist(), res.depth.tolist())) == depth
+        assert res.n_activated > n // 4
+        assert not c._scratch["active"].any()
+
+
+@pytest.mark.parametrize(
+    "seeds",
+    [
+        [5, 9, 5],
+        (5, 9),
+        np.array([5, 9], dtype=np.int64),
+        np.array([[5, 0], [9, 0]], dtype=np.int32)[:, 0],  # not contiguous
+        np.frombuffer(np.array([5, 9], dtype=np.int32).tobytes(), dtype=np.int32),  # read-only
+        np.array([5, 9], dtype=np.uint16),
+    ],
+)
+def test_seed_forms_give_the_same_cascade(seeds):
+    g = small_graph(800, seed=3)
+    ref = ic.independent_cascade(g, np.array([5, 9], dtype=np.int32), 0.3, rng=2)
+    for backend in BACKENDS:
+        res = ic.independent_cascade(g, seeds, np.float64(0.3), rng=2, backend=backend)
+        assert by_depth(res) == by_depth(ref)
+
+
 # --- the whole-curve fast path -------------------------------------------------------------------
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("shared", ["rng", "uniforms"])
@@ -329,6 +383,12 @@ def test_bad_arguments_raise():
         c.run([2**32 + 1], 0.1)  # would wrap to 1 as int32
     with pytest.raises(ValueError):
         c.run([1], 1.5)
+    with pytest.raises(ValueError):
+        c.run(np.array([1], dtype=np.int32), -0.1)
+    with pytest.raises(ValueError):
+        c.run(np.array([1, 500], dtype=np.int32), 0.1)
+    with pytest.raises(ValueError):
+        ic.independent_cascade(g, [1], float("nan"))
     with pytest.raises(ValueError):
         c.run([1.5], 0.1)
     with pytest.raises(ValueError):

@@ -40,8 +40,9 @@ scenario with fatigue, churn and the exposure response off reduces to).
 Backends: ``"numba"`` (compiled, level-synchronous breadth-first search; the default when numba
 imports) and ``"numpy"`` (vectorised fallback, no compiler, same results). ``backend="auto"``
 picks numba unless the environment variable ``PROPSIM_BACKEND=numpy`` forces the fallback.
-At 1M nodes the compiled kernel is limited by memory latency, so large levels are expanded in
-node order and scratch arrays are reused and reset only where touched.
+At 1M nodes the compiled kernel is limited by memory latency, so it prefetches the rows and
+targets it is about to read (see :mod:`simulator.ic.kernels_numba`); scratch arrays are reused
+and reset only where touched.
 
 >>> from simulator.world.graphs import csr_from_edges
 >>> g = csr_from_edges(4, np.array([0, 1, 2]), np.array([1, 2, 3]))  # a path 0 -> 1 -> 2 -> 3
@@ -61,7 +62,7 @@ import numpy as np
 
 from simulator.backend import _numba, resolve_backend
 from simulator.ic import kernels_numpy as K_np
-from simulator.ic.results import BatchResult, CascadeResult, ReachCurve
+from simulator.ic.results import BatchResult, CascadeResult, ReachCurve, _LazyResult
 from simulator.seeding import RAW64_BITGENS, hash_uniforms, stream_key
 
 if _numba is not None:
@@ -84,11 +85,23 @@ def edge_uniforms(graph: CSR, rng: np.random.Generator | int | None = None) -> n
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
+_U63 = 1 << 63
+_U64 = 1 << 64
+
+
+def _signed(key: int) -> int:
+    """A 64-bit stream key as the signed int64 with the same bits: the numba kernels take one
+    int64 key type (one compiled signature; a Python int is also far cheaper to pass than a
+    numpy uint64 scalar, ~0.05 vs ~1 us per call)."""
+    return key - _U64 if key >= _U63 else key
+
+
 @dataclass(eq=False)
 class Cascader:
     """IC runs on one graph, with scratch arrays reused across calls (reset only where touched).
 
-    Not thread-safe: use one Cascader per thread. Scratch costs ~11 bytes per node.
+    Not thread-safe: use one Cascader per thread. Scratch costs ~9 bytes per node for plain
+    runs, ~11 with exposures / curves.
 
     >>> from simulator.world.graphs import csr_from_edges
     >>> c = Cascader(csr_from_edges(3, np.array([0, 0]), np.array([1, 2])))
@@ -108,23 +121,28 @@ class Cascader:
                 np.ascontiguousarray(g.indptr, dtype=np.int64), np.ascontiguousarray(g.indices, dtype=np.int32)
             )
         self._n = self.graph.n_rows
-        self._key = np.zeros(1, dtype=np.uint64)  # a uint64 numpy scalar costs ~1 us to create
-        self._plain: tuple[np.ndarray, ...] | None = None  # scratch of the fast path, once allocated
+        self._fast = self.backend == "numba"
+        self._plain: tuple[np.ndarray, ...] | None = None  # graph + scratch of the fast path, once allocated
+        self._pending: weakref.ref[CascadeResult] | None = None  # the last lazy result (see CascadeResult)
 
     # Scratch is allocated on first use; the kernels leave it dirty only at the nodes they
     # list (queue / exposed list) and the callers reset exactly those: O(cascade) per call.
     def _get(self, name: str, dtype: Any, fill: int) -> np.ndarray:
         arr = self._scratch.get(name)
         if arr is None:
-            arr = np.full(self._n + 1, fill, dtype=dtype)
+            size = K_nb.FIRED_BLOCK + 256 if name == "fired" else self._n + 1
+            arr = np.full(size, fill, dtype=dtype)
             self._scratch[name] = arr
         return arr
 
-    def _reset(self, arr: np.ndarray, idx: np.ndarray, n: int, value: int) -> None:
-        if self.backend == "numba":
-            K_nb.reset_nb(arr, idx, n, value)
-        else:
-            arr[idx[:n]] = value
+    def _settle(self) -> None:
+        """Copy the last lazy result's node list out of the scratch before the scratch is reused."""
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            res = pending()
+            if res is not None:
+                res._materialize()
 
     def _inputs(self, seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key=None):
         g, n = self.graph, self._n
@@ -177,33 +195,68 @@ class Cascader:
             count_exposed: also count exposed / reached nodes (touches every out-edge of every
                 active node: ~1.5x slower for large cascades).
         """
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be in [0, 1], got {p}")
         if (
-            self.backend == "numba"
+            self._fast
             and audience is None
             and edge_uniforms is None
             and node_weights is None
+            and audience_uniforms is None
             and not count_exposed
         ):
-            # fast path: small cascades cost ~1 us, so the Python around them must stay thin
-            seeds = _nodes(seeds, self._n, "seeds", False)
-            self._key[0] = stream_key(rng)
-            if self._plain is None:
-                self._plain = (
-                    self._get("active", np.uint8, 0),
-                    self._get("queue", np.int32, 0),
-                    self._get("starts", np.int32, 0),
-                    self._get("mark", np.uint8, 0),
-                )
-            active, queue, starts, mark = self._plain
-            activated, level_starts, examined = K_nb.plain_nb(
-                self.graph.indptr, self.graph.indices, seeds, self._key[0], float(p), active, queue, starts, mark
-            )
-            if examined < 0:
-                raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
-            return CascadeResult(activated, level_starts, None, None, examined)
+            return self._run_plain(seeds, p, rng)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be in [0, 1], got {p}")
         return self._run(seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed)
+
+    def _run_plain(self, seeds: Any, p: float, rng: np.random.Generator | int | None) -> CascadeResult:
+        """The common call (numba, seeds only, hash uniforms).
+
+        A tiny cascade costs ~2 us of compiled work at 1M nodes (mostly cache misses), so the
+        Python around it is kept to ~1 us: no copy of contiguous int32 seeds, the key drawn
+        without the general dispatch of :func:`stream_key`, one kernel call with two array
+        arguments and scalar results, and a lazy result (see :class:`CascadeResult`).
+        """
+        if not (type(seeds) is np.ndarray and seeds.dtype is _I32 and seeds.strides == (4,)):
+            seeds = _nodes(seeds, self._n, "seeds", False)  # contiguous int32: one compiled signature
+        if type(rng) is np.random.Generator and type(bg := rng.bit_generator) is np.random.PCG64:
+            key = bg.random_raw()  # what stream_key(rng) returns for the default bit generator
+        else:
+            key = stream_key(rng)
+        if key >= _U63:
+            key -= _U64  # the same 64 bits as a signed int64 (see _signed)
+        if self._pending is not None:
+            self._settle()
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self._plain_context()
+        n_act, n_starts, examined = K_nb.plain_nb(plain[0], seeds, key, float(p))
+        if examined < 0:
+            if examined == -2:
+                raise ValueError(f"p must be in [0, 1], got {p}")
+            raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
+        res = _LazyResult(plain[4], plain[5], n_act, n_starts, examined)
+        self._pending = weakref.ref(res)
+        return res
+
+    def _plain_context(self) -> tuple[np.ndarray, ...]:
+        """The fast path's ``ctx`` (addresses and sizes, see kernels_numba.CTX_*) followed by
+        every array it points into: holding them here keeps the addresses valid."""
+        g = self.graph
+        arrays = (
+            g.indptr,
+            g.indices,
+            self._get("active", np.uint8, 0),
+            self._get("queue", np.int32, 0),
+            self._get("starts", np.int32, 0),
+            self._get("fired", np.int64, 0),
+            np.zeros(256, dtype=np.uint8),  # per-chunk trial outcomes
+        )
+        for a in arrays:
+            assert a.flags.c_contiguous and a.ndim == 1
+        ctx = np.zeros(K_nb.CTX_SIZE, dtype=np.int64)
+        ctx[: len(arrays)] = [a.ctypes.data for a in arrays]
+        ctx[K_nb.CTX_N], ctx[K_nb.CTX_M] = self._n, g.n_edges
+        return (ctx, *arrays)
 
     def _run(
         self, seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed, key=None
@@ -211,6 +264,7 @@ class Cascader:
         seeds, audience, eu, au, w, key = self._inputs(
             seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key
         )
+        self._settle()
         g = self.graph
         active = self._get("active", np.uint8, 0)
         exposed = self._get("exposed", np.uint8, 0)
@@ -218,17 +272,15 @@ class Cascader:
             queue = self._get("queue", np.int32, 0)
             starts = self._get("starts", np.int32, 0)
             exp_list = self._get("exposed_list", np.int32, 0)
-            mark = self._get("mark", np.uint8, 0)
             if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
                 raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
-            self._key[0] = key
             n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
                 g.indptr,
                 g.indices,
                 seeds,
                 audience,
                 _EMPTY_F32 if au is None else au,
-                self._key[0],
+                _signed(key),
                 float(p),
                 _EMPTY_F32 if eu is None else eu,
                 _EMPTY_F64 if w is None else w,
@@ -238,7 +290,7 @@ class Cascader:
                 starts,
                 exposed,
                 exp_list,
-                mark,
+                self._get("fired", np.int64, 0),
             )
             activated = queue[:n_act].copy()
             level_starts = starts[:n_starts].astype(np.int64)
@@ -289,13 +341,14 @@ class Cascader:
         else:
             keys = np.array([stream_key(gen) for _ in range(R)], dtype=np.uint64)
         out = [np.zeros(R, dtype=np.int64) for _ in range(4)]
+        self._settle()
         if self.backend == "numba":
             K_nb.batch_nb(
                 self.graph.indptr,
                 self.graph.indices,
                 offsets,
                 flat,
-                keys,
+                keys.view(np.int64),  # same bits (see _signed)
                 float(p),
                 count_exposed,
                 self._get("active", np.uint8, 0),
@@ -303,7 +356,7 @@ class Cascader:
                 self._get("starts", np.int32, 0),
                 self._get("exposed", np.uint8, 0),
                 self._get("exposed_list", np.int32, 0),
-                self._get("mark", np.uint8, 0),
+                self._get("fired", np.int64, 0),
                 *out,
             )
         else:
@@ -313,7 +366,7 @@ class Cascader:
                 )
                 out[0][r], out[3][r] = res.n_activated, res.edges_examined
                 if count_exposed:
-                    out[1][r], out[2][r] = res.n_exposed, res.n_reached
+                    out[1][r], out[2][r] = res.n_exposed or 0, res.n_reached or 0
         return BatchResult(out[0], out[1] if count_exposed else None, out[2] if count_exposed else None, out[3])
 
     def curve(
@@ -344,25 +397,24 @@ class Cascader:
         seeds, audience, eu, au, w, key = self._inputs(
             seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng
         )
+        self._settle()
         g = self.graph
         level = self._get("level", np.uint8, _NONE)
         exposed = self._get("exposed_level", np.uint8, _NONE)
         if self.backend == "numba":
             queue = self._get("queue", np.int32, 0)
             exp_list = self._get("exposed_list", np.int32, 0)
-            mark = self._get("mark", np.uint8, 0)
             if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
                 raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
             new_active = np.zeros(len(grid), dtype=np.int64)
             new_exposed = np.zeros(len(grid), dtype=np.int64)
-            self._key[0] = key
             n_act, n_exp, examined = K_nb.curve_nb(
                 g.indptr,
                 g.indices,
                 seeds,
                 audience,
                 _EMPTY_F32 if au is None else au,
-                self._key[0],
+                _signed(key),
                 grid,
                 _EMPTY_F32 if eu is None else eu,
                 _EMPTY_F64 if w is None else w,
@@ -371,7 +423,6 @@ class Cascader:
                 queue,
                 exposed,
                 exp_list,
-                mark,
                 new_active,
                 new_exposed,
             )
@@ -398,13 +449,21 @@ class Cascader:
 _EMPTY_F32 = np.zeros(0, dtype=np.float32)
 _EMPTY_F64 = np.zeros(0, dtype=np.float64)
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
+_I32 = np.dtype(np.int32)
 
 
 def _nodes(nodes: Any, n: int, what: str, check: bool) -> np.ndarray:
-    """Node ids as a contiguous int32 array (range-checked here when ``check`` or when a cast
-    could wrap; the numba kernels check int32 ids themselves)."""
+    """Node ids as a contiguous, writeable int32 array (the one type the kernels are compiled
+    for), range-checked here when ``check`` or when a cast could wrap; the numba kernels check
+    int32 ids themselves."""
     if nodes is None:
         return _EMPTY_I32
+    if type(nodes) is list and 0 < len(nodes) <= 64 and all(type(x) is int for x in nodes):
+        # a short list of Python ints (the common hand-written call): checked in Python, which
+        # is ~3x cheaper than numpy reductions on a tiny array
+        if min(nodes) < 0 or max(nodes) >= n:
+            raise ValueError(f"{what} must be node ids in [0, {n - 1}]")
+        return np.array(nodes, dtype=np.int32)
     if isinstance(nodes, np.ndarray) and nodes.dtype == np.int32 and nodes.ndim == 1 and nodes.flags.c_contiguous:
         arr = nodes
     else:
@@ -418,17 +477,21 @@ def _nodes(nodes: Any, n: int, what: str, check: bool) -> np.ndarray:
             check = True
     if check and arr.size and (arr.min() < 0 or arr.max() >= n):
         raise ValueError(f"{what} must be node ids in [0, {n - 1}]")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    arr = np.ascontiguousarray(arr, dtype=np.int32)
+    return arr if arr.flags.writeable else arr.copy()
 
 
-_CACHE: dict[int, tuple[weakref.ref, Cascader]] = {}
+# The public functions' Cascaders, by (graph id, backend argument); "auto" is resolved (from
+# PROPSIM_BACKEND) when a graph is first seen: reading the environment costs ~0.7 us, as much as
+# a tiny cascade. A weak reference checks that the id still names the same graph.
+_CACHE: dict[tuple[int, str], tuple[weakref.ref, Cascader]] = {}
 
 
 def _cascader(graph: CSR, backend: str) -> Cascader:
-    backend = resolve_backend(backend)
-    k = id(graph)
+    """The cached Cascader of ``graph`` (the public functions' scratch), made on first use."""
+    k = (id(graph), backend)
     hit = _CACHE.get(k)
-    if hit is not None and hit[0]() is graph and hit[1].backend == backend:
+    if hit is not None and hit[0]() is graph:
         return hit[1]
     for key in [key for key, (ref, _) in _CACHE.items() if ref() is None]:
         del _CACHE[key]
@@ -437,6 +500,11 @@ def _cascader(graph: CSR, backend: str) -> Cascader:
     c = Cascader(graph, backend)
     _CACHE[k] = (weakref.ref(graph), c)
     return c
+
+
+def clear_cache() -> None:
+    """Drop the public functions' cached scratch (e.g. after changing ``PROPSIM_BACKEND``)."""
+    _CACHE.clear()
 
 
 def independent_cascade(
@@ -451,9 +519,12 @@ def independent_cascade(
     """One IC cascade from ``seeds`` at ``p`` (see :meth:`Cascader.run` for every argument).
 
     Scratch arrays are cached per graph (a few graphs at most), so repeated calls cost
-    O(cascade), not O(n).
+    O(cascade), not O(n), and a tiny cascade costs about what :meth:`Cascader.run` costs.
     """
-    return _cascader(graph, backend).run(seeds, p, rng=rng, edge_uniforms=edge_uniforms, **kw)
+    c = _cascader(graph, backend)
+    if c._fast and edge_uniforms is None and not kw:
+        return c._run_plain(seeds, p, rng)
+    return c.run(seeds, p, rng=rng, edge_uniforms=edge_uniforms, **kw)
 
 
 def reach_curve(
