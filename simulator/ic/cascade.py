@@ -54,6 +54,8 @@ and reset only where touched.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +89,12 @@ def edge_uniforms(graph: CSR, rng: np.random.Generator | int | None = None) -> n
 # --------------------------------------------------------------------------------------------
 _U63 = 1 << 63
 _U64 = 1 << 64
+# CPython before 3.14 counts every reference, so a lazy result nobody else holds has a known
+# count and need not be copied out (see Cascader._settle); elsewhere weak references track it
+# (~0.4 us more per call: clearing a weak reference when its object dies is not free).
+_NOTHING = object()  # matches no rng argument
+_new_result = object.__new__
+_EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
 def _signed(key: int) -> int:
@@ -122,8 +130,13 @@ class Cascader:
             )
         self._n = self.graph.n_rows
         self._fast = self.backend == "numba"
-        self._plain: tuple[np.ndarray, ...] | None = None  # graph + scratch of the fast path, once allocated
-        self._pending: weakref.ref[CascadeResult] | None = None  # the last lazy result (see CascadeResult)
+        # The fast path alternates between two result buffers (queue + level starts): in the usual
+        # loop ``res = c.run(...)`` the previous result is still alive while the next call runs,
+        # and with one buffer it would have to be copied out every time.
+        self._plain: tuple[np.ndarray, ...] | None = None  # contexts + scratch of the fast path, once allocated
+        self._held: list[Any] = [None, None]  # the lazy result of each buffer (or a weak reference to it)
+        self._slot = 0
+        self._gen: Any = _NOTHING  # the Generator whose C interface the fast path's contexts hold
 
     # Scratch is allocated on first use; the kernels leave it dirty only at the nodes they
     # list (queue / exposed list) and the callers reset exactly those: O(cascade) per call.
@@ -135,13 +148,19 @@ class Cascader:
             self._scratch[name] = arr
         return arr
 
-    def _settle(self) -> None:
-        """Copy the last lazy result's node list out of the scratch before the scratch is reused."""
-        pending = self._pending
-        if pending is not None:
-            self._pending = None
-            res = pending()
-            if res is not None:
+    def _settle(self, slot: int | None = None) -> None:
+        """Copy lazy results' node lists out of the scratch before it is reused (one buffer, or
+        both when ``slot`` is None), unless nothing else references the result any more."""
+        for k in (0, 1) if slot is None else (slot,):
+            held = self._held[k]
+            if held is None:
+                continue
+            self._held[k] = None
+            if _EXACT_REFCOUNTS:
+                # references now: this local and getrefcount's argument; more = someone holds it
+                if sys.getrefcount(held) > 2:
+                    held._materialize()
+            elif (res := held()) is not None:
                 res._materialize()
 
     def _inputs(self, seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key=None):
@@ -214,49 +233,74 @@ class Cascader:
         A tiny cascade costs ~2 us of compiled work at 1M nodes (mostly cache misses), so the
         Python around it is kept to ~1 us: no copy of contiguous int32 seeds, the key drawn
         without the general dispatch of :func:`stream_key`, one kernel call with two array
-        arguments and scalar results, and a lazy result (see :class:`CascadeResult`).
+        arguments and scalar results, and a lazy result in one of two alternating buffers
+        (see :class:`CascadeResult`).
         """
         if not (type(seeds) is np.ndarray and seeds.dtype is _I32 and seeds.strides == (4,)):
             seeds = _nodes(seeds, self._n, "seeds", False)  # contiguous int32: one compiled signature
-        if type(rng) is np.random.Generator and type(bg := rng.bit_generator) is np.random.PCG64:
-            key = bg.random_raw()  # what stream_key(rng) returns for the default bit generator
-        else:
-            key = stream_key(rng)
-        if key >= _U63:
-            key -= _U64  # the same 64 bits as a signed int64 (see _signed)
-        if self._pending is not None:
-            self._settle()
+        slot = self._slot = self._slot ^ 1
+        old = self._held[slot]  # references: the list, this local, getrefcount's argument
+        if old is not None and (not _EXACT_REFCOUNTS or sys.getrefcount(old) > 3):
+            self._settle(slot)
         plain = self._plain
         if plain is None:
             plain = self._plain = self._plain_context()
-        n_act, n_starts, examined = K_nb.plain_nb(plain[0], seeds, key, float(p))
+        if rng is self._gen or self._adopt(rng):  # the kernel draws the key from the Generator
+            n_act, n_starts, examined = K_nb.plain_draw_nb(plain[slot], seeds, float(p))
+        else:
+            key = stream_key(rng)
+            if key >= _U63:
+                key -= _U64  # the same 64 bits as a signed int64 (see _signed)
+            n_act, n_starts, examined = K_nb.plain_nb(plain[slot], seeds, key, float(p))
         if examined < 0:
             if examined == -2:
                 raise ValueError(f"p must be in [0, 1], got {p}")
             raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
-        res = _LazyResult(plain[4], plain[5], n_act, n_starts, examined)
-        self._pending = weakref.ref(res)
+        res = _new_result(_LazyResult)  # _LazyResult.__init__ inlined: a Python frame less
+        res._src = (plain[2 + 2 * slot], plain[3 + 2 * slot], n_starts)
+        res.n_activated = n_act
+        res.edges_examined = examined
+        self._held[slot] = res if _EXACT_REFCOUNTS else weakref.ref(res)
         return res
 
+    def _adopt(self, rng: Any) -> bool:
+        """Let the fast path draw keys from ``rng`` itself, if it is a Generator whose raw draw
+        is its stream key (see :func:`stream_key`): its C ``next_uint64`` and state addresses
+        go into both contexts, and holding ``rng`` here keeps them valid. A Python-level draw
+        (``random_raw``, which also takes the generator's lock) costs ~0.4 us more per call; a
+        Generator shared between threads needs its own lock around calls anyway."""
+        if not (type(rng) is np.random.Generator and isinstance(rng.bit_generator, RAW64_BITGENS)):
+            return False
+        iface = rng.bit_generator.ctypes
+        fn = ctypes.cast(iface.next_uint64, ctypes.c_void_p).value
+        assert self._plain is not None and fn
+        for ctx in self._plain[:2]:
+            ctx[K_nb.CTX_GEN_NEXT], ctx[K_nb.CTX_GEN_STATE] = fn, iface.state_address
+        self._gen = rng
+        return True
+
     def _plain_context(self) -> tuple[np.ndarray, ...]:
-        """The fast path's ``ctx`` (addresses and sizes, see kernels_numba.CTX_*) followed by
-        every array it points into: holding them here keeps the addresses valid."""
+        """The fast path's two contexts (addresses and sizes, see kernels_numba.CTX_*; one per
+        result buffer), the two buffers (queue, starts) x 2, then every other array the
+        contexts point into: holding them here keeps the addresses valid."""
         g = self.graph
-        arrays = (
-            g.indptr,
-            g.indices,
-            self._get("active", np.uint8, 0),
+        buffers = (
             self._get("queue", np.int32, 0),
             self._get("starts", np.int32, 0),
-            self._get("fired", np.int64, 0),
-            np.zeros(256, dtype=np.uint8),  # per-chunk trial outcomes
+            np.zeros(self._n + 1, dtype=np.int32),
+            np.zeros(self._n + 1, dtype=np.int32),
         )
-        for a in arrays:
-            assert a.flags.c_contiguous and a.ndim == 1
-        ctx = np.zeros(K_nb.CTX_SIZE, dtype=np.int64)
-        ctx[: len(arrays)] = [a.ctypes.data for a in arrays]
-        ctx[K_nb.CTX_N], ctx[K_nb.CTX_M] = self._n, g.n_edges
-        return (ctx, *arrays)
+        shared = (g.indptr, g.indices, self._get("active", np.uint8, 0), self._get("fired", np.int64, 0))
+        hit = np.zeros(256, dtype=np.uint8)  # per-chunk trial outcomes
+        ctxs = []
+        for queue, starts in (buffers[:2], buffers[2:]):
+            arrays = (g.indptr, g.indices, shared[2], queue, starts, shared[3], hit)
+            assert all(a.flags.c_contiguous and a.ndim == 1 for a in arrays)
+            ctx = np.zeros(K_nb.CTX_SIZE, dtype=np.int64)
+            ctx[: len(arrays)] = [a.ctypes.data for a in arrays]
+            ctx[K_nb.CTX_N], ctx[K_nb.CTX_M] = self._n, g.n_edges
+            ctxs.append(ctx)
+        return (*ctxs, *buffers, *shared, hit)
 
     def _run(
         self, seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed, key=None
@@ -485,13 +529,18 @@ def _nodes(nodes: Any, n: int, what: str, check: bool) -> np.ndarray:
 # PROPSIM_BACKEND) when a graph is first seen: reading the environment costs ~0.7 us, as much as
 # a tiny cascade. A weak reference checks that the id still names the same graph.
 _CACHE: dict[tuple[int, str], tuple[weakref.ref, Cascader]] = {}
+_LAST: list[Any] = [None, None, None]  # the last hit: weak reference to the graph, backend, Cascader
 
 
 def _cascader(graph: CSR, backend: str) -> Cascader:
     """The cached Cascader of ``graph`` (the public functions' scratch), made on first use."""
+    last = _LAST
+    if last[1] == backend and last[0] is not None and last[0]() is graph:  # the same graph as last time
+        return last[2]
     k = (id(graph), backend)
     hit = _CACHE.get(k)
     if hit is not None and hit[0]() is graph:
+        _LAST[:] = [hit[0], backend, hit[1]]
         return hit[1]
     for key in [key for key, (ref, _) in _CACHE.items() if ref() is None]:
         del _CACHE[key]
@@ -499,12 +548,14 @@ def _cascader(graph: CSR, backend: str) -> Cascader:
         _CACHE.pop(next(iter(_CACHE)))
     c = Cascader(graph, backend)
     _CACHE[k] = (weakref.ref(graph), c)
+    _LAST[:] = [_CACHE[k][0], backend, c]
     return c
 
 
 def clear_cache() -> None:
     """Drop the public functions' cached scratch (e.g. after changing ``PROPSIM_BACKEND``)."""
     _CACHE.clear()
+    _LAST[:] = [None, None, None]
 
 
 def independent_cascade(

@@ -81,6 +81,23 @@ if _numba is not None:
 
     _address: Any = _intrinsic(_address_typer)
 
+    def _next_uint64_typer(typingctx, fn, state):  # pragma: no cover - compiled
+        """One raw 64-bit draw of a numpy BitGenerator: its C ``next_uint64(state)`` called through
+        the addresses of its ctypes interface (as numba's own Generator support does, without
+        unboxing the Generator: that costs ~8 us per call)."""
+        if not isinstance(fn, _types.Integer) or not isinstance(state, _types.Integer):
+            return None
+
+        def codegen(context, builder, sig, args):
+            i64 = _ir.IntType(64)
+            fnty = _ir.FunctionType(i64, (i64,))
+            fnptr = builder.inttoptr(args[0], fnty.as_pointer())
+            return builder.call(fnptr, (args[1],))
+
+        return _types.uint64(fn, state), codegen
+
+    _next_uint64: Any = _intrinsic(_next_uint64_typer)
+
     @_inline
     def _hash_bits(key, c):  # pragma: no cover - compiled
         """24 random bits k of trial ``c``; its uniform is (k + 1) / 2^24."""
@@ -192,8 +209,18 @@ if _numba is not None:
     # The fast path's context: addresses and sizes of the graph and scratch arrays, so that one
     # call passes 2 arrays instead of 8 (numba's dispatcher costs ~0.1-0.2 us per array argument,
     # as much as a whole tiny cascade). Built and kept alive by Cascader (cascade.py).
+    # CTX_GEN_NEXT / CTX_GEN_STATE: a numpy BitGenerator's next_uint64 function and state
+    # addresses, for plain_draw_nb (the caller keeps the Generator alive).
     CTX_INDPTR, CTX_INDICES, CTX_ACTIVE, CTX_QUEUE, CTX_STARTS, CTX_FIRED, CTX_HIT, CTX_N, CTX_M = range(9)
-    CTX_SIZE = 9
+    CTX_GEN_NEXT, CTX_GEN_STATE = 9, 10
+    CTX_SIZE = 11
+
+    @_njit
+    def plain_draw_nb(ctx, seeds, p):  # pragma: no cover - compiled
+        """:func:`plain_nb` with the key drawn from the Generator whose C interface ``ctx``
+        holds: one raw draw, exactly what ``stream_key(generator)`` would return."""
+        key = np.int64(_next_uint64(ctx[CTX_GEN_NEXT], ctx[CTX_GEN_STATE]))
+        return plain_nb(ctx, seeds, key, p)
 
     @_njit
     def plain_nb(ctx, seeds, key, p):  # pragma: no cover - compiled

@@ -26,7 +26,8 @@ class CascadeResult:
     (a cascade whose node list nobody reads costs no copy). Values never change either way.
     """
 
-    # __weakref__: a lazy result is tracked by its Cascader through a weak reference
+    # __weakref__: where exact reference counts are not available, a lazy result is tracked by
+    # its Cascader through a weak reference
     __slots__ = (
         "_activated",
         "_level_starts",
@@ -46,8 +47,8 @@ class CascadeResult:
         n_reached: int | None,
         edges_examined: int,
     ) -> None:
-        self._activated: np.ndarray | None = activated
-        self._level_starts: np.ndarray | None = level_starts
+        self._activated = activated
+        self._level_starts = level_starts
         self._src: tuple[np.ndarray, np.ndarray, int] | None = None
         self.n_activated = len(activated)
         self.n_exposed = n_exposed
@@ -55,6 +56,7 @@ class CascadeResult:
         self.edges_examined = edges_examined
 
     def _materialize(self) -> None:
+        """Copy the node list out of the Cascader's scratch (lazy results only)."""
         src = self._src
         if src is not None:
             queue, starts, n_starts = src
@@ -64,16 +66,14 @@ class CascadeResult:
 
     @property
     def activated(self) -> np.ndarray:
-        if self._activated is None:
+        if self._src is not None:
             self._materialize()
-        assert self._activated is not None
         return self._activated
 
     @property
     def level_starts(self) -> np.ndarray:
-        if self._level_starts is None:
+        if self._src is not None:
             self._materialize()
-        assert self._level_starts is not None
         return self._level_starts
 
     @property
@@ -106,16 +106,15 @@ class CascadeResult:
 
 class _LazyResult(CascadeResult):
     """A result whose node list is still ``queue[:n_activated]`` of its Cascader's scratch
-    (see :class:`CascadeResult`); made by the fast path only."""
+    (see :class:`CascadeResult`). Made by the fast path only, without ``__init__`` (a Python
+    frame costs as much as a tiny cascade's bookkeeping): it sets ``_src`` = (queue, starts,
+    len(starts) used), ``n_activated`` and ``edges_examined``; ``_activated`` and
+    ``_level_starts`` are set when the node list is copied out."""
 
     __slots__ = ()
-
-    def __init__(self, queue: np.ndarray, starts: np.ndarray, n_active: int, n_starts: int, examined: int) -> None:
-        self._activated = self._level_starts = None
-        self._src = (queue, starts, n_starts)
-        self.n_activated = n_active
-        self.n_exposed = self.n_reached = None
-        self.edges_examined = examined
+    # class-level values shadow the base class's slots: never assigned on a lazy result
+    n_exposed = None
+    n_reached = None
 
 
 @dataclass
