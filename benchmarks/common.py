@@ -104,6 +104,24 @@ def machine() -> str:
     return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
 
 
+def code_version() -> str:
+    """The git commit of the imported ``simulator`` package (with ``+dirty`` for local changes),
+    or ``unknown`` outside a git checkout."""
+    import subprocess
+
+    import simulator
+
+    where = os.path.dirname(os.path.abspath(simulator.__file__))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=where, capture_output=True, text=True)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
 def cpu_model() -> str:
     """The CPU's model name (from /proc/cpuinfo on Linux), else the architecture."""
     try:

@@ -41,6 +41,7 @@ from . import report as rep
 from .common import (
     Clock,
     benchmark_graph,
+    code_version,
     load_average,
     machine,
     mean_se,
@@ -79,13 +80,13 @@ class Row:
 
 ROWS = (
     Row("heavy", "0.01", 0.01, "weighted", 100),
-    Row("heavy", "0.05", 0.05, "weighted", 6),
+    Row("heavy", "0.05", 0.05, "weighted", 30),
     Row("heavy", "0.1", 0.1, "weighted", 2),
     Row("heavy", "0.01 tiny", 0.01, "uniform", 2000, cap=2000),
     Row("poisson", "0.01", 0.01, "weighted", 2000, cap=2000),
     Row("poisson", "0.03", 0.03, "weighted", 1000, cap=1000),
     Row("poisson", "0.05", 0.05, "weighted", 300, cap=600),
-    Row("poisson", "0.07", 0.07, "weighted", 2),
+    Row("poisson", "0.07", 0.07, "weighted", 3),
     Row("poisson", "0.1", 0.1, "weighted", 2),
 )
 
@@ -100,6 +101,7 @@ class Config:
     peers: tuple[str, ...] = ()
     backend: str = "auto"
     graphs: tuple[str, ...] = ("heavy", "poisson")
+    label: str = ""  # what code this run measures, in words (e.g. "before: main at 3fe301a")
 
 
 @dataclass
@@ -431,6 +433,7 @@ class Bench:
             "size_label": size_label(self.cfg.n),
             "config": self.cfg.__dict__ | {"peers": list(self.cfg.peers), "graphs": list(self.cfg.graphs)},
             "machine": machine(),
+            "code": {"simulator": code_version(), "label": self.cfg.label},
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "backend": next(iter(self.graphs.values())).cascader.backend,
             "cynetdiff_version": self.cyn_version,
@@ -456,6 +459,7 @@ class Bench:
     def row_report(self, r: Row) -> dict[str, Any]:
         s = self.series[(r.graph, r.label)]
         cyn = s["cynetdiff"]
+        tps = {k: s[k].trials / s[k].cpu_total if s[k].cpu_total else None for k in IMPLS}
         return {
             "graph": r.graph,
             "row": r.label,
@@ -469,7 +473,10 @@ class Bench:
             # same-round ratios (cynetdiff time / propsim time), CPU clock
             "ratio": {k: spread([c / x for c, x in zip(cyn.cpu, s[k].cpu)]) for k in IMPLS[:3]},
             "wall_ratio": {k: spread([c / x for c, x in zip(cyn.wall, s[k].wall)]) for k in IMPLS[:3]},
-            "trials_per_cpu_s": {k: s[k].trials / s[k].cpu_total if s[k].cpu_total else None for k in IMPLS},
+            "trials_per_cpu_s": tps,
+            # pooled over all rounds: propsim trials per second / cynetdiff's (robust where cascade
+            # sizes vary wildly, e.g. near criticality, as the two draw different cascades)
+            "trial_ratio": {k: tps[k] / tps["cynetdiff"] if tps[k] and tps["cynetdiff"] else None for k in IMPLS[:3]},
         }
 
 
@@ -485,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", default="auto", choices=["auto", "numba", "numpy"])
     ap.add_argument("--out", help="directory for ic-<size>.json and ic-<size>.md (the README table's source)")
     ap.add_argument("--json", help="also write the JSON report to this exact path")
+    ap.add_argument("--label", default="", help="a note on the code measured, kept in the results")
     args = ap.parse_args(argv)
     graphs = tuple(x.strip() for x in args.graphs.split(",") if x.strip())
     if not graphs or set(graphs) - {"heavy", "poisson"}:
@@ -501,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         backend=args.backend,
         graphs=graphs,
         peers=peers,
+        label=args.label,
     )
     report = Bench(cfg, log=lambda s: print(s, file=sys.stderr, flush=True)).run()
     text = rep.render(report)

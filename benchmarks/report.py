@@ -72,15 +72,18 @@ def header(report: dict[str, Any]) -> str:
     load = report["load"]
     per = load["per_round_1min"]
     graphs = "; ".join(f"{k}: {v['nodes']:,} nodes, {v['edges']:,} edges" for k, v in report["graphs"].items())
+    code = report.get("code", {})
+    label = f" ({code['label']})" if code.get("label") else ""
     return (
-        f"IC benchmark, {report['size_label']} nodes ({report['date']}): {graphs}. {report['machine']}; "
+        f"IC benchmark, {report['size_label']} nodes ({report['date']}, simulator {code.get('simulator', '?')}"
+        f"{label}): {graphs}. {report['machine']}; "
         f"propsim backend {report['backend']}, cynetdiff {report['cynetdiff_version']}. Machine load (1-min "
         f"average, runnable processes) {load['start'][0]:.1f} at the start, {fmt_spread(per, _num)} over the "
         f"rounds, {load['end'][0]:.1f} at the end; the benchmark thread got {load['cpu_share']:.0%} of a core "
         f"(CPU / wall). Times are CPU time of the benchmark thread per cascade, median [min-max] over "
         f"{report['config']['rounds']} interleaved rounds; ratios are cynetdiff / propsim in the same round. "
-        f"First call of `independent_cascade` in the process (numba start-up and cache load, scratch "
-        f"allocation): {report['first_call_s']:.2f} s wall."
+        f"The first `independent_cascade` call after the graph builds (kernel cache load, scratch "
+        f"allocation) took {report['first_call_s']:.2f} s wall; numba's own start-up was paid by the graph build."
     )
 
 
@@ -102,7 +105,7 @@ def rows_table(report: dict[str, Any]) -> str:
         "ratio public",
         "ratio run",
         "ratio batched",
-        "Mtrials/s run / cynetdiff",
+        "Mtrials/s public / cynetdiff (ratio)",
     ]
     body = []
     for r in report["rows"]:
@@ -116,7 +119,7 @@ def rows_table(report: dict[str, Any]) -> str:
                 f"{fmt_count(r['mean_size']['run'])} / {fmt_count(r['mean_size']['cynetdiff'])}",
                 *(fmt_spread(cpu[k], fmt_time) for k in ("public", "run", "batched", "cynetdiff")),
                 *(fmt_spread(ratio[k]) for k in ("public", "run", "batched")),
-                f"{_mega(tps['run'])} / {_mega(tps['cynetdiff'])}",
+                f"{_mega(tps['public'])} / {_mega(tps['cynetdiff'])} ({fmt_ratio(r['trial_ratio']['public'])})",
             ]
         )
         if r.get("eon"):
@@ -192,7 +195,17 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> str:
         b, a = get(before), get(after)
         body.append([name, f">= {target:g}x", fmt_spread(b), fmt_spread(a)])
     loads = [f"{r['load']['per_round_1min']['median']:.1f}" for r in (before, after)]
-    return table(["vs cynetdiff", "target", f"before (load {loads[0]})", f"after (load {loads[1]})"], body)
+    head = [f"before (load {loads[0]})", f"after (load {loads[1]})"]
+    rows = []
+    for r in after["rows"]:
+        b = _row(before, r["graph"], r["row"])
+        cells = [fmt_spread(x["ratio"]["public"]) if x else "-" for x in (b, r)]
+        rows.append([r["graph"], r["row"], *cells])
+    return (
+        table(["vs cynetdiff", "target", *head], body)
+        + "\n\n"
+        + table(["graph", "p", *(f"public API, {h}" for h in head)], rows)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

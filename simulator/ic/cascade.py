@@ -318,24 +318,15 @@ class Cascader:
             exp_list = self._get("exposed_list", np.int32, 0)
             if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
                 raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
-            n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
-                g.indptr,
-                g.indices,
-                seeds,
-                audience,
+            au, eu, w = (
                 _EMPTY_F32 if au is None else au,
-                _signed(key),
-                float(p),
                 _EMPTY_F32 if eu is None else eu,
                 _EMPTY_F64 if w is None else w,
-                count_exposed,
-                active,
-                queue,
-                starts,
-                exposed,
-                exp_list,
-                self._get("fired", np.int64, 0),
             )
+            n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
+                g.indptr, g.indices, seeds, audience, au, _signed(key), float(p), eu, w, count_exposed,
+                active, queue, starts, exposed, exp_list, self._get("fired", np.int64, 0),
+            )  # fmt: skip
             activated = queue[:n_act].copy()
             level_starts = starts[:n_starts].astype(np.int64)
             seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
@@ -438,48 +429,8 @@ class Cascader:
         grid, inverse = np.unique(ps.astype(np.float32), return_inverse=True)  # ascending float32 levels
         if len(grid) > MAX_CURVE_POINTS:
             raise ValueError(f"at most {MAX_CURVE_POINTS} distinct p values per curve")
-        seeds, audience, eu, au, w, key = self._inputs(
-            seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng
-        )
-        self._settle()
-        g = self.graph
-        level = self._get("level", np.uint8, _NONE)
-        exposed = self._get("exposed_level", np.uint8, _NONE)
-        if self.backend == "numba":
-            queue = self._get("queue", np.int32, 0)
-            exp_list = self._get("exposed_list", np.int32, 0)
-            if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
-                raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
-            new_active = np.zeros(len(grid), dtype=np.int64)
-            new_exposed = np.zeros(len(grid), dtype=np.int64)
-            n_act, n_exp, examined = K_nb.curve_nb(
-                g.indptr,
-                g.indices,
-                seeds,
-                audience,
-                _EMPTY_F32 if au is None else au,
-                _signed(key),
-                grid,
-                _EMPTY_F32 if eu is None else eu,
-                _EMPTY_F64 if w is None else w,
-                count_exposed,
-                level,
-                queue,
-                exposed,
-                exp_list,
-                new_active,
-                new_exposed,
-            )
-            seed_levels = exposed[np.unique(seeds)].copy()
-            K_nb.reset_nb(level, queue, n_act, _NONE)
-            K_nb.reset_nb(exposed, exp_list, n_exp, _NONE)
-        else:
-            act_nodes, exp_nodes, new_active, new_exposed, examined = K_np.curve_np(
-                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed
-            )
-            seed_levels = exposed[np.unique(seeds)].copy()
-            level[act_nodes] = _NONE
-            exposed[exp_nodes] = _NONE
+        args = self._inputs(seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng)
+        new_active, new_exposed, seed_levels, examined = self._curve_pass(grid, count_exposed, *args)
         activated = np.cumsum(new_active)[inverse]
         if not count_exposed:
             return ReachCurve(ps, activated, None, None, int(examined))
@@ -488,6 +439,37 @@ class Cascader:
         unexposed_seeds = (seed_levels[None, :] > np.arange(len(grid))[:, None]).sum(axis=1)
         reached = exposed_c + unexposed_seeds
         return ReachCurve(ps, activated, exposed_c[inverse], reached[inverse], int(examined))
+
+    def _curve_pass(self, grid, count_exposed, seeds, audience, eu, au, w, key):
+        """The curve kernel of the backend: (new actives per level, new exposed per level, the
+        level at which each distinct seed is exposed (255 = never), edges examined)."""
+        self._settle()
+        g = self.graph
+        level = self._get("level", np.uint8, _NONE)
+        exposed = self._get("exposed_level", np.uint8, _NONE)
+        if self.backend == "numpy":
+            act_nodes, exp_nodes, new_active, new_exposed, examined = K_np.curve_np(
+                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed
+            )
+            seed_levels = exposed[np.unique(seeds)].copy()
+            level[act_nodes] = _NONE
+            exposed[exp_nodes] = _NONE
+            return new_active, new_exposed, seed_levels, examined
+        queue = self._get("queue", np.int32, 0)
+        exp_list = self._get("exposed_list", np.int32, 0)
+        if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
+            raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
+        new_active = np.zeros(len(grid), dtype=np.int64)
+        new_exposed = np.zeros(len(grid), dtype=np.int64)
+        au, eu, w = _EMPTY_F32 if au is None else au, _EMPTY_F32 if eu is None else eu, _EMPTY_F64 if w is None else w
+        n_act, n_exp, examined = K_nb.curve_nb(
+            g.indptr, g.indices, seeds, audience, au, _signed(key), grid, eu, w, count_exposed,
+            level, queue, exposed, exp_list, new_active, new_exposed,
+        )  # fmt: skip
+        seed_levels = exposed[np.unique(seeds)].copy()
+        K_nb.reset_nb(level, queue, n_act, _NONE)
+        K_nb.reset_nb(exposed, exp_list, n_exp, _NONE)
+        return new_active, new_exposed, seed_levels, examined
 
 
 _EMPTY_F32 = np.zeros(0, dtype=np.float32)

@@ -316,7 +316,8 @@ if _numba is not None:
                 indptr, indices, key, p, uniforms, active, queue, starts, fired, hit, n_seeds, tail
             )
             return tail, n_starts, n_exp, examined + more
-        # every edge has a side effect (exposure, weight of its target): one pass per edge
+        # every edge has a side effect (exposure, weight of its target): every target is read
+        xs = np.empty(_CHUNK, dtype=np.float32)
         starts[0] = 0
         n_lv = 1
         lstart = 0
@@ -331,19 +332,30 @@ if _numba is not None:
                 lo = indptr[u]
                 hi = indptr[u + 1]
                 examined += hi - lo
-                for e in range(lo, hi):
-                    v = indices[e]
-                    if count_exposed and exposed[v] == 0:
-                        exposed[v] = 1
-                        exposed_list[n_exp] = v
-                        n_exp += 1
-                    x = uniforms[e] if use_u else _hash_u(k64, e)
-                    if use_w:
-                        x = np.float32(np.float64(x) / np.float64(weights[v]))
-                    if x <= p32 and active[v] == 0:
-                        active[v] = 1
-                        queue[tail] = v
-                        tail += 1
+                while lo < hi:
+                    m = min(hi - lo, _CHUNK)
+                    if use_u:  # the trial values first: the hashes vectorise
+                        for j in range(m):
+                            xs[j] = uniforms[lo + j]
+                    else:
+                        for j in range(m):
+                            xs[j] = _hash_u(k64, lo + j)
+                    for j in range(m):  # branch-free on the (unpredictable) state of the target
+                        v = indices[lo + j]
+                        if count_exposed:
+                            seen = exposed[v]
+                            exposed[v] = 1
+                            exposed_list[n_exp] = v
+                            n_exp += int(seen == 0)
+                        x = xs[j]
+                        if use_w:
+                            x = np.float32(np.float64(x) / np.float64(weights[v]))
+                        if x <= p32:
+                            was = active[v]
+                            active[v] = 1
+                            queue[tail] = v
+                            tail += int(was == 0)
+                    lo += m
             if tail == lend:
                 break
             starts[n_lv] = lend
