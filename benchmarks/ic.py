@@ -187,6 +187,7 @@ class Bench:
         self.cm, self.cyn_version = _cynetdiff()
         self.rng = np.random.default_rng(cfg.seed)
         self.load_start = load_average()
+        self.code = code_version()  # now: the code imported, not whatever is checked out at the end
         self.wall0, self.cpu0 = time.perf_counter(), time.thread_time()
         self.graphs = {name: Graph.build(name, cfg.n, cfg.seed, cfg.backend) for name in cfg.graphs}
         self.rows = [r for r in ROWS if r.graph in self.graphs]
@@ -433,7 +434,7 @@ class Bench:
             "size_label": size_label(self.cfg.n),
             "config": self.cfg.__dict__ | {"peers": list(self.cfg.peers), "graphs": list(self.cfg.graphs)},
             "machine": machine(),
-            "code": {"simulator": code_version(), "label": self.cfg.label},
+            "code": {"simulator": self.code, "label": self.cfg.label},
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "backend": next(iter(self.graphs.values())).cascader.backend,
             "cynetdiff_version": self.cyn_version,

@@ -89,11 +89,11 @@ def edge_uniforms(graph: CSR, rng: np.random.Generator | int | None = None) -> n
 # --------------------------------------------------------------------------------------------
 _U63 = 1 << 63
 _U64 = 1 << 64
+_NOTHING = object()  # matches no rng argument
+_new_result = object.__new__
 # CPython before 3.14 counts every reference, so a lazy result nobody else holds has a known
 # count and need not be copied out (see Cascader._settle); elsewhere weak references track it
 # (~0.4 us more per call: clearing a weak reference when its object dies is not free).
-_NOTHING = object()  # matches no rng argument
-_new_result = object.__new__
 _EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
@@ -155,13 +155,12 @@ class Cascader:
             held = self._held[k]
             if held is None:
                 continue
-            self._held[k] = None
             if _EXACT_REFCOUNTS:
-                # references now: this local and getrefcount's argument; more = someone holds it
-                if sys.getrefcount(held) > 2:
+                if sys.getrefcount(held) > 3:  # the list, this local, the argument; more = in use
                     held._materialize()
             elif (res := held()) is not None:
                 res._materialize()
+            self._held[k] = None
 
     def _inputs(self, seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key=None):
         g, n = self.graph, self._n
@@ -239,8 +238,9 @@ class Cascader:
         if not (type(seeds) is np.ndarray and seeds.dtype is _I32 and seeds.strides == (4,)):
             seeds = _nodes(seeds, self._n, "seeds", False)  # contiguous int32: one compiled signature
         slot = self._slot = self._slot ^ 1
-        old = self._held[slot]  # references: the list, this local, getrefcount's argument
+        old = self._held[slot]  # _settle(slot), inlined where it has nothing to do
         if old is not None and (not _EXACT_REFCOUNTS or sys.getrefcount(old) > 3):
+            del old
             self._settle(slot)
         plain = self._plain
         if plain is None:
