@@ -82,8 +82,9 @@ def header(report: dict[str, Any]) -> str:
         f"rounds, {load['end'][0]:.1f} at the end; the benchmark thread got {load['cpu_share']:.0%} of a core "
         f"(CPU / wall). Times are CPU time of the benchmark thread per cascade, median [min-max] over "
         f"{report['config']['rounds']} interleaved rounds; ratios are cynetdiff / propsim in the same round. "
-        f"The first `independent_cascade` call after the graph builds (kernel cache load, scratch "
-        f"allocation) took {report['first_call_s']:.2f} s wall; numba's own start-up was paid by the graph build."
+        f"The first `independent_cascade` call after the graph builds (kernel cache load, or compile "
+        f"when the cache is stale; scratch allocation) took {report['first_call_s']:.2f} s wall; numba's own "
+        f"start-up was paid by the graph build."
     )
 
 
