@@ -61,8 +61,9 @@ def tiny(tmp_path):
 def same_tables(a, b) -> None:
     """Every table equal, except the wall-clock duration of runs."""
     pd.testing.assert_frame_equal(a.runs.drop(columns="duration_s"), b.runs.drop(columns="duration_s"))
-    for name in ("timeseries", "frequency", "points"):
+    for name in ("timeseries", "frequency", "points", "differences"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.manifest["differences"] == b.manifest["differences"]
 
 
 # --- declaring a sweep ------------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def test_cli_sigint_then_resume_equals_uninterrupted(tmp_path):
     deadline = time.monotonic() + 240
     parts = out / "parts"
     while time.monotonic() < deadline and proc.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("runs-*.parquet"))) >= 3:
+        if parts.is_dir() and len(list(parts.glob("task-*.json"))) >= 3:
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
@@ -414,7 +415,7 @@ def test_topology_sweep_zip_mode_from_a_mapping():
 
 
 @pytest.mark.slow
-def test_a_killed_worker_is_recorded_and_resume_completes(tiny, tmp_path):
+def test_a_killed_worker_is_retried_and_the_sweep_completes(tiny, tmp_path):
     marker = tmp_path / "killed-once"
 
     def kill_once(result):  # the worker process dies (as if out of memory), only the first time
@@ -424,15 +425,48 @@ def test_a_killed_worker_is_recorded_and_resume_completes(tiny, tmp_path):
         return {}
 
     out = tmp_path / "out"
-    try:
-        first = sweep(tiny, output=out, progress=False, workers=2, metrics=kill_once, batch_size=2)
-        assert (first.failed["error"].str.startswith("BrokenProcessPool")).all() and len(first.failed) >= 2
-    except SweepError as e:  # the pool broke before every task was submitted
-        assert "runs were not run" in str(e) and "run the same command again to resume" in str(e)
+    first = sweep(tiny, output=out, progress=False, workers=2, metrics=kill_once, batch_size=2)
     assert marker.exists()
-    resumed = sweep(tiny, output=out, progress=False, workers=2, metrics=kill_once, batch_size=2)
-    assert (resumed.runs["status"] == "ok").all()
-    same_tables(sweep(tiny, progress=False, batch_size=2), resumed)
+    assert (first.runs["status"] == "ok").all() and first.manifest["progress"]["lost"] == 0
+    same_tables(sweep(tiny, progress=False, batch_size=2), first)
+
+
+def kill_replicate_2(result):
+    """The worker process dies whenever it runs replicate 2 (as if that world did not fit in memory)."""
+    if result.summary["seed"] == replicate_seed(11, 2):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {}
+
+
+@pytest.mark.slow
+def test_a_task_that_always_kills_its_worker_is_lost_after_retries(tiny, tmp_path, monkeypatch, capsys):
+    from simulator.sweeps import runner
+    from simulator.sweeps.dispatch import MAX_LOST_RETRIES
+
+    out = tmp_path / "out"
+    res = sweep(tiny, output=out, progress=False, workers=2, metrics=kill_replicate_2, batch_size=4)
+    lost = res.runs[res.runs["replicate"] == 2]
+    assert len(lost) == 4 and (lost["status"] == "failed").all()
+    assert (
+        lost["error"]
+        .str.startswith(f"WorkerLost: the worker process running this task died {MAX_LOST_RETRIES + 1} times")
+        .all()
+    )
+    # the tasks that shared the broken pool with it were retried alone and completed
+    assert (res.runs[res.runs["replicate"] != 2]["status"] == "ok").all()
+    assert res.manifest["progress"]["lost"] == 4 and res.manifest["status"] == "complete_with_failures"
+    assert "retrying its tasks one at a time" in capsys.readouterr().err
+    # the CLI reports it with its own exit code (4), distinct from failed runs (3) and bad input (1)
+    monkeypatch.setattr(runner, "run_plan", lambda *a, **k: read_sweep(out).manifest)
+    assert main(["sweep", str(tiny), "-o", str(out), "-q"]) == 4
+    assert "4 runs lost their worker process on every try" in capsys.readouterr().err
+
+    def give_up(*a, **k):
+        raise runner.WorkersLost("the workers stopped (BrokenProcessPool): 3 runs were not run")
+
+    monkeypatch.setattr(runner, "run_plan", give_up)
+    assert main(["sweep", str(tiny), "-o", str(out), "-q"]) == 4
+    assert "3 runs were not run" in capsys.readouterr().err
 
 
 def test_replicates_only_sweep_has_one_point(tmp_path):

@@ -10,9 +10,12 @@
 every run without making it a column (e.g. ``--fix population.size=20000``).
 
 Exit codes: 0 every run succeeded; 3 the sweep finished but some runs failed (their error and
-traceback are in the runs table); 1 invalid input, or a folder holding a different sweep (resume
-refused); 2 usage error; 130 interrupted by Ctrl-C (finished runs are kept: run the same command
-again to resume).
+traceback are in the runs table); 4 some runs were lost with their worker process (it died, e.g.
+killed or out of memory, on every try: the first and 2 retries); they are in the runs table with
+an error starting ``WorkerLost`` and run again on resume; when both happen, 4; 1 invalid input, a
+folder holding a different sweep (resume refused) or a folder in use by another running sweep;
+2 usage error; 130 interrupted by Ctrl-C (finished runs are kept: run the same command again to
+resume).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_INPUT, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
+EXIT_OK, EXIT_INPUT, EXIT_RUNS_FAILED, EXIT_WORKER_LOST, EXIT_INTERRUPTED = 0, 1, 3, 4, 130
 
 
 def register(subparsers) -> None:
@@ -32,7 +35,8 @@ def register(subparsers) -> None:
         help="run a parameter sweep (p x topology x replicates), resumable and parallel",
         description="Run every point of a sweep (the file's sweep: section and/or --set PATH=VALUES) "
         "with N replicates each, and write tidy runs / timeseries / points tables. "
-        "Exit codes: 0 ok, 3 some runs failed, 1 invalid input or resume refused, 130 interrupted.",
+        "Exit codes: 0 ok, 3 some runs failed, 4 some runs lost their worker process (killed or out of "
+        "memory), 1 invalid input, resume refused or folder in use, 130 interrupted.",
     )
     p.add_argument("file", help="scenario YAML file (or a bundled scenario name, e.g. hub)")
     p.add_argument(
@@ -82,6 +86,14 @@ def register(subparsers) -> None:
         default="auto",
         help="table format (default: parquet when pyarrow is installed, else csv)",
     )
+    p.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="the point the differences table compares every other point with (default: the first "
+        "value of the first swept field; repeatable for several fields, e.g. --baseline topology=hub)",
+    )
     p.add_argument("--batch-size", type=int, metavar="N", help="runs per task (default: automatic)")
     p.add_argument(
         "--engine",
@@ -104,9 +116,9 @@ def _err(msg: str) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.scenario.errors import Problem, ScenarioError
     from simulator.scenario.paths import resolve_scenario_path
-    from simulator.scenario.sweep_spec import parse_set
+    from simulator.scenario.sweep_spec import parse_baseline, parse_set
     from simulator.sweeps.plan import prepare
-    from simulator.sweeps.runner import SweepInterrupted, read_sweep, run_plan
+    from simulator.sweeps.runner import SweepInterrupted, WorkersLost, read_sweep, run_plan
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
@@ -120,6 +132,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             problems.append(Problem("--set", None, None, s.partition("=")[0], str(e)))
     if problems:
         raise ScenarioError(problems)
+    baseline = parse_baseline(args.baseline)
     path = resolve_scenario_path(args.file)
     plan = prepare(
         path,
@@ -131,8 +144,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scale=args.scale,
         cache_worlds=not args.no_cache,
         engine=args.engine,
+        baseline=baseline,
     )
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_sweep"
+    for note in plan.metadata.get("notes", []):  # before any run: e.g. preset-only params of a preset sweep
+        _err(f"note: {note}")
     spec = plan.spec
     head = (
         f"sweep {path}: {len(plan.points)} points x {spec.replicates} replicates = {plan.total_runs} runs "
@@ -142,6 +158,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(head)
         for p in spec.parameters:
             print(f"  {p.name}: {', '.join(map(_show, p.values))}")
+        if plan.baseline:
+            print("differences against: " + ", ".join(f"{k}={_show(v)}" for k, v in plan.baseline.items()))
         print(f"valid: every point loads; output would go to {out}/")
         return EXIT_OK
     log = _err if args.quiet else None
@@ -166,11 +184,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             "run the same command again to resume"
         )
         return EXIT_INTERRUPTED
+    except WorkersLost as e:
+        _err(f"propsim: error: {e}")
+        return EXIT_WORKER_LOST
     prog = manifest.get("progress", {})
     fmt = manifest["plan"]["format"]
     _err(
         f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {time.perf_counter() - t0:.1f} s "
-        f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, manifest.json)"
+        f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, differences.{fmt}, manifest.json)"
     )
     if prog.get("failed"):
         failed = read_sweep(out).failed
@@ -178,6 +199,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             _err(f"  failed run {r['run_id']} (replicate {r['replicate']}): {r['error']}")
         if len(failed) > 5:
             _err(f"  ... and {len(failed) - 5} more (see the error and traceback columns of runs.{fmt})")
+        if prog.get("lost"):
+            _err(
+                f"sweep: {prog['lost']} runs lost their worker process on every try (out of memory? see "
+                "--workers); run the same command again to retry them"
+            )
+            return EXIT_WORKER_LOST
         return EXIT_RUNS_FAILED
     return EXIT_OK
 

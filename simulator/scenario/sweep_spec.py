@@ -70,6 +70,8 @@ class Parameter:
     name: str
     values: tuple
     where: Loc = ("--set", None, None)  # where it was declared, for error messages
+    label: str | None = None  # human name for charts and tables (English); not part of the fingerprint
+    label_zh: str | None = None  # Chinese name (default: ``label``)
 
     def column(self) -> list[Any]:
         """The values as they appear in the tables' column (one dtype per column)."""
@@ -199,10 +201,34 @@ def value_range(kind: str, start: Any, stop: Any, num: Any) -> list[Any]:
     return values
 
 
+LABEL_KEYS = ("label", "label_zh")
+MAX_LABEL = 200
+
+
+def parse_parameter(spec: Any) -> tuple[list[Any], str | None, str | None]:
+    """Values and optional labels of one parameter: the forms of :func:`parse_values`, and the long
+    form may carry ``label:`` (English, used for both languages unless ``label_zh:`` is given)::
+
+        behaviour.p0: {values: [0.01, 0.02], label: Repost probability, label_zh: 转发概率}
+    """
+    spec = _plain(spec)
+    labels: dict[str, str] = {}
+    if isinstance(spec, dict) and set(spec) - set(LABEL_KEYS):
+        for key in LABEL_KEYS:
+            if key not in spec:
+                continue
+            text = spec[key]
+            if not isinstance(text, str) or not text.strip() or len(text) > MAX_LABEL:
+                raise ValueError(f"{key}: expected a non-empty text of at most {MAX_LABEL} characters")
+            labels[key] = text.strip()
+        spec = {k: v for k, v in spec.items() if k not in LABEL_KEYS}
+    return parse_values(spec), labels.get("label"), labels.get("label_zh")
+
+
 def parse_values(spec: Any) -> list[Any]:
     """Values of one parameter from its spec: a list, ``{values: [...]}``, ``{linear: [a, b, n]}``,
-    ``{log: [a, b, n]}``, a range string ``"log:a:b:n"`` / ``"lin:a:b:n"``, or a single value.
-    Raises ValueError with a message for the user."""
+    ``{log: [a, b, n]}``, a range string ``"log:a:b:n"`` / ``"lin:a:b:n"``, or a single value
+    (labels: :func:`parse_parameter`). Raises ValueError with a message for the user."""
     spec = _plain(spec)
     if isinstance(spec, str):
         m = _RANGE_TEXT.match(spec.strip())
@@ -213,8 +239,8 @@ def parse_values(spec: Any) -> list[Any]:
         if len(keys) != 1 or not keys <= {"values", *RANGE_KEYS}:
             raise ValueError(
                 "a mapping here must be {values: [...]}, {linear: [start, stop, num]} or "
-                "{log: [start, stop, num]}; to sweep a field whose value is a mapping, list "
-                "the mappings: [{median: 5000, sigma: 0.5}, ...]"
+                "{log: [start, stop, num]} (optionally with label: and label_zh:); to sweep a field "
+                "whose value is a mapping, list the mappings: [{median: 5000, sigma: 0.5}, ...]"
             )
         ((key, arg),) = spec.items()
         if key == "values":
@@ -356,14 +382,60 @@ def parse_section(
         where = _where(source, locs, loc)
         try:
             path = parse_path(name)
-            values = parse_values(spec)
+            values, label, label_zh = parse_parameter(spec)
         except ValueError as e:
-            problems.append(_problem(where, ".".join(loc), str(e)))
+            problems.append(_problem(where, f"sweep.parameters.{name}", str(e)))
             continue
-        params.append(Parameter(path, ".".join(map(str, path)), tuple(values), where))
+        params.append(Parameter(path, ".".join(map(str, path)), tuple(values), where, label, label_zh))
     if problems or sec is None:
         raise ScenarioError(sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
     return sec, params
+
+
+def _merge_params(
+    file_params: list[Parameter], extra: Mapping[str, Any] | Sequence[tuple[str, Any]] | None, problems: list[Problem]
+) -> list[Parameter]:
+    """The file's parameters with the CLI / API ones merged in (same path: replaced in place,
+    keeping the file's labels unless new ones are given; new paths appended)."""
+    params = list(file_params)
+    items = list(extra.items()) if isinstance(extra, Mapping) else list(extra or [])
+    seen_extra: set[tuple] = set()
+    for name, spec in items:
+        try:
+            path = parse_path(str(name))
+            values, label, label_zh = parse_parameter(spec)
+        except ValueError as e:
+            problems.append(Problem("--set", None, None, str(name), str(e)))
+            continue
+        if path in seen_extra:
+            problems.append(Problem("--set", None, None, str(name), "given twice"))
+            continue
+        seen_extra.add(path)
+        new = Parameter(path, ".".join(map(str, path)), tuple(values), label=label, label_zh=label_zh)
+        for i, p in enumerate(params):
+            if p.path == path:
+                if label is None and label_zh is None:
+                    new = Parameter(new.path, new.name, new.values, new.where, p.label, p.label_zh)
+                params[i] = new
+                break
+        else:
+            params.append(new)
+    return params
+
+
+def _overlaps(params: list[Parameter]) -> list[Problem]:
+    """Swept paths inside one another (other than ``topology`` with ``topology.params.x``)."""
+    out = []
+    names = [p.path for p in params]
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if (a[: len(b)] == b or b[: len(a)] == a) and min(a, b, key=len) != ("topology",):
+                out.append(
+                    Problem(
+                        "--set", None, None, ".".join(map(str, a)), f"overlaps the swept path {'.'.join(map(str, b))}"
+                    )
+                )
+    return out
 
 
 def build_spec(
@@ -377,28 +449,8 @@ def build_spec(
 ) -> SweepSpec:
     """Combine the file's section with parameters from the CLI / API (same path: replaced in place;
     new paths appended). ``seed`` > ``sweep.seed`` > ``default_seed`` (the scenario's seed)."""
-    params = list(file_params)
     problems: list[Problem] = []
-    items = list(extra.items()) if isinstance(extra, Mapping) else list(extra or [])
-    seen_extra: set[tuple] = set()
-    for name, spec in items:
-        try:
-            path = parse_path(str(name))
-            values = parse_values(spec)
-        except ValueError as e:
-            problems.append(Problem("--set", None, None, str(name), str(e)))
-            continue
-        if path in seen_extra:
-            problems.append(Problem("--set", None, None, str(name), "given twice"))
-            continue
-        seen_extra.add(path)
-        new = Parameter(path, ".".join(map(str, path)), tuple(values))
-        for i, p in enumerate(params):
-            if p.path == path:
-                params[i] = new
-                break
-        else:
-            params.append(new)
+    params = _merge_params(file_params, extra, problems)
     mode = mode or section.mode
     if mode not in ("grid", "zip"):
         problems.append(Problem("--mode", None, None, "", f"mode must be grid or zip, got {mode!r}"))
@@ -411,30 +463,108 @@ def build_spec(
     if mode == "zip" and params:
         lengths = {p.name: len(p.values) for p in params}
         if len(set(lengths.values())) > 1:
+            w = params[0].where
             problems.append(
                 Problem(
-                    params[0].where[0],
-                    params[0].where[1],
-                    params[0].where[2],
+                    w[0],
+                    w[1],
+                    w[2],
                     "sweep.mode",
                     "zip needs the same number of values for every parameter, got "
                     + ", ".join(f"{k}: {v}" for k, v in lengths.items()),
                 )
             )
-    names = [p.path for p in params]
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            if a[: len(b)] == b or b[: len(a)] == a:
-                if not (min(a, b, key=len) == ("topology",)):
-                    problems.append(
-                        Problem(
-                            "--set",
-                            None,
-                            None,
-                            ".".join(map(str, a)),
-                            f"overlaps the swept path {'.'.join(map(str, b))}",
-                        )
-                    )
+    problems.extend(_overlaps(params))
     if problems:
         raise ScenarioError(problems)
     return SweepSpec(tuple(params), mode, reps, root)
+
+
+# --- the baseline of paired differences ------------------------------------------------------------------
+
+
+def parse_baseline(texts: Sequence[str]) -> dict[str, Any]:
+    """``--baseline PATH=VALUE`` flags (YAML values) -> ``{path: value}``; ScenarioError if malformed."""
+    out: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for text in texts:
+        key, eq, raw = text.partition("=")
+        if not eq or not key.strip() or not raw.strip():
+            problems.append(Problem("--baseline", None, None, key.strip(), f"{text!r}: expected PATH=VALUE"))
+            continue
+        try:
+            value, _ = parse_yaml(raw, "--baseline")
+        except ScenarioError as e:
+            problems.append(Problem("--baseline", None, None, key.strip(), e.problems[0].message))
+            continue
+        if key.strip() in out:
+            problems.append(Problem("--baseline", None, None, key.strip(), "given twice"))
+        out[key.strip()] = value
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if _is_number(a) and _is_number(b):
+        return float(a) == float(b)
+    return json.dumps(_plain(a), sort_keys=True, default=str) == json.dumps(_plain(b), sort_keys=True, default=str)
+
+
+def resolve_baseline(spec: SweepSpec, baseline: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The baseline of the sweep's paired differences as ``{parameter: column value}``.
+
+    Default: the first value of the first swept parameter. Given: each path must be a swept
+    parameter and each value one of its values (ScenarioError naming ``--baseline`` otherwise).
+    A point is compared with the point that has the baseline's values on the baseline's
+    parameters and its own values on the others (grid mode), or with the single point that
+    matches the baseline (zip mode); see :func:`simulator.sweeps.differences.paired_differences`."""
+    if not spec.parameters:
+        return {}
+    problems: list[Problem] = []
+    if baseline:
+        out = _check_baseline(spec, baseline, problems)
+    else:
+        out = {spec.parameters[0].name: spec.parameters[0].column()[0]}
+    if not problems and spec.mode == "zip" and len(out) < len(spec.parameters):
+        # zip: the baseline is one point; fill in its other coordinates
+        pos = [i for i, pt in enumerate(spec.points()) if all(_same_col(spec, pt, n, v) for n, v in out.items())]
+        if len(pos) != 1:
+            problems.append(Problem("--baseline", None, None, "", "in zip mode the baseline must name one point"))
+        else:
+            out = {p.name: p.column()[pos[0]] for p in spec.parameters}
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _check_baseline(spec: SweepSpec, baseline: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    by_name = {p.name: p for p in spec.parameters}
+    out: dict[str, Any] = {}
+    for name, value in baseline.items():
+        try:
+            key = ".".join(map(str, parse_field_path(str(name))))
+        except ValueError:
+            key = str(name)
+        param = by_name.get(key)
+        if param is None:
+            problems.append(
+                Problem("--baseline", None, None, str(name), f"not a swept parameter; swept: {', '.join(by_name)}")
+            )
+            continue
+        hits = [i for i, v in enumerate(param.values) if _same_value(v, value)]
+        if not hits:
+            shown = ", ".join(_show(v) for v in param.values)
+            problems.append(
+                Problem("--baseline", None, None, key, f"{_show(_plain(value))} is not one of its values ({shown})")
+            )
+            continue
+        out[key] = param.column()[hits[0]]
+    return out
+
+
+def _same_col(spec: SweepSpec, point: tuple, name: str, column_value: Any) -> bool:
+    i = spec.names.index(name)
+    param = spec.parameters[i]
+    j = next(k for k, v in enumerate(param.values) if _same_value(v, point[i]))
+    return bool(param.column()[j] == column_value)

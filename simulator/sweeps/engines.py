@@ -19,10 +19,14 @@ import pickle
 import time
 import traceback
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
 
 from simulator.sweeps.tasks import (
     RunContext,
+    RunSpec,
     TaskResult,
     TaskSpec,
     concat_frames,
@@ -31,6 +35,7 @@ from simulator.sweeps.tasks import (
     scalar_metrics,
     world_key,
 )
+from simulator.sweeps.worldcache import CACHE
 
 
 @runtime_checkable
@@ -49,8 +54,39 @@ class Engine(Protocol):
         ...
 
 
+def cached_world(ctx: RunContext, loaded: Any) -> Any:
+    """The loaded point's world from this process's cache (built if missing), or None to let the
+    model build its own (``cache_worlds=False``)."""
+    if not ctx.cache_worlds:
+        return None
+    from simulator.world.build import build_world
+
+    key = world_key(loaded.scenario, loaded.matrix)
+    return CACHE.get(key, partial(build_world, loaded.scenario, loaded.matrix), ctx.world_cache_bytes)
+
+
+def _abm_run(ctx: RunContext, run: RunSpec) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """One run through the agent-based model: (metrics, timeseries, frequency)."""
+    from simulator.results.collect import simulate
+    from simulator.scenario.loading import load_document
+
+    overrides = list(ctx.fixed) + list(run.overrides) + [(("seed",), run.seed)]
+    loaded = load_document(ctx.doc, ctx.source, ctx.locs, overrides, check_memory=False, scale=ctx.scale)
+    result = simulate(loaded, cached_world(ctx, loaded))
+    metrics = scalar_metrics(result.summary)
+    if ctx.metrics is not None:
+        taken = {"run_id", *dict(run.params), "replicate", "seed", "status", "error", "duration_s", "traceback"}
+        metrics.update(extra_metrics(ctx.metrics, result, taken | set(metrics)))
+    ts = result.timeseries.copy()
+    ts.insert(0, "run_id", run.run_id)
+    fq = result.frequency.copy()
+    fq.insert(0, "run_id", run.run_id)
+    return metrics, ts, fq
+
+
 class AbmEngine:
-    """The default engine: each run through the agent-based model, the world built once per key."""
+    """The default engine: each run through the agent-based model, each world built once per
+    worker process (:mod:`simulator.sweeps.worldcache`)."""
 
     name = "abm"
     batch_size: int | None = None
@@ -59,40 +95,14 @@ class AbmEngine:
         return []
 
     def run_task(self, ctx: RunContext, task: TaskSpec) -> TaskResult:
-        from simulator.results.collect import simulate
-        from simulator.scenario.loading import load_document
-        from simulator.world.build import build_world
-
-        cached_key, cached_world = None, None
         rows, series, freqs = [], [], []
+        builds0, build_s0 = CACHE.stats.builds, CACHE.stats.build_s
+        t_task = time.perf_counter()
         for run in task.runs:
             t0 = time.perf_counter()
             base = {"run_id": run.run_id, **dict(run.params), "replicate": run.replicate, "seed": run.seed}
             try:
-                overrides = list(ctx.fixed) + list(run.overrides) + [(("seed",), run.seed)]
-                loaded = load_document(ctx.doc, ctx.source, ctx.locs, overrides, check_memory=False, scale=ctx.scale)
-                world = None
-                if ctx.cache_worlds:
-                    key = world_key(loaded.scenario, loaded.matrix)
-                    if key != cached_key:
-                        cached_key, cached_world = None, None  # free the old world before building
-                        cached_world = build_world(loaded.scenario, loaded.matrix)
-                        cached_key = key
-                    world = cached_world
-                result = simulate(loaded, world)
-                metrics = scalar_metrics(result.summary)
-                if ctx.metrics is not None:
-                    metrics.update(
-                        extra_metrics(
-                            ctx.metrics,
-                            result,
-                            set(base) | set(metrics) | {"status", "error", "duration_s", "traceback"},
-                        )
-                    )
-                ts = result.timeseries.copy()
-                ts.insert(0, "run_id", run.run_id)
-                fq = result.frequency.copy()
-                fq.insert(0, "run_id", run.run_id)
+                metrics, ts, fq = _abm_run(ctx, run)
             except Exception as e:  # a failing run is recorded, the sweep goes on
                 rows.append(
                     {
@@ -106,17 +116,16 @@ class AbmEngine:
                 continue
             series.append(ts)
             freqs.append(fq)
-            rows.append(
-                {
-                    **base,
-                    "status": "ok",
-                    "error": None,
-                    "duration_s": time.perf_counter() - t0,
-                    **metrics,
-                    "traceback": None,
-                }
-            )
-        return TaskResult(task.index, runs_frame(rows), concat_frames(series), concat_frames(freqs))
+            duration = time.perf_counter() - t0
+            rows.append({**base, "status": "ok", "error": None, "duration_s": duration, **metrics, "traceback": None})
+        build_s = CACHE.stats.build_s - build_s0
+        timings = {
+            "builds": float(CACHE.stats.builds - builds0),
+            "build_s": build_s,
+            "run_s": time.perf_counter() - t_task - build_s,
+            "world_bytes": float(max(CACHE.stats.sizes[builds0:], default=0)),
+        }
+        return TaskResult(task.index, runs_frame(rows), concat_frames(series), concat_frames(freqs), timings)
 
 
 ABM = AbmEngine()

@@ -5,6 +5,12 @@ work), a ``ProcessPoolExecutor`` with an explicit ``forkserver`` (or ``spawn``) 
 ``workers > 1``, and ``dask.distributed`` (``Client.get_executor`` with per-task retries) for
 ``--cluster local`` or ``--scheduler tcp://host:port``. Tasks travel to other processes as
 cloudpickle bytes, so functions defined in a notebook work with every backend.
+
+No orphans: every pool worker watches a pipe whose only writing end lives in the main process and
+exits as soon as it reads end-of-file, i.e. as soon as the main process is gone however it ended
+(SIGKILL included). The fork server and the resource tracker then exit by themselves (each stops
+when the last process holding its pipe is gone). A pool broken by a lost worker can be replaced
+(:meth:`Backend.restart`) so its tasks can be retried.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ class InProcessExecutor(Executor):
     Exceptions go into the future like any executor's; KeyboardInterrupt propagates at once.
     """
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:  # type: ignore[override]
+    def submit(self, fn, /, *args, **kwargs) -> Future:
         f: Future = Future()
         try:
             f.set_result(fn(*args, **kwargs))
@@ -41,9 +47,28 @@ class InProcessExecutor(Executor):
         return f
 
 
-def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the main process, which cancels and saves what finished."""
+ORPHAN_EXIT = 75  # a worker's exit status when it ends itself because the main process is gone
+
+
+def _watch_parent(conn: Any) -> None:
+    """Block until the main process's end of the pipe closes, then end this worker at once."""
+    try:
+        while True:
+            conn.recv_bytes()  # nothing is ever sent; returns only on end-of-file
+    except (EOFError, OSError):
+        pass
+    os._exit(ORPHAN_EXIT)
+
+
+def _worker_init(conn: Any = None) -> None:
+    """Pool workers leave Ctrl-C to the main process (which cancels and saves what finished) and
+    end themselves when the main process disappears (a watchdog thread on a pipe; the kernels
+    release the GIL, so the thread gets to run within moments)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if conn is not None:
+        import threading
+
+        threading.Thread(target=_watch_parent, args=(conn,), name="propsim-parent-watch", daemon=True).start()
 
 
 @dataclass
@@ -56,6 +81,18 @@ class Backend:
     kind: str
     description: str
     _close: Callable[[bool], None] | None = None
+    _restart: Callable[[], Executor] | None = None
+
+    @property
+    def can_restart(self) -> bool:
+        """Whether a pool broken by a lost worker can be replaced (our own process pools)."""
+        return self._restart is not None
+
+    def restart(self) -> None:
+        """Replace a broken pool with a fresh one (same size and settings)."""
+        if self._restart is None:
+            raise RuntimeError(f"cannot restart {self.description}")
+        self.executor = self._restart()
 
     def close(self, interrupted: bool = False) -> None:
         if self._close is not None:
@@ -82,15 +119,30 @@ def open_backend(
         # in every worker; later pools in this process (a notebook, a test run) start at once.
         # Only affects a fork server not yet running; '__main__' is the default preload.
         ctx.set_forkserver_preload(["__main__", *PRELOAD])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    # Workers get only the reading end; the writing end stays here, so it closes when we exit.
+    watch_r, watch_w = ctx.Pipe(duplex=False)
+    pools: list[ProcessPoolExecutor] = []
+
+    def new_pool() -> ProcessPoolExecutor:
+        for old in pools:  # a broken pool: make sure its workers are gone
+            _terminate_pool(old)
+        pools[:] = [
+            ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(watch_r,))
+        ]
+        return pools[0]
 
     def close(interrupted: bool) -> None:
-        if interrupted:
-            _terminate_pool(pool)
-        else:
-            pool.shutdown(wait=True)
+        try:
+            for pool in pools:
+                if interrupted:
+                    _terminate_pool(pool)
+                else:
+                    pool.shutdown(wait=True)
+        finally:
+            watch_w.close()
+            watch_r.close()
 
-    return Backend(pool, workers, True, "processes", f"{workers} worker processes ({method})", close)
+    return Backend(new_pool(), workers, True, "processes", f"{workers} worker processes ({method})", close, new_pool)
 
 
 def _terminate_pool(pool: Any) -> None:

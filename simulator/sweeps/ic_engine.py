@@ -6,7 +6,8 @@ cascade (:func:`simulator.ic.cascade.reduce_model`); :meth:`simulator.ic.cascade
 final reach and follower reposts at every ``behaviour.p0`` of a task from one minimax pass over
 shared edge uniforms, exactly equal to separate IC runs on the same uniforms.
 
-Per task (runs of one replicate sharing a world): the world is built once; the runs are grouped
+Per task (runs of one replicate sharing a world): the world comes from the worker's cache
+(:mod:`simulator.sweeps.worldcache`, built once per process); the runs are grouped
 by their overrides other than ``behaviour.p0`` (one model and one curve per group, usually a
 single group); every p0 of a group comes from the same curve. The edge uniforms of replicate
 seed ``s`` come from :func:`curve_rng` ``(s)`` (a fresh copy of the seed's ``dynamics`` stream),
@@ -38,6 +39,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -139,6 +141,7 @@ def _run_task(ctx: Any, task: Any) -> Any:
     from simulator.engine.reduction import ICProblem, reduce_model
     from simulator.scenario.loading import load_document
     from simulator.sweeps.tasks import TaskResult, runs_frame, world_key
+    from simulator.sweeps.worldcache import CACHE
     from simulator.world.build import build_world
 
     groups: dict[tuple, list] = {}
@@ -147,7 +150,6 @@ def _run_task(ctx: Any, task: Any) -> Any:
         groups.setdefault((run.seed, repr(rest)), []).append(run)
 
     rows: dict[str, dict] = {}
-    cached_key, cached_world = None, None
     for runs in groups.values():
         t0 = time.perf_counter()
         first = runs[0]
@@ -155,11 +157,8 @@ def _run_task(ctx: Any, task: Any) -> Any:
             overrides = list(ctx.fixed) + list(first.overrides) + [(("seed",), first.seed)]
             loaded = load_document(ctx.doc, ctx.source, ctx.locs, overrides, check_memory=False, scale=ctx.scale)
             key = world_key(loaded.scenario, loaded.matrix)
-            if key != cached_key:
-                cached_key, cached_world = None, None  # free the old world before building
-                cached_world = build_world(loaded.scenario, loaded.matrix)
-                cached_key = key
-            model = PropagationModel(loaded, world=cached_world)
+            world = CACHE.get(key, partial(build_world, loaded.scenario, loaded.matrix), ctx.world_cache_bytes)
+            model = PropagationModel(loaded, world=world)
             problem: ICProblem = reduce_model(model)
             p0s = np.array([_p0(ctx, loaded, r) for r in runs], dtype=np.float64)
             reach, reposts = _curve(problem, p0s, first.seed)

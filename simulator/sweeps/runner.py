@@ -36,45 +36,52 @@ Ctrl-C stops at once, keeps every finished run on disk and raises :class:`SweepI
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import platform
 import shutil
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from simulator import __version__
 from simulator.scenario.loading import available_memory
-from simulator.scenario.sweep_spec import column_values
-from simulator.sweeps.engines import Engine, dumps, execute, execute_payload
+from simulator.sweeps.batching import Timing
+from simulator.sweeps.dispatch import LOST, Dispatcher
+from simulator.sweeps.engines import ABM, Engine, dumps, execute, execute_payload, get_engine
 from simulator.sweeps.executors import Backend, open_backend
+from simulator.sweeps.lock import SweepBusy, SweepLock
 from simulator.sweeps.plan import SweepPlan, prepare
-from simulator.sweeps.store import SweepError, SweepStore, default_format, describe_change, points_table
+from simulator.sweeps.progress import Progress
+from simulator.sweeps.store import SweepError, SweepStore, default_format, describe_change
+from simulator.sweeps.tables import SweepResult, consolidate, read_sweep
 from simulator.sweeps.tasks import TaskResult, TaskSpec
+from simulator.sweeps.worldcache import CACHE
+
+FORMAT_VERSION = 2  # 2: per-task records with part checksums (1: none)
 
 __all__ = [
+    "SweepBusy",
     "SweepError",
     "SweepInterrupted",
     "SweepPlan",
     "SweepProgress",
     "SweepResult",
+    "WorkersLost",
     "prepare",
     "read_sweep",
     "run_plan",
     "sweep",
 ]
+
+
+class WorkersLost(SweepError):
+    """The worker processes kept dying (or the pool could not be replaced): some runs were not run."""
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -98,42 +105,6 @@ class SweepProgress:
     task: int
 
 
-@dataclass
-class SweepResult:
-    """Tables of a sweep (pandas DataFrames) and where they were written.
-
-    ``runs``: one row per run (parameters, replicate, seed, status, error, duration_s, metrics,
-    traceback); ``timeseries``: run_id + the per-tick series; ``frequency``: run_id, exposures,
-    followers; ``points``: one row per parameter point with n and M_mean / M_sd / M_ci_low /
-    M_ci_high for every metric M.
-    """
-
-    runs: pd.DataFrame
-    timeseries: pd.DataFrame
-    points: pd.DataFrame
-    frequency: pd.DataFrame
-    manifest: dict[str, Any]
-    output: Path | None = None
-
-    @property
-    def parameters(self) -> list[str]:
-        return [p["path"] for p in self.manifest.get("sweep", {}).get("parameters", [])]
-
-    @property
-    def failed(self) -> pd.DataFrame:
-        """Rows of the failed runs (error and traceback included)."""
-        return self.runs[self.runs["status"] != "ok"]
-
-    def __repr__(self) -> str:
-        n = len(self.runs)
-        return (
-            f"<SweepResult {self.manifest.get('name')!r}: {n} runs ({len(self.failed)} failed), "
-            f"{len(self.points)} points, parameters {self.parameters}"
-            + (f", in {self.output}" if self.output else "")
-            + ">"
-        )
-
-
 # --- running ------------------------------------------------------------------------------------------
 
 
@@ -153,7 +124,7 @@ def _manifest(plan: SweepPlan, store: SweepStore, backend_desc: str) -> dict[str
     ctx = plan.context
     return {
         "kind": "propsim-sweep",
-        "format_version": 1,
+        "format_version": FORMAT_VERSION,
         "name": ctx.doc.get("name") if isinstance(ctx.doc.get("name"), str) else None,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
@@ -182,78 +153,94 @@ def _manifest(plan: SweepPlan, store: SweepStore, backend_desc: str) -> dict[str
     }
 
 
-def _failed_task(task: TaskSpec, exc: BaseException) -> TaskResult:
-    """All runs of a task whose worker died or whose engine raised, recorded as failed."""
-    tb = "".join(traceback.format_exception(exc))
-    rows = [
-        {
-            "run_id": r.run_id,
-            **dict(r.params),
-            "replicate": r.replicate,
-            "seed": r.seed,
-            "status": "failed",
-            "error": f"{type(exc).__name__}: {exc}",
-            "duration_s": math.nan,
-            "traceback": tb,
-        }
-        for r in task.runs
-    ]
-    return TaskResult(task.index, pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame())
+def _notice(log: Callable[[str], None] | None) -> Callable[[str], None]:
+    """Where messages that must not go unseen go (stale lock taken over, a worker lost)."""
+    return log or (lambda m: print(m, file=sys.stderr, flush=True))
 
 
-class _Progress:
-    """A tqdm bar (runs done / total, ETA, failures), or periodic log lines when quiet."""
-
-    def __init__(self, total: int, initial: int, bar: bool, log: Callable[[str], None] | None, every_s: float = 30.0):
-        self.total, self.done, self.failed = total, initial, 0
-        self.log, self.every = log, every_s
-        self.t0 = self.last = time.monotonic()
-        self.start_done = initial
-        self.bar = None
-        if bar:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(
-                total=total,
-                initial=initial,
-                unit="run",
-                desc="sweep",
-                file=sys.stderr,
-                dynamic_ncols=True,
-                smoothing=0.1,
+def _open_folder(
+    plan: SweepPlan, folder: Path, resume: bool, format: str | None, batch_size: int | None, say: Callable[[str], None]
+) -> tuple[SweepStore, dict[str, Any] | None, int]:
+    """The folder's store, its manifest when resuming (None for a new sweep) and its batch size
+    (0 for a new sweep); refuses a folder that holds something else."""
+    fmt = format if format not in (None, "auto") else None
+    probe = SweepStore(folder, fmt or default_format())
+    old = probe.read_manifest()
+    if old is not None and not resume:
+        probe.clear()
+        old = None
+    batch = 0
+    if old is not None:
+        if old.get("fingerprint") != plan.fingerprint:
+            raise SweepError(
+                f"{folder} holds a different sweep ({describe_change(old, plan.identity)}); refusing to "
+                "resume. Use --no-resume (resume=False) to start over there, or --output for a new folder."
             )
-            self.bar.set_postfix(failed=0)
+        old_fmt = old.get("plan", {}).get("format", probe.fmt)
+        if fmt is not None and fmt != old_fmt:
+            raise SweepError(f"{folder} holds {old_fmt} tables; resume with --format {old_fmt} or use --no-resume")
+        fmt = old_fmt
+        batch = int(old["plan"]["batch_size"])
+        if batch_size is not None and batch_size != batch:
+            say(f"sweep: resuming with the folder's batch size {batch} (not {batch_size})")
+    else:
+        fmt = fmt or default_format()
+        if (folder / "summary.json").is_file():
+            raise SweepError(f"{folder} is a propsim run folder (it has summary.json); choose another --output")
+        probe.clear(parts_only=True)  # stale parts without a manifest must not leak into the tables
+    if fmt == "parquet":
+        from simulator.results.output import require_parquet
 
-    def update(self, runs: int, failed: int) -> None:
-        self.done += runs
-        self.failed += failed
-        if self.bar is not None:
-            self.bar.update(runs)
-            if failed:
-                self.bar.set_postfix(failed=self.failed)
-        now = time.monotonic()
-        if self.log and (now - self.last >= self.every or self.done == self.total):
-            self.last = now
-            self.log(self.line())
-
-    def line(self) -> str:
-        el = time.monotonic() - self.t0
-        rate = (self.done - self.start_done) / el if el > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else math.nan
-        eta_s = "-" if math.isnan(eta) else _fmt_s(eta)
-        return (
-            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, "
-            f"{60 * rate:.1f} runs/min, elapsed {_fmt_s(el)}, ETA {eta_s}"
-        )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        require_parquet()
+    return SweepStore(folder, fmt), old, batch
 
 
-def _fmt_s(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+def _pilot_timing(plan: SweepPlan, backend: Backend) -> Timing | None:
+    """Build and run costs measured by a pilot task in a worker (:mod:`simulator.sweeps.batching`);
+    None when they cannot be measured (another engine, a failing run, a lost worker)."""
+    if get_engine(plan.context.engine) is not ABM or plan.total_runs <= 1:
+        return None
+    task = plan.pilot_task()
+    if backend.remote:
+        fut = backend.executor.submit(execute_payload, dumps(plan.context), task)
+    else:
+        fut = backend.executor.submit(execute, plan.context, task)
+    try:
+        result = fut.result()
+    except Exception:  # the sweep proper reports what is wrong
+        return None
+    t = result.timings
+    if result.failed or not t:
+        return None
+    n = len(task.runs)
+    if t.get("builds"):
+        return Timing(t["build_s"] / t["builds"], t["run_s"] / n)
+    return Timing(0.0, float(result.runs["duration_s"].mean()))  # no cache: every run builds its world
+
+
+def _cache_budget(plan: SweepPlan, capacity: int) -> int:
+    """Bytes of worlds each worker may keep: what is left of 60% of the available memory after
+    ``capacity`` runs at once, shared among the workers."""
+    return max(0, int((0.6 * available_memory() - capacity * plan.estimated_bytes) / max(1, capacity)))
+
+
+class _Session:
+    """Bookkeeping of one run_plan call: writes each task's parts, counts, reports progress."""
+
+    def __init__(self, store: SweepStore, bar: Progress, callback: Callable[[SweepProgress], None] | None):
+        self.store, self.bar, self.callback = store, bar, callback
+        self.t0 = time.monotonic()
+        self.builds = 0
+        self.build_s = 0.0
+
+    def finish(self, task: TaskSpec, result: TaskResult) -> None:
+        self.store.write_part(result)
+        self.builds += int(result.timings.get("builds", 0))
+        self.build_s += float(result.timings.get("build_s", 0.0))
+        self.bar.update(len(task.runs), result.failed)
+        if self.callback is not None:
+            done, total, failed = self.bar.done, self.bar.total, self.bar.failed
+            self.callback(SweepProgress(done, total, failed, time.monotonic() - self.t0, task.index))
 
 
 def run_plan(
@@ -273,81 +260,95 @@ def run_plan(
 ) -> dict[str, Any]:
     """Run the plan's remaining tasks into ``output`` and consolidate; returns the manifest.
 
-    Raises SweepInterrupted on Ctrl-C (after saving), SweepError if the folder belongs to another
-    sweep (unless ``resume=False``) or the worker pool broke."""
+    Raises SweepInterrupted on Ctrl-C (after saving), SweepBusy when another sweep holds the
+    folder, SweepError if the folder belongs to another sweep (unless ``resume=False``) or the
+    workers cannot run at all."""
     folder = Path(output)
-    fmt = format if format not in (None, "auto") else None
-    probe = SweepStore(folder, fmt or default_format())
-    old = probe.read_manifest()
-    if old is not None and not resume:
-        probe.clear()
-        old = None
-    if old is not None:
-        if old.get("fingerprint") != plan.fingerprint:
-            raise SweepError(
-                f"{folder} holds a different sweep ({describe_change(old, plan.identity)}); refusing to "
-                "resume. Use --no-resume (resume=False) to start over there, or --output for a new folder."
-            )
-        old_fmt = old.get("plan", {}).get("format", probe.fmt)
-        if fmt is not None and fmt != old_fmt:
-            raise SweepError(f"{folder} holds {old_fmt} tables; resume with --format {old_fmt} or use --no-resume")
-        fmt = old_fmt
-        batch = int(old["plan"]["batch_size"])
-        if batch_size is not None and batch_size != batch:
-            (log or (lambda m: None))(f"sweep: resuming with the folder's batch size {batch} (not {batch_size})")
-    else:
-        fmt = fmt or default_format()
-        batch = 0
-        if (folder / "summary.json").is_file():
-            raise SweepError(f"{folder} is a propsim run folder (it has summary.json); choose another --output")
-        probe.clear(parts_only=True)  # stale parts without a manifest must not leak into the tables
-    if fmt == "parquet":
-        from simulator.results.output import require_parquet
+    with SweepLock(folder, _notice(log)):
+        return _run_locked(
+            plan, folder, (workers, cluster, scheduler, executor), resume, format, batch_size, progress, log, callback
+        )
 
-        require_parquet()
-    store = SweepStore(folder, fmt)
 
+def _run_locked(
+    plan: SweepPlan,
+    folder: Path,
+    where: tuple,
+    resume: bool,
+    format: str | None,
+    batch_size: int | None,
+    progress: bool,
+    log: Callable[[str], None] | None,
+    callback: Callable[[SweepProgress], None] | None,
+) -> dict[str, Any]:
+    store, old, batch = _open_folder(plan, folder, resume, format, batch_size, log or (lambda m: None))
+    legacy = old is not None and int(old.get("format_version", 1)) < FORMAT_VERSION
     backend: Backend | None = None
-    if not batch:  # a new sweep: the batch size depends on how many workers there are
-        backend = open_backend(workers, cluster, scheduler, executor)
-        batch = batch_size or plan.default_batch_size(backend.capacity)
-    plan.plan_tasks(batch)
-    done_tasks = store.done_tasks(plan.tasks) if old is not None else set()
-    todo = [t for t in plan.tasks if t.index not in done_tasks]
-    manifest = dict(old) if old is not None else _manifest(plan, store, backend.description if backend else "")
-    initial = sum(len(plan.tasks[i].runs) for i in done_tasks)
-    if todo and backend is None:
-        backend = open_backend(workers, cluster, scheduler, executor)
-    if backend is not None:
-        manifest["backend"] = backend.description
-        avail = available_memory()
-        at_once = min(backend.capacity, len(todo))
-        if plan.estimated_bytes * at_once > 0.8 * avail and log:
-            log(
-                f"sweep: warning: {at_once} runs at once may need about "
-                f"{plan.estimated_bytes * at_once / 1e9:.1f} GB of {avail / 1e9:.1f} GB available"
-            )
-    manifest["status"] = "running"
-    store.write_manifest(manifest)
-
-    bar = _Progress(plan.total_runs, initial, progress, log)
-    t0 = time.monotonic()
     interrupted = False
-    broken: BaseException | None = None
+    fatal: BaseException | None = None
+    session: _Session | None = None
     try:
-        if todo:
-            assert backend is not None
-            broken = _loop(plan, store, backend, todo, bar, callback, t0)
+        if not batch:  # a new sweep: the batch size depends on the workers and the measured costs
+            backend = open_backend(*where)
+            plan.context.world_cache_bytes = _cache_budget(plan, backend.capacity)
+            batch = batch_size or plan.default_batch_size(backend.capacity, _pilot_timing(plan, backend))
+        plan.plan_tasks(batch)
+        done_tasks = store.done_tasks(plan.tasks, legacy) if old is not None else set()
+        todo = [t for t in plan.tasks if t.index not in done_tasks]
+        manifest = dict(old) if old is not None else _manifest(plan, store, "")
+        if todo and backend is None:
+            backend = open_backend(*where)
+            plan.context.world_cache_bytes = _cache_budget(plan, backend.capacity)
+        if backend is not None:
+            manifest["backend"] = backend.description
+            _memory_warning(plan, backend, len(todo), log)
+        manifest["status"] = "running"
+        store.write_manifest(manifest)
+        bar = Progress(plan.total_runs, sum(len(plan.tasks[i].runs) for i in done_tasks), progress, log)
+        session = _Session(store, bar, callback)
+        try:
+            if todo:
+                assert backend is not None
+                fatal = Dispatcher(plan.context, backend, session.finish, _notice(log)).run(todo)
+        finally:
+            bar.close()
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        bar.close()
         if backend is not None:
             backend.close(interrupted)
+        CACHE.clear()  # worlds built in this process (one worker, or the pilot) go back
+    if session is None:  # interrupted before anything ran
+        raise SweepInterrupted(0, plan.total_runs, folder)
+    return _finish(plan, store, manifest, legacy, session, interrupted, fatal, folder)
 
-    runs = _consolidate(plan, store)
+
+def _memory_warning(plan: SweepPlan, backend: Backend, todo: int, log: Callable[[str], None] | None) -> None:
+    avail = available_memory()
+    at_once = min(backend.capacity, todo)
+    if plan.estimated_bytes * at_once > 0.8 * avail and log:
+        log(
+            f"sweep: warning: {at_once} runs at once may need about "
+            f"{plan.estimated_bytes * at_once / 1e9:.1f} GB of {avail / 1e9:.1f} GB available"
+        )
+
+
+def _finish(
+    plan: SweepPlan,
+    store: SweepStore,
+    manifest: dict[str, Any],
+    legacy: bool,
+    session: _Session,
+    interrupted: bool,
+    fatal: BaseException | None,
+    folder: Path,
+) -> dict[str, Any]:
+    """Consolidate the tables, write the final manifest, raise for an interrupt or dead workers."""
+    runs, meta = consolidate(plan, store, legacy)
+    manifest.update(meta)
     failed = int((runs["status"] != "ok").sum())
     ok = int((runs["status"] == "ok").sum())
+    lost = int(runs["error"].fillna("").astype(str).str.startswith(LOST).sum()) if len(runs) else 0
     not_run = plan.total_runs - ok - failed
     manifest["status"] = (
         "interrupted" if interrupted or not_run else "complete" if failed == 0 else "complete_with_failures"
@@ -356,124 +357,22 @@ def run_plan(
     manifest["progress"] = {
         "ok": ok,
         "failed": failed,
+        "lost": lost,
         "not_run": not_run,
-        "elapsed_s": round(time.monotonic() - t0, 3),
+        "elapsed_s": round(time.monotonic() - session.t0, 3),
+        "world_builds": session.builds,
+        "world_build_s": round(session.build_s, 3),
     }
     store.write_manifest(manifest)
     if interrupted:
         raise SweepInterrupted(ok + failed, plan.total_runs, folder)
-    if broken is not None and not_run:
-        raise SweepError(
-            f"the workers stopped ({type(broken).__name__}: {broken} Out of memory?): "
+    if fatal is not None and not_run:
+        raise WorkersLost(
+            f"the workers stopped ({type(fatal).__name__}: {fatal} Out of memory?): "
             f"{not_run} runs were not run. Finished runs are kept in {folder}; "
             "run the same command again to resume."
         )
     return manifest
-
-
-def _loop(
-    plan: SweepPlan,
-    store: SweepStore,
-    backend: Backend,
-    todo: list[TaskSpec],
-    bar: _Progress,
-    callback: Callable[[SweepProgress], None] | None,
-    t0: float,
-) -> BaseException | None:
-    """Submit tasks through the executor (a bounded window), write each finished task's part."""
-    ctx = plan.context
-    try:
-        payload = dumps(ctx) if backend.remote else None
-    except Exception as e:  # e.g. a notebook function without cloudpickle installed
-        raise SweepError(
-            f"cannot send the sweep to worker processes ({type(e).__name__}: {e}); install "
-            "cloudpickle (it comes with the 'dask' extra) or use workers=1"
-        ) from None
-    window = backend.capacity * 2 if backend.remote else 1
-    pending: dict[Future, TaskSpec] = {}
-    queue = iter(todo)
-    broken: BaseException | None = None
-
-    def fill() -> None:
-        nonlocal broken
-        while broken is None and len(pending) < window:
-            task = next(queue, None)
-            if task is None:
-                return
-            try:
-                fut = (
-                    backend.executor.submit(execute_payload, payload, task)
-                    if backend.remote
-                    else backend.executor.submit(execute, ctx, task)
-                )
-            except (BrokenProcessPool, RuntimeError) as e:  # pool broken or shut down
-                broken = e
-                return
-            pending[fut] = task
-
-    try:
-        fill()
-        while pending:
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                task = pending.pop(fut)
-                try:
-                    result = fut.result()
-                except BrokenProcessPool as e:
-                    broken = e
-                    result = _failed_task(task, e)
-                except Exception as e:  # the engine itself raised (per-run errors are caught inside)
-                    result = _failed_task(task, e)
-                store.write_part(result)
-                bar.update(len(task.runs), result.failed)
-                if callback is not None:
-                    callback(SweepProgress(bar.done, bar.total, bar.failed, time.monotonic() - t0, task.index))
-            fill()
-    except KeyboardInterrupt:
-        for fut in pending:
-            fut.cancel()
-        raise
-    return broken
-
-
-def _consolidate(plan: SweepPlan, store: SweepStore) -> pd.DataFrame:
-    """Consolidated runs / timeseries / frequency / points tables from the parts."""
-    reps = plan.spec.replicates
-    point_of: dict[str, int] = {}
-    order: dict[str, int] = {}
-    for t in plan.tasks:
-        for r in t.runs:
-            point_of[r.run_id] = r.point
-            order[r.run_id] = r.point * reps + r.replicate  # runs table: by point, then replicate
-    names = plan.spec.names
-    str_params = [p.name for p in plan.spec.parameters if any(isinstance(v, str) for v in p.column())]
-    runs = store.consolidate([t.index for t in plan.tasks], order, names, str_params)
-    points = points_table(runs, names, plan.column_points(), point_of)
-    store.write_points(points)
-    return runs
-
-
-def read_sweep(folder: str | os.PathLike) -> SweepResult:
-    """Read a sweep folder's consolidated tables (every run, failed ones included)."""
-    folder = Path(folder)
-    mpath = folder / "manifest.json"
-    if not mpath.is_file():
-        raise FileNotFoundError(f"{folder}: no manifest.json here (not a propsim sweep folder)")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    fmt = manifest.get("plan", {}).get("format", "csv")
-    # CSV cannot tell "1" from 1: parameters with string values are read back as strings
-    str_params = [
-        p["path"]
-        for p in manifest.get("sweep", {}).get("parameters", [])
-        if any(isinstance(v, str) for v in column_values(p["values"]))
-    ]
-    store = SweepStore(folder, fmt)
-    tables = {}
-    for name in ("runs", "timeseries", "points", "frequency"):
-        p = store.table(name)
-        tables[name] = store.read(p, str_columns=str_params) if p.is_file() else pd.DataFrame()
-    runs = tables["runs"]
-    return SweepResult(runs, tables["timeseries"], tables["points"], tables["frequency"], manifest, folder)
 
 
 def sweep(
@@ -496,6 +395,7 @@ def sweep(
     metrics: Callable[[Any], Mapping[str, Any]] | None = None,
     cache_worlds: bool = True,
     engine: str | Engine = "abm",
+    baseline: Mapping[str, Any] | None = None,
     progress: bool = True,
     callback: Callable[[SweepProgress], None] | None = None,
 ) -> SweepResult:
@@ -524,6 +424,8 @@ def sweep(
             with fatigue, churn and alpha/beta off; final sizes, time-based metrics NaN, no
             timeseries; anything else is refused before any run) or a callable
             ``(RunContext, TaskSpec) -> TaskResult`` (fast paths).
+        baseline: ``{parameter: value}``, the point the ``differences`` table compares every
+            other point with (default: the first value of the first swept parameter).
         progress: show a progress bar; callback: ``fn(SweepProgress)`` after each task.
 
     Raises:
@@ -542,6 +444,7 @@ def sweep(
         metrics=metrics,
         cache_worlds=cache_worlds,
         engine=engine,
+        baseline=baseline,
     )
     tmp = None
     if output is None:

@@ -5,18 +5,25 @@ Layout (``FMT`` is ``parquet`` when pyarrow is installed, ``csv`` otherwise)::
     manifest.json                 scenario text + hash, sweep definition, plan, versions, status
     parts/timeseries-000012.FMT   per task: the per-tick series of its runs (written first)
     parts/frequency-000012.FMT    per task: exposures -> followers histogram of its runs
-    parts/runs-000012.FMT         per task: one row per run (written last: marks the task done)
-    runs.FMT, timeseries.FMT, frequency.FMT, points.FMT   consolidated at the end
+    parts/runs-000012.FMT         per task: one row per run
+    parts/task-000012.json        per task, written last: its run ids and statuses, and the size
+                                  and SHA-256 of each of its three parts
+    runs.FMT, timeseries.FMT, frequency.FMT, points.FMT, differences.FMT   consolidated at the end
+    .propsim-sweep.lock           while a sweep runs (:mod:`simulator.sweeps.lock`)
 
-Every file is written atomically (temporary name + rename), so a crash or Ctrl-C never leaves a
-half-written part; a task counts as done when its runs part exists, lists exactly the task's runs
-and all of them succeeded (tasks with failed runs run again on resume). Consolidation streams the
-parts in task order (memory stays flat however long the sweep); tasks are contiguous slices of
-one fixed run order, so the tables come out the same whatever the number of workers.
+Every file is written atomically (temporary name + rename). A task's parts count only when its
+record exists and every part still has the recorded size and checksum: a part truncated or
+damaged later (a full disk, a copy cut short) is discarded with its task, which runs again on
+resume. A task is done when its valid record lists exactly the task's runs, all ``ok`` (tasks with
+failed runs run again on resume). Consolidation streams the valid parts in task order (memory
+stays flat however long the sweep); tasks are contiguous slices of one fixed run order, so the
+tables come out the same whatever the number of workers. Folders of format version 1 (no
+records) are checked by reading every part in full.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -31,15 +38,23 @@ from simulator.results.output import atomic_write, write_json, write_table
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
-TABLES = ("runs", "timeseries", "frequency", "points")
+TABLES = ("runs", "timeseries", "frequency", "points", "differences")
 PART_TABLES = ("timeseries", "frequency", "runs")  # write order: runs last
-_PART = re.compile(r"^(runs|timeseries|frequency)-(\d{6})\.(csv|parquet)$")
+_PART = re.compile(r"^(runs|timeseries|frequency)-(\d{6})\.(csv|parquet)$|^task-(\d{6})\.json$")
 HEAD = ("run_id",)
 BOOKKEEPING = ("replicate", "seed", "status", "error", "duration_s")
 
 
 class SweepError(RuntimeError):
     """A sweep cannot start or go on (e.g. a resume with a changed scenario)."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def default_format() -> str:
@@ -68,6 +83,9 @@ class SweepStore:
     def part(self, table: str, index: int) -> Path:
         return self.folder / PARTS / f"{table}-{index:06d}.{self.fmt}"
 
+    def record(self, index: int) -> Path:
+        return self.folder / PARTS / f"task-{index:06d}.json"
+
     def table(self, name: str) -> Path:
         return self.folder / f"{name}.{self.fmt}"
 
@@ -93,10 +111,8 @@ class SweepStore:
                 if _PART.match(p.name) or (p.name.startswith(".") and p.name.endswith(".tmp")):
                     p.unlink()
                     removed += 1
-            try:
+            with contextlib.suppress(OSError):  # something else lives there: leave it
                 parts.rmdir()
-            except OSError:
-                pass  # something else lives there: leave it
         if parts_only:
             return removed
         for name in TABLES:
@@ -111,27 +127,72 @@ class SweepStore:
             removed += 1
         return removed
 
-    def done_tasks(self, tasks: Sequence[Any]) -> set[int]:
-        """Tasks whose runs part lists exactly their runs, all ``ok`` (their series parts exist)."""
-        done = set()
+    def task_states(self, tasks: Sequence[Any], legacy: bool = False) -> dict[int, str]:
+        """``{task index: "ok" | "failed"}`` for the tasks whose parts are intact and list exactly
+        the task's runs; the parts of every other task are deleted (their runs count as not run).
+        ``legacy``: a format-1 folder without records, checked by reading each part in full."""
+        states: dict[int, str] = {}
         for t in tasks:
-            p = self.part("runs", t.index)
-            if not p.is_file() or not all(self.part(x, t.index).is_file() for x in PART_TABLES):
-                continue
-            try:
-                df = self.read(p, columns=["run_id", "status"])
-            except Exception:  # unreadable part (e.g. truncated by a full disk): run it again
-                continue
-            if list(df["run_id"]) == [r.run_id for r in t.runs] and (df["status"] == "ok").all():
-                done.add(t.index)
-        return done
+            ids = [r.run_id for r in t.runs]
+            state = self._recorded_state(t.index, ids)
+            if state is None and legacy and not self.record(t.index).exists():
+                state = self._legacy_state(t.index, ids)
+            if state is None:
+                self.discard(t.index)
+            else:
+                states[t.index] = state
+        return states
+
+    def done_tasks(self, tasks: Sequence[Any], legacy: bool = False) -> set[int]:
+        """Tasks with intact parts whose runs all succeeded (see :meth:`task_states`)."""
+        return {i for i, s in self.task_states(tasks, legacy).items() if s == "ok"}
+
+    def _recorded_state(self, index: int, run_ids: list[str]) -> str | None:
+        try:
+            rec = json.loads(self.record(index).read_text(encoding="utf-8"))
+            files = rec["files"]
+            if rec["runs"] != run_ids or set(files) != set(PART_TABLES):
+                return None
+            for name in PART_TABLES:
+                p = self.part(name, index)
+                if p.stat().st_size != files[name]["bytes"] or _sha256(p) != files[name]["sha256"]:
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or damaged
+            return None
+        return "ok" if rec.get("status") == "ok" else "failed"
+
+    def _legacy_state(self, index: int, run_ids: list[str]) -> str | None:
+        try:
+            df = self.read(self.part("runs", index), columns=["run_id", "status"])
+            for name in ("timeseries", "frequency"):
+                self.read(self.part(name, index))
+        except Exception:  # missing or unreadable (e.g. truncated by a full disk): run it again
+            return None
+        if list(df["run_id"]) != run_ids:
+            return None
+        return "ok" if (df["status"] == "ok").all() else "failed"
+
+    def discard(self, index: int) -> None:
+        """Delete a task's record and parts (the record first: parts without one never count)."""
+        for p in (self.record(index), *(self.part(name, index) for name in PART_TABLES)):
+            p.unlink(missing_ok=True)
 
     # --- parts -----------------------------------------------------------------------------------
     def write_part(self, result: Any) -> None:
-        """Write one task's tables; the runs part goes last and marks the task as done."""
+        """Write one task's tables, then its record (sizes and checksums) that makes them count."""
+        self.record(result.index).unlink(missing_ok=True)
+        files = {}
         for name in PART_TABLES:
-            df = getattr(result, name)
-            write_table(self.part(name, result.index).with_suffix(""), df, self.fmt)
+            path = write_table(self.part(name, result.index).with_suffix(""), getattr(result, name), self.fmt)
+            files[name] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        status = result.runs["status"] if len(result.runs) else pd.Series([], dtype=object)
+        record = {
+            "task": result.index,
+            "runs": [str(r) for r in result.runs["run_id"]] if len(result.runs) else [],
+            "status": "ok" if (status == "ok").all() else "failed",
+            "files": files,
+        }
+        write_json(self.record(result.index), record)
 
     def read(self, path: Path, columns: list[str] | None = None, str_columns: Iterable[str] = ()) -> pd.DataFrame:
         if path.suffix == ".parquet":
@@ -147,8 +208,9 @@ class SweepStore:
         params: Sequence[str],
         str_params: Iterable[str] = (),
     ) -> pd.DataFrame:
-        """Write runs / timeseries / frequency from the parts of ``task_indices``; return runs."""
-        present = [i for i in task_indices if self.part("runs", i).is_file()]
+        """Write runs / timeseries / frequency from the parts of ``task_indices`` (tasks whose
+        parts are intact, see :meth:`task_states`); return runs."""
+        present = list(task_indices)
         frames, seen_int, not_int = [], set(), set()
         for i in present:
             df = self.read(self.part("runs", i), str_columns=str_params)
@@ -183,7 +245,8 @@ class SweepStore:
             import pyarrow.parquet as pq
 
             def write(f: IO[bytes]) -> None:
-                writer = schema = None
+                writer: Any = None
+                schema: Any = None
                 for p in paths:
                     t = pq.read_table(p)
                     if t.num_rows == 0:
@@ -220,8 +283,9 @@ class SweepStore:
 
             atomic_write(target, write_csv)
 
-    def write_points(self, points: pd.DataFrame) -> None:
-        write_table(self.table("points").with_suffix(""), points, self.fmt)
+    def write_table(self, name: str, df: pd.DataFrame) -> None:
+        """Write a consolidated table (``points``, ``differences``) atomically."""
+        write_table(self.table(name).with_suffix(""), df, self.fmt)
 
 
 def normalise_runs(runs: pd.DataFrame, params: Sequence[str], int_columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -283,7 +347,9 @@ def points_table(
     """One row per parameter point: the parameter columns, ``n`` (successful runs) and, for every
     metric M, ``M_mean``, ``M_sd`` (n-1 denominator), ``M_ci_low``, ``M_ci_high``: the 95%
     Student-t interval of the mean, ``mean -/+ t_{0.975, k-1} sd / sqrt(k)`` over the k runs where
-    M is defined (NaN when k < 2). Failed runs are left out."""
+    M is defined (NaN when k < 2), clipped to the metric's feasible range
+    (:mod:`simulator.results.metrics`; ``upper="population"`` is the point's mean population), so
+    a band never leaves 0..population or 0..1. Failed runs are left out."""
     n_points = len(point_values)
     cols: dict[str, Any] = {p: [pv[i] for pv in point_values] for i, p in enumerate(params)}
     ok = runs[runs["status"] == "ok"]
@@ -303,15 +369,37 @@ def points_table(
     else:
         empty = pd.DataFrame(np.nan, index=range(n_points), columns=metrics)
         mean, sd, k = empty, empty, empty.fillna(0)
+    population = mean["population"].to_numpy() if "population" in metrics else None
     for m in metrics:
         kk = k[m].to_numpy()
         half = t_quantile(kk - 1, level) * sd[m].to_numpy() / np.sqrt(np.where(kk > 0, kk, np.nan))
         mu = mean[m].to_numpy()
         cols[f"{m}_mean"] = mu
         cols[f"{m}_sd"] = np.where(kk >= 2, sd[m].to_numpy(), np.nan)
-        cols[f"{m}_ci_low"] = mu - half
-        cols[f"{m}_ci_high"] = mu + half
+        cols[f"{m}_ci_low"], cols[f"{m}_ci_high"] = clip_interval(m, mu - half, mu + half, population)
     return pd.DataFrame(cols)
+
+
+def clip_interval(
+    metric: str, low: np.ndarray, high: np.ndarray, population: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """An interval of ``metric`` clipped to its feasible range (NaN stays NaN); unknown metrics as is."""
+    from simulator.results.metrics import metric as metric_info
+
+    info = metric_info(metric)
+    if info is None:
+        return low, high
+    lower = info.lower
+    if info.upper == "population":
+        upper = population if population is not None else np.full(len(high), np.nan)
+    else:
+        upper = np.full(len(high), np.nan if info.upper is None else float(info.upper))
+    lo_bound = np.full(len(low), np.nan if lower is None else float(lower))
+
+    def clip(x: np.ndarray) -> np.ndarray:  # fmax / fmin: a NaN bound does not clip; NaN values stay NaN
+        return np.where(np.isnan(x), np.nan, np.fmin(np.fmax(x, lo_bound), upper))
+
+    return clip(np.asarray(low, dtype=float)), clip(np.asarray(high, dtype=float))
 
 
 def describe_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:

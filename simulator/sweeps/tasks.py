@@ -1,9 +1,10 @@
 """Sweep tasks: what a worker receives (runs of one replicate sharing a world) and returns.
 
 A task groups runs of one replicate whose points share the world-building fields
-(:func:`world_key`); an engine (:mod:`simulator.sweeps.engines`) builds the follower world once per
-task and hands it to each run. The model never mutates a World, and building draws only from the
-world's own random streams, so results are bit-identical with and without the cache (tested).
+(:func:`world_key`); an engine (:mod:`simulator.sweeps.engines`) takes the follower world from its
+process's cache (:mod:`simulator.sweeps.worldcache`), building it only when that process does not
+have it yet, and hands it to each run. The model never mutates a World, and building draws only
+from the world's own random streams, so results are bit-identical with and without the cache.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class RunContext:
     metrics: Callable[[Any], Mapping[str, Any]] | None = None
     cache_worlds: bool = True
     engine: str | Engine = "abm"
+    world_cache_bytes: int | None = None  # per worker process (None: the cache's default)
 
 
 @dataclass
@@ -67,6 +69,9 @@ class TaskResult:
     runs: pd.DataFrame
     timeseries: pd.DataFrame
     frequency: pd.DataFrame
+    # optional, for planning and reports: builds, build_s (world building), run_s (the runs
+    # without building), world_bytes (largest world built)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
