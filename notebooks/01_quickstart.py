@@ -227,7 +227,7 @@ print(
 #
 # The same model, step by step, with sliders for the preset, repost probability, relay
 # probability, fatigue tolerance and posting frequency (Mesa SolaraViz). In a browser:
-# `uv run --extra viz solara run simulator.app`; here, evaluate `page`:
+# `uv run --extra viz solara run simulator/app/page.py`; here, evaluate `page`:
 
 # %%
 from simulator.app.page import page  # noqa: E402

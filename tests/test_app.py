@@ -111,7 +111,7 @@ def test_page_renders_headlessly_and_steps():
 
 
 def test_module_page_is_a_solara_element():
-    # `solara run simulator.app` and a notebook cell (`page`) both use this element.
+    # `solara run simulator/app/page.py` and a notebook cell (`page`) both use this element.
     import reacton.core
 
     assert isinstance(app.page, reacton.core.Element)

@@ -17,10 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "simulator"
 
+# Small shared modules (defaults, compute backend, seeds and keyed random streams): one unit at the base.
+BASE = ("simulator.defaults", "simulator.backend", "simulator.seeding", "simulator.streams")
 LAYERS: dict[str, int] = {
-    "simulator.defaults": 0,
-    "simulator.backend": 0,
-    "simulator.seeding": 0,
+    "simulator.base": 0,
     "simulator.scenario": 1,
     "simulator.world": 2,
     "simulator.ic": 3,
@@ -37,6 +37,8 @@ LAYERS: dict[str, int] = {
 
 def _unit(module: str) -> str | None:
     """The layered unit (package or base module) a module belongs to."""
+    if module in BASE:
+        return "simulator.base"  # small shared modules (defaults, backend, random streams): one unit
     parts = module.split(".")
     for n in (2, 1):
         name = ".".join(parts[:n])

@@ -38,7 +38,8 @@ TOPOLOGIES = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_s
 KINDS = ("official", "sub_brand", "regional", "executive", "employee", "vertical", "other")
 INSTALL_HINT = (
     "No CJK font found, Chinese account names would render as boxes. "
-    "Install one with `apt-get install -y fonts-noto-cjk` (Debian/Ubuntu) "
+    "The project's dependencies bring one (`uv sync`: mpl-font, Noto Sans CJK SC); or install "
+    "one with `apt-get install -y fonts-noto-cjk` (Debian/Ubuntu) "
     f"or point {CJK_FONT_ENV} at a .otf/.ttf/.ttc font file."
 )
 
@@ -215,6 +216,7 @@ def test_save_figure_suffix_handling_and_dpi_floor(tmp_path):
 def test_missing_font_warns_once_with_fix(monkeypatch, fresh_font_cache):
     monkeypatch.delenv(CJK_FONT_ENV, raising=False)
     monkeypatch.setattr(style_mod, "_candidate_font_files", list)
+    monkeypatch.setattr(style_mod, "bundled_cjk_fonts", list)  # as if mpl-font were not installed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with slide_style("zh"):

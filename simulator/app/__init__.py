@@ -1,4 +1,4 @@
-"""The interactive SolaraViz app (optional extra ``viz``): ``solara run simulator.app``.
+"""The interactive SolaraViz app (optional extra ``viz``): ``solara run simulator/app/page.py``.
 
 In a notebook: ``from simulator.app import page`` and evaluate ``page`` in a cell.
 """

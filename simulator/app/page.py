@@ -2,7 +2,7 @@
 
 Launch in a browser from the repository root::
 
-    uv run --extra viz solara run simulator.app
+    uv run --extra viz solara run simulator/app/page.py
 
 or show it inside a Jupyter notebook (last expression of a cell)::
 
@@ -24,7 +24,9 @@ follower counts are scaled to match), so a step takes milliseconds. The drawing 
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -35,7 +37,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-# Absolute imports: `solara run simulator.app` executes this file as a script, not as a module.
+# Absolute imports: `solara run simulator/app/page.py` executes this file as a script, not as a module.
 from simulator.engine.model import PropagationModel
 from simulator.plotting.style import KIND_COLORS, NEUTRAL_COLOR, cjk_font_family, count_formatter, label
 from simulator.scenario.loading import load_document
@@ -344,8 +346,15 @@ def _matrix_component(model: AppModel):
     return solara.FigureMatplotlib(fig, format="png", bbox_inches="tight", dpi=90)
 
 
+def summary_html(model: PropagationModel) -> str:
+    """:func:`summary_text` as HTML (its Markdown is only ``**bold**`` and a hard line break)."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(summary_text(model)))
+    return text.replace("  \n", "<br>")
+
+
 def _summary_component(model: AppModel):
-    return solara.Markdown(summary_text(model))
+    # HTML, not solara.Markdown: Markdown loads KaTeX from the CDN, which solara-assets lacks (offline).
+    return solara.HTML(tag="div", unsafe_innerHTML=summary_html(model))
 
 
 def _curves_component(key: str):
@@ -407,5 +416,5 @@ def make_page(model: AppModel | solara.Reactive | None = None, **params: Any):
     )
 
 
-#: The app: ``solara run simulator.app`` serves it; a notebook displays it.
+#: The app: ``solara run simulator/app/page.py`` serves it; a notebook displays it.
 page = make_page()

@@ -1,10 +1,10 @@
-"""An agent-like view of the vectorised follower population.
+"""An agent-like view of the follower population.
 
-Followers are model agents too, but a million Python objects would cost seconds per tick, so
-their state lives in numpy arrays owned by the model. :class:`Followers` lets a notebook user
-inspect them as they would Mesa agents: ``len(model.followers)``, ``model.followers[i]`` (one
-follower's state as a dict), ``select(region=..., interest=..., reached=...)`` (indices) and
-``groupby("region")`` / ``to_frame()`` for summaries.
+Followers are model agents too, but a million Python objects would cost seconds per tick, so their
+state lives in compiled tables owned by the model. :class:`Followers` lets a notebook user inspect them
+as they would Mesa agents: ``len(model.followers)``, ``model.followers[i]`` (one follower's state as a
+dict), ``select(region=..., interest=..., reached=...)`` (indices) and ``groupby("region")`` /
+``to_frame()`` for summaries. Whole-population views build dense arrays: use them on small worlds.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class Followers:
-    """Per-follower state by index; every array has length ``len(self)``."""
+    """Per-follower state by index."""
 
     def __init__(self, model: PropagationModel):
         self._m = model
@@ -28,20 +28,29 @@ class Followers:
     def __len__(self) -> int:
         return self._m.world.n
 
+    def _region_codes(self) -> np.ndarray:
+        w = self._m.world
+        return w.region if w.region is not None else w.population.region_of(np.arange(w.n))
+
+    def _interest_codes(self) -> np.ndarray:
+        w = self._m.world
+        return w.interest if w.interest is not None else w.population.interest_of(np.arange(w.n))
+
     @property
     def region(self) -> np.ndarray:
         """Region name of every follower (array of str)."""
-        return np.asarray(self._m.world.region_names, dtype=object)[self._m.world.region]
+        return np.asarray(self._m.world.region_names, dtype=object)[self._region_codes()]
 
     @property
     def interest(self) -> np.ndarray:
         """Interest topic of every follower (array of str)."""
-        return np.asarray(self._m.world.interest_names, dtype=object)[self._m.world.interest]
+        return np.asarray(self._m.world.interest_names, dtype=object)[self._interest_codes()]
 
     @property
     def tolerance(self) -> np.ndarray:
         """Fatigue tolerance theta (load units)."""
-        return self._m.world.tolerance
+        w = self._m.world
+        return w.tolerance if w.tolerance is not None else w.population.tolerance_of(np.arange(w.n))
 
     @property
     def exposures(self) -> np.ndarray:
@@ -56,12 +65,7 @@ class Followers:
     @property
     def reposts(self) -> np.ndarray:
         """Number of items each follower decided to repost."""
-        return self._m.reposted.sum(axis=0)
-
-    @property
-    def first_exposure_h(self) -> np.ndarray:
-        """Hour of the first delivery (NaN if never reached)."""
-        return self._m.first_time
+        return self._m.reposts_per_person()
 
     @property
     def fatigued(self) -> np.ndarray:
@@ -71,28 +75,30 @@ class Followers:
     def followees(self, i: int) -> np.ndarray:
         """Matrix accounts (indices) that follower ``i`` followed at the start."""
         aud = self._m.world.audience
-        return self._m.edge_account[np.flatnonzero(aud.indices == i)]
+        edges = np.flatnonzero(aud.indices == i)
+        return np.searchsorted(aud.indptr, edges, side="right") - 1
 
     def followers_of(self, i: int) -> np.ndarray:
         """Followers who see follower ``i``'s reposts."""
-        return self._m.world.graph.row(i)
+        return self._m.world.followers_of(i)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         if not 0 <= i < len(self):
             raise IndexError(f"follower {i} out of range (0..{len(self) - 1})")
-        m = self._m
+        m, w = self._m, self._m.world
+        pop = w.population
+        person = np.array([i])
+        flags_direct, flags_fat = m.direct, m.fatigued
         return {
             "index": i,
-            "region": m.world.region_names[m.world.region[i]],
-            "interest": m.world.interest_names[m.world.interest[i]],
-            "tolerance": float(m.world.tolerance[i]),
+            "region": w.region_names[int(pop.region_of(person)[0])],
+            "interest": w.interest_names[int(pop.interest_of(person)[0])],
+            "tolerance": float(pop.tolerance_of(person)[0]),
             "exposures": int(m.exposures[i]),
-            "reposted_items": np.flatnonzero(m.reposted[:, i]).tolist(),
-            "first_exposure_h": None if np.isnan(m.first_time[i]) else float(m.first_time[i]),
-            "first_account": None if m.first_account[i] < 0 else m.accounts[m.first_account[i]].data.id,
-            "reached_directly": bool(m.direct[i]),
-            "fatigued": bool(m.fatigued[i]),
-            "followers": int(m.world.graph.indptr[i + 1] - m.world.graph.indptr[i]),
+            "reposts": int(m.reposts_per_person()[i]),
+            "reached_directly": bool(flags_direct[i]),
+            "fatigued": bool(flags_fat[i]),
+            "followers": len(w.followers_of(i)),
         }
 
     def select(self, region: str | None = None, interest: str | None = None, reached: bool | None = None) -> np.ndarray:
@@ -100,12 +106,12 @@ class Followers:
 
         >>> model.followers.select(region="华东", reached=True)  # doctest: +SKIP
         """
-        m = self._m
+        w = self._m.world
         mask = np.ones(len(self), dtype=bool)
         if region is not None:
-            mask &= m.world.region == _index(m.world.region_names, region, "region")
+            mask &= self._region_codes() == _index(w.region_names, region, "region")
         if interest is not None:
-            mask &= m.world.interest == _index(m.world.interest_names, interest, "interest")
+            mask &= self._interest_codes() == _index(w.interest_names, interest, "interest")
         if reached is not None:
             mask &= self.reached == reached
         return np.flatnonzero(mask)
@@ -114,17 +120,16 @@ class Followers:
         """One row per follower (use on small populations; 1M rows is ~100 MB)."""
         import pandas as pd
 
-        m = self._m
+        w = self._m.world
         return pd.DataFrame(
             {
-                "region": pd.Categorical.from_codes(m.world.region, m.world.region_names),
-                "interest": pd.Categorical.from_codes(m.world.interest, m.world.interest_names),
-                "tolerance": m.world.tolerance,
-                "exposures": m.exposures,
+                "region": pd.Categorical.from_codes(self._region_codes(), w.region_names),
+                "interest": pd.Categorical.from_codes(self._interest_codes(), w.interest_names),
+                "tolerance": self.tolerance,
+                "exposures": self.exposures,
                 "reposts": self.reposts,
-                "first_exposure_h": m.first_time,
-                "reached_directly": m.direct,
-                "fatigued": m.fatigued,
+                "reached_directly": self._m.direct,
+                "fatigued": self._m.fatigued,
             }
         )
 
@@ -132,16 +137,17 @@ class Followers:
         """Size, reach, mean exposures and fatigue share per region or interest."""
         import pandas as pd
 
-        m = self._m
+        w = self._m.world
         if by not in ("region", "interest"):
             raise ValueError("groupby takes 'region' or 'interest'")
-        codes = m.world.region if by == "region" else m.world.interest
-        names = m.world.region_names if by == "region" else m.world.interest_names
+        codes = self._region_codes() if by == "region" else self._interest_codes()
+        names = w.region_names if by == "region" else w.interest_names
         k = len(names)
+        exposures = self.exposures
         size = np.bincount(codes, minlength=k)
-        reached = np.bincount(codes, weights=self.reached, minlength=k)
-        expo = np.bincount(codes, weights=m.exposures, minlength=k)
-        fat = np.bincount(codes, weights=m.fatigued, minlength=k)
+        reached = np.bincount(codes, weights=exposures > 0, minlength=k)
+        expo = np.bincount(codes, weights=exposures, minlength=k)
+        fat = np.bincount(codes, weights=self._m.fatigued, minlength=k)
         return pd.DataFrame(
             {
                 by: names,

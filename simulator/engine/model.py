@@ -1,42 +1,45 @@
-"""The Mesa model: accounts as agents, followers as one vectorised population.
+"""The Mesa model: accounts as agents, followers as state in compiled tables.
 
-Phase order of one tick ``[t, t + tick)`` (hours):
+Phase order of one tick ``[t, t + tick)`` (hours); every event happens at its exact hour:
 
-1. **Scheduled publications**: campaign posts and account relays whose time falls in this tick,
-   in time order. Each is delivered to the account's current audience (people who neither muted
-   nor unfollowed it, nor churned): exposure, repost decision, load and exit per delivery
-   (:mod:`simulator.engine.kernel`), then the account's relay edges decide (once per item) whether
-   their targets relay it after a lognormal latency.
-2. **Follower reposts due**: reposts decided earlier (after an organic lognormal latency) are
-   delivered to each reposter's own followers: exposure and repost decision (second level).
-3. Steps 1-2 repeat while they schedule further events inside the same tick (zero-latency waves).
-4. **Baseline churn**: follower-account edges whose exponential churn clock ran out.
-5. **Metrics**: Mesa ``DataCollector`` records the cumulative counters.
+1. :meth:`PropagationModel._run_until` alternates between
+   a. **follower reposts** due before the next account event, published in (hour, person, item) order
+      from the repost queue and delivered to the reposter's followers (exposure, repost decision:
+      :func:`simulator.engine.kernel.advance`);
+   b. the next **account publication** (a campaign post or a relay): delivered to the account's current
+      audience (exposure, repost decision, load and exit per delivery:
+      :func:`simulator.engine.kernel.deliver_account`), then the account's relay edges decide (once per
+      item and edge) whether their targets relay it after a lognormal latency (:meth:`_decide_relays`);
+   at equal hours account publications come first;
+2. **baseline churn**: audience edges whose exponential churn clock ran out in the tick (:meth:`_update_churn`);
+3. **metrics**: Mesa's ``DataCollector`` records the cumulative counters.
 
-Events are kept in per-tick buckets with their exact times; the clock resolution for memory and
-load decay is one tick. Events due at or after the horizon are not executed (counted as pending).
+Events due at or after the horizon are not executed (counted as pending). Every random decision draws
+its own keyed uniform (:mod:`simulator.streams`), so the order in which events are processed inside a
+tick never changes a result.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter, defaultdict
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
 import numpy as np
 from mesa import DataCollector
 
+from simulator import streams as S
+from simulator.engine import kernel as K
+from simulator.engine import state as T
 from simulator.engine.agents import ACCOUNT_CLASSES, Account
 from simulator.engine.followers import Followers
-from simulator.engine.kernel import Behaviour, ItemParams, expose, group_order, groups, load_and_exit
 from simulator.scenario.loading import LoadedScenario
 from simulator.scenario.matrix import Matrix
 from simulator.scenario.schema import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
-from simulator.seeding import streams
 from simulator.world.build import World, build_world
-
-EDGE_ACTIVE, EDGE_MUTED, EDGE_UNFOLLOWED = 0, 1, 2
 
 SERIES = (
     "reach",
@@ -53,6 +56,60 @@ SERIES = (
     "unfollows",
     "churned",
 )
+PERSONAL_VOICES = ("executive", "employee")  # kinds whose own commentary carries commentary_appeal
+CHURNED = 3  # edge status after baseline churn (kernel statuses: ACTIVE, MUTED, UNFOLLOWED)
+_KERNEL_COUNTERS = {
+    "reach": T.REACH,
+    "direct_reach": T.DIRECT,
+    "impressions": T.IMPRESSIONS,
+    "duplicate_exposures": T.DUPLICATES,
+    "effective_reach": T.EFFECTIVE,
+    "follower_reposts": T.FOLLOWER_REPOSTS,
+    "repost_decisions": T.DECISIONS,
+    "fatigued": T.FATIGUED,
+    "mutes": T.MUTES,
+    "unfollows": T.UNFOLLOWS,
+}
+ACCOUNT_STATS = (
+    "posts",
+    "relays",
+    "deliveries",
+    "in_region_deliveries",
+    "first_exposures_direct",
+    "first_exposures_total",
+    "mutes",
+    "unfollows",
+    "churned",
+)
+
+
+@dataclass(frozen=True)
+class ItemParams:
+    """Per-item constants of the repost hazard."""
+
+    p0: float
+    appeal: float
+    topic: int  # interest index, -1 = general
+    scope: int  # region index, -1 = national
+    promotional: bool
+
+
+@dataclass(order=True)
+class _AccountEvent:
+    """A scheduled publication of ``item`` by ``account`` (ordered by hour, then account, then item)."""
+
+    time: float
+    account: int
+    item: int
+    variation: str = field(default="", compare=False)
+    depth: int = field(default=0, compare=False)
+    via: int | None = field(default=None, compare=False)
+    triggered: float | None = field(default=None, compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+class Counters(dict):
+    """Cumulative totals by name (a plain dict filled from the kernel's counter array)."""
 
 
 class PropagationModel(mesa.Model):
@@ -60,9 +117,8 @@ class PropagationModel(mesa.Model):
 
     Args:
         loaded: a :class:`~simulator.scenario.loading.LoadedScenario` (from :func:`simulator.load`).
-        world: a prebuilt world to reuse (must come from the same scenario and seed).
-        record_reposts: keep one row per follower repost decision (see :meth:`repost_table`);
-            costs ~30 bytes per repost.
+        world: a prebuilt world to reuse (same scenario and seed; it is never modified).
+        record_reposts: keep one row per follower repost decision (see :meth:`repost_table`).
 
     Attributes:
         accounts: the account agents, by matrix index (also ``model.agents``).
@@ -76,67 +132,29 @@ class PropagationModel(mesa.Model):
 
     def __init__(self, loaded: LoadedScenario, world: World | None = None, record_reposts: bool = False):
         sc: Scenario = loaded.scenario
-        rngs = streams(sc.seed)
-        super().__init__(rng=rngs["dynamics"])
+        super().__init__(rng=sc.seed)  # Mesa's own generator is not used by the engine (keyed streams are)
         self.config = sc  # (Mesa 3.5 reserves `scenario`)
         self.matrix: Matrix = loaded.matrix
-        self.world = world if world is not None else build_world(sc, self.matrix, rngs)
+        self.world = world if world is not None else build_world(sc, self.matrix)
         self.tick_hours = sc.time.tick
         self.horizon = sc.time.horizon
         self.n_ticks = math.ceil(self.horizon / self.tick_hours - 1e-9)
         self.tick = 0
         self.hours = 0.0
-
         self.accounts: list[Account] = [ACCOUNT_CLASSES[a.kind](self, a) for a in self.matrix.accounts]
-        self.items = self._item_params(rngs["content"])
-        self.beh = self._behaviour()
+        self._account_keys = [S.account_key(a.id) for a in self.matrix.accounts]
+        self.items = self._item_params()
         self.variation_weight = dict(sc.behaviour.variation_weights)
-
-        n, c, w = self.world.n, len(self.items), self.world
-        self.mem = np.zeros((c, n), dtype=np.float32)
-        self.mem_t = np.full((c, n), -np.inf, dtype=np.float32)
-        self.reposted = np.zeros((c, n), dtype=bool)
-        self.exposures = np.zeros(n, dtype=np.int32)
-        self.first_time = np.full(n, np.nan, dtype=np.float32)
-        self.first_account = np.full(n, -1, dtype=np.int32)
-        self.first_depth = np.full(n, -1, dtype=np.int16)
-        self.direct = np.zeros(n, dtype=bool)
-        self.fatigued = np.zeros(n, dtype=bool)
-        e = w.audience.n_edges
-        self.edge_status = np.zeros(e, dtype=np.int8)
-        self.load = np.zeros(e, dtype=np.float32)
-        self.load_t = np.full(e, -np.inf, dtype=np.float32)
-        self.edge_account = np.repeat(np.arange(len(self.accounts), dtype=np.int32), w.audience.degrees())
-        self._region_idx = {r: i for i, r in enumerate(w.region_names)}
-
-        a = len(self.accounts)
-        self.account_stats = {
-            k: np.zeros(a, dtype=np.int64)
-            for k in (
-                "posts",
-                "relays",
-                "deliveries",
-                "in_region_deliveries",
-                "first_exposures_direct",
-                "first_exposures_total",
-                "mutes",
-                "unfollows",
-                "churned",
-            )
-        }
-        self.counters: dict[str, int] = {k: 0 for k in SERIES}
-        self.counters.update(pending_at_horizon=0, repost_decisions=0)
-        self.depth_counts: Counter[int] = Counter()
+        self._record = record_reposts
+        self._build_state()
         self.relay_log: list[dict[str, Any]] = []
-        self._repost_log: list[tuple[np.ndarray, ...]] | None = [] if record_reposts else None
-
-        self._account_events: dict[int, list[tuple]] = defaultdict(list)
-        self._follower_events: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
-        self._relay_scheduled: set[tuple[int, int]] = set()
-        self._seq = 0
+        self.pending_accounts = 0
+        self._events: list[_AccountEvent] = []
+        self._scheduled: dict[tuple[int, int], _AccountEvent] = {}
         for item in self.matrix.items:
-            self._schedule_account(item.at, item.account, item.index, "verbatim", 0, None, item.at)
-
+            self._schedule(_AccountEvent(item.at, item.account, item.index, "verbatim", 0, None, item.at))
+        self._churn_order: np.ndarray | None = None
+        self._churn_next = 0
         self.followers = Followers(self)
         self.datacollector = DataCollector(
             model_reporters={"time_h": lambda m: m.hours, **{k: _counter(k) for k in SERIES}}
@@ -144,28 +162,32 @@ class PropagationModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = True
 
-    # --- set-up helpers -----------------------------------------------------------------------
-    def _item_params(self, rng: np.random.Generator) -> list[ItemParams]:
+    # --- set-up ---------------------------------------------------------------------------------------
+    def _item_params(self) -> list[ItemParams]:
         b = self.config.behaviour
         interests = {t: i for i, t in enumerate(self.world.interest_names)}
         regions = {r: i for i, r in enumerate(self.world.region_names)}
+        key = S.kind_key(self.config.seed, S.APPEAL)
         out = []
         for it in self.matrix.items:
-            draw = float(np.exp(b.appeal_sigma * rng.standard_normal()))  # always drawn: stable stream
+            appeal = it.appeal if it.appeal is not None else math.exp(b.appeal_sigma * S.normal(key, it.index))
             out.append(
                 ItemParams(
-                    p0=b.p0_promotional if it.promotional else b.p0,
-                    appeal=it.appeal if it.appeal is not None else draw,
-                    topic=-1 if it.topic == GENERAL_TOPIC else interests[it.topic],
-                    scope=-1 if it.scope == NATIONAL_SCOPE else regions[it.scope],
-                    promotional=it.promotional,
+                    b.p0_promotional if it.promotional else b.p0,
+                    float(appeal),
+                    -1 if it.topic == GENERAL_TOPIC else interests[it.topic],
+                    -1 if it.scope == NATIONAL_SCOPE else regions[it.scope],
+                    it.promotional,
                 )
             )
         return out
 
-    def _behaviour(self) -> Behaviour:
-        b, f = self.config.behaviour, self.config.fatigue
-        return Behaviour(
+    def _build_state(self) -> None:
+        sc, w = self.config, self.world
+        b, f = sc.behaviour, sc.fatigue
+        tick = sc.time.tick
+        self._params = T.Params(
+            float(self.horizon),
             b.alpha,
             b.beta,
             b.exposure_half_life,
@@ -178,94 +200,92 @@ class PropagationModel(mesa.Model):
             f.kappa,
             f.p_exit_max,
             f.q_mute,
+            sc.metrics.effective_reach_threshold,
+            b.latency.median,
+            b.latency.sigma,
+            tick / 64.0,
+            self._record,
         )
-
-    # --- scheduling -------------------------------------------------------------------------------
-    def _tick_of(self, time: float) -> int:
-        return int(math.floor(time / self.tick_hours + 1e-9))
-
-    def _schedule_account(
-        self, time: float, account: int, item: int, variation: str, depth: int, via: int | None, triggered: float
-    ) -> None:
-        if time >= self.horizon:
-            self.counters["pending_at_horizon"] += 1
-            return
-        self._seq += 1
-        self._account_events[self._tick_of(time)].append(
-            (time, self._seq, account, item, variation, depth, via, triggered)
+        it = self.items
+        self._items = T.Items(
+            np.array([i.p0 for i in it], np.float64),
+            np.array([i.appeal for i in it], np.float64),
+            np.array([i.topic for i in it], np.int64),
+            np.array([i.scope for i in it], np.int64),
+            np.array([i.promotional for i in it], np.bool_),
         )
-
-    def _schedule_reposts(
-        self, reposters: np.ndarray, item: int, time: float | np.ndarray, depth: np.ndarray, origin: np.ndarray
-    ) -> None:
-        if len(reposters) == 0:
-            return
-        self.counters["repost_decisions"] += len(reposters)
-        lat = self.config.behaviour.latency
-        when = time + lat.median * np.exp(lat.sigma * self.rng.standard_normal(len(reposters)))
-        if self._repost_log is not None:
-            self._repost_log.append(
-                (
-                    reposters.astype(np.int32),
-                    np.full(len(reposters), item, dtype=np.int32),
-                    np.asarray(depth, dtype=np.int16),
-                    np.asarray(origin, dtype=np.int32),
-                    np.broadcast_to(np.asarray(time, dtype=np.float64), when.shape).copy(),
-                    when.astype(np.float64),
-                )
+        seed = sc.seed
+        self._keys = T.Keys(
+            *(
+                np.uint64(S.kind_key(seed, k))
+                for k in (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE)
             )
-        due = when < self.horizon
-        self.counters["pending_at_horizon"] += int((~due).sum())
-        if not due.any():
+        )
+        pop = w.population
+        empty = np.zeros(0, np.uint16)
+        graph = w.graph
+        self._world_arrays = T.WorldArrays(
+            graph is not None,
+            graph.indptr if graph is not None else np.zeros(1, np.int64),
+            graph.indices if graph is not None else np.zeros(0, np.int32),
+            w.graph_model.arrays(),
+            pop.cell_starts,
+            pop.n_interests,
+            w.region if w.region is not None else empty,
+            w.interest if w.interest is not None else empty,
+            w.tolerance if w.tolerance is not None else np.zeros(0, np.float32),
+            np.uint64(pop.tol_key),
+            pop.tol_median,
+            pop.tol_sigma,
+            w.audience.indptr,
+            w.audience.indices,
+            w.churn_time,
+        )
+        expected = min(w.n, max(1024, 2 * w.audience.n_edges))
+        self._tables = T.new_tables(w.n, graph is not None, expected, self._record)
+        e = w.audience.n_edges
+        self._edges = T.Edges(np.zeros(e, np.int8), np.zeros(e, np.float32), np.full(e, -np.inf, np.float32))
+        regions = {r: i for i, r in enumerate(w.region_names)}
+        bins = max(1, int(math.ceil(self.horizon / self._params.hist_width)) + 1)
+        self._stats = T.Stats(
+            np.zeros(T.N_COUNTERS, np.int64),
+            np.zeros((len(self.accounts), T.N_ACCOUNT_STATS), np.int64),
+            np.zeros(T.MAX_DEPTH + 1, np.int64),
+            np.zeros(bins, np.int64),
+            np.array([regions.get(a.data.region, -1) if a.data.region else -1 for a in self.accounts], np.int64),
+        )
+        self._posts = np.zeros(len(self.accounts), np.int64)
+        self._relays = np.zeros(len(self.accounts), np.int64)
+        self._churned = np.zeros(len(self.accounts), np.int64)
+
+    # --- scheduling account publications ----------------------------------------------------------------
+    def _schedule(self, ev: _AccountEvent) -> None:
+        if ev.time >= self.horizon:
+            self.pending_accounts += 1
             return
-        when, reposters, depth, origin = when[due], reposters[due], depth[due], origin[due]
-        ticks = np.floor(when / self.tick_hours + 1e-9).astype(np.int64)
-        order = np.argsort(ticks, kind="stable")
-        ticks, when, reposters, depth, origin = ticks[order], when[order], reposters[order], depth[order], origin[order]
-        cuts = np.flatnonzero(np.diff(ticks)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ticks)]):
-            self._follower_events[int(ticks[lo])].append(
-                (when[lo:hi], reposters[lo:hi], np.full(hi - lo, item, dtype=np.int32), depth[lo:hi], origin[lo:hi])
-            )
+        key = (ev.account, ev.item)
+        old = self._scheduled.get(key)
+        if old is not None:
+            if (old.time, old.via if old.via is not None else -1) <= (ev.time, ev.via if ev.via is not None else -1):
+                return  # an earlier (or equal, lower source) relay of this item by this account is already due
+            old.cancelled = True
+        self._scheduled[key] = ev
+        heapq.heappush(self._events, ev)
 
-    def repost_table(self):
-        """Every follower repost decision (needs ``record_reposts=True``), as a DataFrame.
+    def _next_event_time(self) -> float:
+        while self._events and self._events[0].cancelled:
+            heapq.heappop(self._events)
+        return self._events[0].time if self._events else math.inf
 
-        Columns: ``follower``, ``item``, ``depth`` (1 = reposted a matrix account's delivery),
-        ``origin`` (id of the account at the root of the chain), ``decided_h`` (hour of the
-        delivery that triggered it), ``due_h`` (``decided_h`` + organic latency) and ``executed``
-        (published before the horizon).
-        """
-        import pandas as pd
-
-        if self._repost_log is None:
-            raise RuntimeError("build the model with record_reposts=True to keep the repost log")
-        cols = ("follower", "item", "depth", "origin", "decided_h", "due_h")
-        if self._repost_log:
-            data = {c: np.concatenate(x) for c, x in zip(cols, zip(*self._repost_log))}
-        else:
-            data = {c: np.zeros(0) for c in cols}
-        df = pd.DataFrame(data)
-        ids = np.array([a.data.id for a in self.accounts], dtype=object)
-        df["origin"] = ids[df["origin"].to_numpy(dtype=np.int64)] if len(df) else df["origin"]
-        df["executed"] = df["due_h"] < min(self.hours, self.horizon) if len(df) else df["due_h"]
-        return df
-
-    # --- the tick ---------------------------------------------------------------------------------
+    # --- the tick ------------------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one tick (see the module docstring for the phase order)."""
         if not self.running:
             return
-        bucket = self.tick
-        while self._account_events.get(bucket) or self._follower_events.get(bucket):
-            events = sorted(self._account_events.pop(bucket, []))
-            for time, _, account, item, variation, depth, via, triggered in events:
-                self.accounts[account].publish(item, time, variation, depth, via, triggered)
-            batches = self._follower_events.pop(bucket, [])
-            if batches:
-                self._deliver_from_followers(batches)
+        end = min((self.tick + 1) * self.tick_hours, self.horizon)
+        self._run_until(end)
         self.tick += 1
-        self.hours = min(self.tick * self.tick_hours, self.horizon)
+        self.hours = end
         self._update_churn()
         self.datacollector.collect(self)
         if self.tick >= self.n_ticks:
@@ -277,16 +297,40 @@ class PropagationModel(mesa.Model):
             self.step()
         return self
 
-    # --- deliveries ---------------------------------------------------------------------------------
-    def account_audience(self, account: int, active_only: bool = True, at: float | None = None) -> np.ndarray:
-        """Followers of ``account`` (indices), optionally only those still receiving its posts."""
-        lo, hi = self.world.audience.indptr[account], self.world.audience.indptr[account + 1]
-        if not active_only:
-            return self.world.audience.indices[lo:hi]
-        return self.world.audience.indices[lo:hi][self._active_edges(lo, hi, self.hours if at is None else at)]
+    def _run_until(self, end: float) -> None:
+        while True:
+            ta = self._next_event_time()
+            self._advance(min(ta, end))
+            if ta >= end:
+                return
+            ev = heapq.heappop(self._events)
+            del self._scheduled[(ev.account, ev.item)]
+            self.accounts[ev.account].publish(ev.item, ev.time, ev.variation, ev.depth, ev.via, ev.triggered)
 
-    def _active_edges(self, lo: int, hi: int, time: float) -> np.ndarray:
-        return (self.edge_status[lo:hi] == EDGE_ACTIVE) & (self.world.churn_time[lo:hi] > time)
+    def _advance(self, until: float) -> None:
+        """Publish the follower reposts due before ``until`` (growing the tables when the kernel asks)."""
+        while True:
+            status, need = K.advance(
+                self._world_arrays, self._tables, self._stats, self._params, self._items, self._keys, until
+            )
+            if status == K.DONE:
+                return
+            self._grow(int(need))
+
+    def _grow(self, need: int) -> None:
+        self._tables = T.grow(self._tables, need, K.rehash_items, K.rehash_people)
+
+    # --- account publications ------------------------------------------------------------------------------
+    def account_audience(self, account: int, active_only: bool = True, at: float | None = None) -> np.ndarray:
+        """Followers of ``account`` (person indices), optionally only those still receiving its posts."""
+        aud = self.world.audience
+        lo, hi = aud.indptr[account], aud.indptr[account + 1]
+        people = aud.indices[lo:hi]
+        if not active_only:
+            return people
+        now = self.hours if at is None else at
+        keep = (self._edges.status[lo:hi] == T.ACTIVE) & (self.world.churn_time[lo:hi] > now)
+        return people[keep]
 
     def deliver_from_account(
         self,
@@ -300,43 +344,35 @@ class PropagationModel(mesa.Model):
     ) -> int:
         """Deliver an account's publication of ``item``; returns the number of people newly reached."""
         a = acc.index
-        lo, hi = self.world.audience.indptr[a], self.world.audience.indptr[a + 1]
-        edges = lo + np.flatnonzero(self._active_edges(lo, hi, time))
-        targets = self.world.audience.indices[edges]
+        size = int(self.world.audience.indptr[a + 1] - self.world.audience.indptr[a])
+        self._grow(size)
+        before = int(self._stats.account_stats[a, T.FIRST_DIRECT])
         weight = self.variation_weight[variation]
-        mult = self.config.behaviour.commentary_appeal if variation == "commentary" else 1.0
-        it = self.items[item]
-        n = len(targets)
-        u = self.rng.random(n)
-        reposters, _, seen_before = expose(
-            targets,
-            time,
+        mult = (
+            self.config.behaviour.commentary_appeal
+            if variation == "commentary" and acc.data.kind in PERSONAL_VOICES
+            else 1.0
+        )
+        n = K.deliver_account(
+            self._world_arrays,
+            self._tables,
+            self._stats,
+            self._edges,
+            self._params,
+            self._items,
+            self._keys,
+            a,
+            np.uint64(self._account_keys[a]),
+            item,
+            float(time),
             weight,
             mult,
-            it,
-            self.beh,
-            self.mem[item],
-            self.mem_t[item],
-            self.reposted[item],
-            self.world.interest,
-            self.world.region,
-            u,
         )
-        origin = np.full(n, a, dtype=np.int32)
-        new = self._record_exposures(targets, np.full(n, time, dtype=np.float32), origin, 0, seen_before, direct=True)
-        stats = self.account_stats
-        stats["deliveries"][a] += n
-        stats["first_exposures_direct"][a] += new
-        if acc.data.region is not None:
-            stats["in_region_deliveries"][a] += int(
-                (self.world.region[targets] == self._region_idx[acc.data.region]).sum()
-            )
+        new = int(self._stats.account_stats[a, T.FIRST_DIRECT]) - before
         if via is None:
-            stats["posts"][a] += 1
-            self.counters["account_posts"] += 1
+            self._posts[a] += 1
         else:
-            stats["relays"][a] += 1
-            self.counters["account_relays"] += 1
+            self._relays[a] += 1
             self.relay_log.append(
                 {
                     "source": self.accounts[via].data.id,
@@ -346,142 +382,183 @@ class PropagationModel(mesa.Model):
                     "relayed_h": float(time),
                     "variation": variation,
                     "relay_depth": depth,
-                    "deliveries": n,
+                    "deliveries": int(n),
                     "reach_added": new,
                 }
             )
-        if self.beh.fatigue and n:
-            exits, mutes, newly = load_and_exit(
-                edges,
-                targets,
-                time,
-                weight,
-                it,
-                self.beh,
-                seen_before,
-                self.load,
-                self.load_t,
-                self.world.tolerance,
-                self.fatigued,
-                self.world.interest,
-                self.world.region,
-                self.rng.random(n),
-                self.rng.random(n),
-            )
-            self.edge_status[edges[mutes]] = EDGE_MUTED
-            self.edge_status[edges[exits & ~mutes]] = EDGE_UNFOLLOWED
-            n_mute, n_unf = int(mutes.sum()), int((exits & ~mutes).sum())
-            stats["mutes"][a] += n_mute
-            stats["unfollows"][a] += n_unf
-            self.counters["mutes"] += n_mute
-            self.counters["unfollows"] += n_unf
-            self.counters["fatigued"] += len(newly)
-        self._schedule_reposts(
-            reposters, item, time, np.ones(len(reposters), dtype=np.int16), np.full(len(reposters), a, dtype=np.int32)
-        )
         self._decide_relays(acc, item, time, depth)
         return new
 
     def _decide_relays(self, acc: Account, item: int, time: float, depth: int) -> None:
+        """Each relay edge out of ``acc`` decides once per item, with its own keyed uniform."""
         it = self.matrix.items[item]
+        seed = self.config.seed
+        src = self._account_keys[acc.index]
         for edge in acc.relays_out:
             target = self.accounts[edge.target]
-            key = (edge.target, item)
-            if item in target.published or key in self._relay_scheduled:
+            if item in target.published:
                 continue
             on_topic = it.topic == GENERAL_TOPIC or it.topic in target.data.topics
             p = edge.probability if on_topic else edge.off_topic_probability
-            if self.rng.random() < p:
-                self._relay_scheduled.add(key)
-                lat = edge.latency
-                delay = lat.median * math.exp(lat.sigma * self.rng.standard_normal()) if lat.sigma > 0 else lat.median
-                self._schedule_account(time + delay, edge.target, item, edge.variation, depth + 1, acc.index, time)
-
-    def _deliver_from_followers(self, batches: list[tuple[np.ndarray, ...]]) -> None:
-        when, who, items, depth, origin = (np.concatenate(x) for x in zip(*batches))
-        # by item, then by time inside an item (one sort instead of a mask per item)
-        order = np.lexsort((when, items))
-        when, who, items, depth, origin = when[order], who[order], items[order], depth[order], origin[order]
-        self.counters["follower_reposts"] += len(who)
-        self.depth_counts.update({int(d): int(c) for d, c in enumerate(np.bincount(depth)) if c})
-        cuts = np.flatnonzero(np.diff(items)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(items)]):
-            item = items[lo]
-            posters, p_when, p_depth, p_origin = who[lo:hi], when[lo:hi], depth[lo:hi], origin[lo:hi]
-            targets, owner = self.world.graph.gather(posters)
-            if len(targets) == 0:
+            tgt = self._account_keys[edge.target]
+            u = S.uniform(S.derive(S.derive(S.kind_key(seed, S.RELAY), item), src), tgt)
+            if u >= p:
                 continue
-            # Group deliveries by follower, keeping poster time order inside each group.
-            order = group_order(targets, self.world.n)
-            targets, owner = targets[order], owner[order]
-            now = float(p_when[-1])
-            u = self.rng.random(len(targets))
-            reposters, trigger, seen_before = expose(
-                targets,
-                now,
-                self.variation_weight["verbatim"],
-                1.0,
-                self.items[item],
-                self.beh,
-                self.mem[item],
-                self.mem_t[item],
-                self.reposted[item],
-                self.world.interest,
-                self.world.region,
-                u,
-            )
-            self._record_exposures(
-                targets, p_when[owner].astype(np.float32), p_origin[owner], p_depth[owner], seen_before, direct=False
-            )
-            if len(reposters):
-                self._schedule_reposts(
-                    reposters,
-                    int(item),
-                    p_when[owner[trigger]],
-                    (p_depth[owner[trigger]] + 1).astype(np.int16),
-                    p_origin[owner[trigger]],
-                )
+            lat = edge.latency
+            delay = lat.median
+            if lat.sigma > 0:
+                z = S.normal(S.derive(S.derive(S.kind_key(seed, S.RELAY_LATENCY), item), src), tgt)
+                delay *= math.exp(lat.sigma * z)
+            self._schedule(_AccountEvent(time + delay, edge.target, item, edge.variation, depth + 1, acc.index, time))
 
-    def _record_exposures(
-        self,
-        targets: np.ndarray,
-        times: np.ndarray,
-        origin: np.ndarray,
-        depth: int | np.ndarray,
-        seen_before: np.ndarray,
-        direct: bool,
-    ) -> int:
-        """Reach, frequency and attribution bookkeeping for a batch grouped by follower."""
-        n = len(targets)
-        if n == 0:
-            return 0
-        starts, uniq, counts = groups(targets)
-        before = self.exposures[uniq]
-        newly = before == 0
-        new_f = uniq[newly]
-        src = starts[newly]
-        self.first_time[new_f] = times[src]
-        self.first_account[new_f] = origin[src]
-        self.first_depth[new_f] = depth if np.isscalar(depth) else np.asarray(depth)[src]
-        after = before + counts
-        self.exposures[uniq] = after
-        thr = self.config.metrics.effective_reach_threshold
-        self.counters["effective_reach"] += int(((before < thr) & (after >= thr)).sum())
-        self.counters["reach"] += len(new_f)
-        self.counters["impressions"] += n
-        self.counters["duplicate_exposures"] += int(seen_before.sum())
-        np.add.at(self.account_stats["first_exposures_total"], origin[src], 1)
-        if direct:
-            fresh = ~self.direct[uniq]
-            self.direct[uniq] = True
-            self.counters["direct_reach"] += int(fresh.sum())
-        self.counters["second_level_reach"] = self.counters["reach"] - self.counters["direct_reach"]
-        return len(new_f)
-
+    # --- churn ---------------------------------------------------------------------------------------------
     def _update_churn(self) -> None:
-        churned = (self.world.churn_time <= self.hours) & (self.edge_status == EDGE_ACTIVE)
-        self.counters["churned"] = int(churned.sum())
-        self.account_stats["churned"] = np.bincount(self.edge_account[churned], minlength=len(self.accounts))
+        """Audience edges whose churn clock ran out by now, if still active, end (baseline unfollows)."""
+        ct = self.world.churn_time
+        if self._churn_order is None:
+            finite = np.flatnonzero(np.isfinite(ct) & (ct < self.horizon))
+            self._churn_order = finite[np.argsort(ct[finite], kind="stable")]
+            self._edge_account = np.searchsorted(self.world.audience.indptr, self._churn_order, side="right") - 1
+        order, status = self._churn_order, self._edges.status
+        stop = int(np.searchsorted(ct[order], self.hours, side="right"))
+        if stop > self._churn_next:
+            idx = order[self._churn_next : stop]
+            alive = status[idx] == T.ACTIVE
+            status[idx[alive]] = CHURNED
+            np.add.at(self._churned, self._edge_account[self._churn_next : stop][alive], 1)
+            self._churn_next = stop
+
+    # --- reading the state ------------------------------------------------------------------------------------
+    @property
+    def counters(self) -> Counters:
+        """Cumulative totals by name."""
+        c = self._stats.counters
+        out = Counters({k: int(c[i]) for k, i in _KERNEL_COUNTERS.items()})
+        out["second_level_reach"] = out["reach"] - out["direct_reach"]
+        out["account_posts"] = int(self._posts.sum())
+        out["account_relays"] = int(self._relays.sum())
+        out["churned"] = int(self._churned.sum())
+        out["pending_at_horizon"] = int(c[T.PENDING]) + self.pending_accounts
+        return out
+
+    @property
+    def account_stats(self) -> dict[str, np.ndarray]:
+        """Per-account totals by name (arrays indexed by account)."""
+        s = self._stats.account_stats
+        return {
+            "posts": self._posts.copy(),
+            "relays": self._relays.copy(),
+            "deliveries": s[:, T.DELIVERIES].copy(),
+            "in_region_deliveries": s[:, T.IN_REGION].copy(),
+            "first_exposures_direct": s[:, T.FIRST_DIRECT].copy(),
+            "first_exposures_total": s[:, T.FIRST_TOTAL].copy(),
+            "mutes": s[:, T.ACC_MUTES].copy(),
+            "unfollows": s[:, T.ACC_UNFOLLOWS].copy(),
+            "churned": self._churned.copy(),
+        }
+
+    @property
+    def depth_counts(self) -> Counter[int]:
+        """Published follower reposts by generation (1 = reposted a matrix account's delivery)."""
+        d = self._stats.depth
+        return Counter({int(i): int(d[i]) for i in np.flatnonzero(d)})
+
+    @property
+    def exposures(self) -> np.ndarray:
+        """Deliveries received by every person (dense int32 array; use on small worlds)."""
+        return K.people_exposures(self._tables, self.world.n)[0]
+
+    @property
+    def fatigued(self) -> np.ndarray:
+        """True for every person whose load on some account exceeded their tolerance."""
+        return (K.people_exposures(self._tables, self.world.n)[1] & T.FLAG_FATIGUED) > 0
+
+    @property
+    def direct(self) -> np.ndarray:
+        """True for every person reached by a matrix account's own delivery."""
+        return (K.people_exposures(self._tables, self.world.n)[1] & T.FLAG_DIRECT) > 0
+
+    @property
+    def edge_status(self) -> np.ndarray:
+        """Status of every audience edge: 0 active, 1 muted, 2 unfollowed, 3 churned."""
+        return self._edges.status
+
+    @property
+    def load(self) -> np.ndarray:
+        """Fatigue load of every audience edge at its last update."""
+        return self._edges.load
+
+    @property
+    def load_time(self) -> np.ndarray:
+        """Hour of the last load update of every audience edge (-inf: never delivered)."""
+        return self._edges.load_time
+
+    def reposts_of(self, item: int) -> int:
+        """People who decided to repost ``item``."""
+        t = self._tables
+        used = t.it_keys != T.EMPTY
+        return int(((t.it_keys[used] >> 32) == item)[t.it_flags[used] > 0].sum())
+
+    def delivered_pairs(self) -> int:
+        """Distinct (item, person) pairs that received at least one delivery."""
+        t = self._tables
+        return int(((t.it_keys != T.EMPTY) & (t.it_time > -np.inf)).sum())
+
+    def reposts_per_person(self) -> np.ndarray:
+        """Items each person decided to repost (dense array; small worlds)."""
+        return K.reposts_per_person(self._tables, self.world.n)
+
+    def mark_reposted(self, item: int, person: int) -> None:
+        """Before a run: treat ``person`` as having already reposted ``item`` (an IC seed node that can be
+        exposed but never reposts again)."""
+        self._grow(1)
+        key = (int(item) << 32) | int(person)
+        t = self._tables
+        mask = len(t.it_keys) - 1
+        h = S.mix(key) & mask
+        while t.it_keys[h] != T.EMPTY and t.it_keys[h] != key:
+            h = (h + 1) & mask
+        if t.it_keys[h] == T.EMPTY:
+            t.it_keys[h] = key
+            t.sizes[T.IT_USED] += 1
+            t.it_time[h] = -np.inf
+        t.it_flags[h] = 1
+
+    def exposure_frequency(self) -> np.ndarray:
+        """People by number of deliveries received (index k = exactly k; index 0 = never reached)."""
+        hist = K.exposure_histogram(self._tables)
+        hist[0] = self.world.n - int(hist[1:].sum())
+        return hist
+
+    def first_exposure_times(self) -> tuple[np.ndarray, float]:
+        """(people first reached per histogram bin, bin width in hours)."""
+        return self._stats.first_hist, self._params.hist_width
+
+    def repost_table(self) -> Any:
+        """Every follower repost decision (needs ``record_reposts=True``), as a DataFrame.
+
+        Columns: ``follower``, ``item``, ``depth`` (1 = reposted a matrix account's delivery), ``origin``
+        (id of the account at the root of the chain), ``decided_h`` (hour of the delivery that triggered
+        it), ``due_h`` (``decided_h`` + organic latency) and ``executed`` (published before the horizon).
+        """
+        import pandas as pd
+
+        if not self._record:
+            raise RuntimeError("build the model with record_reposts=True to keep the repost log")
+        t, n = self._tables, int(self._tables.sizes[T.LOG_SIZE])
+        ids = np.array([a.data.id for a in self.accounts], dtype=object)
+        df = pd.DataFrame(
+            {
+                "follower": t.log_person[:n],
+                "item": t.log_item[:n],
+                "depth": t.log_depth[:n].astype(np.int16),
+                "origin": ids[t.log_origin[:n]] if n else np.zeros(0, object),
+                "decided_h": t.log_decided[:n],
+                "due_h": t.log_due[:n],
+            }
+        )
+        df["executed"] = df["due_h"] < min(self.hours, self.horizon)
+        return df
 
 
 def _counter(name: str):

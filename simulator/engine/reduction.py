@@ -10,6 +10,7 @@ import numpy as np
 
 from simulator.ic.cascade import independent_cascade, reach_curve
 from simulator.ic.results import CascadeResult, ReachCurve
+from simulator.world.build import choose_mode
 from simulator.world.graphs import CSR
 
 
@@ -67,6 +68,9 @@ def reduction_problems(model: Any) -> list[str]:
         problems.append("baseline churn is on (fatigue.churn_per_day: 0)")
     if sc.behaviour.alpha != 0 or sc.behaviour.beta != 0:
         problems.append("the exposure response r(x) is not constant (behaviour.alpha: 0, behaviour.beta: 0)")
+    world = getattr(model, "world", None)
+    if (world.graph is None) if world is not None else choose_mode(sc) == "implicit":
+        problems.append("the world is implicit (graph.world: explicit materialises the follower graph)")
     if len(model.matrix.items) != 1:
         problems.append(f"the campaign has {len(model.matrix.items)} posts (the reduction covers one)")
     elif model.matrix.out_edges(model.matrix.items[0].account):
@@ -84,13 +88,16 @@ def reduce_model(model: Any) -> ICProblem:
     problems = reduction_problems(model)
     if problems:
         raise ValueError("the model does not reduce to plain independent cascade: " + "; ".join(problems))
-    from simulator.engine.kernel import suitability
-
     item = model.items[0]
     account = model.matrix.items[0].account
     world = model.world
     audience = world.audience.indices[world.audience.indptr[account] : world.audience.indptr[account + 1]]
     s = None
     if item.topic >= 0 or item.scope >= 0:
-        s = suitability(np.arange(world.n), item, world.interest, world.region, model.beh.s_off).astype(np.float64)
+        s_off = model.config.behaviour.off_topic_factor
+        s = np.ones(world.n, dtype=np.float64)
+        if item.topic >= 0:
+            s[world.interest != item.topic] *= s_off
+        if item.scope >= 0:
+            s[world.region != item.scope] *= s_off
     return ICProblem(world.graph, np.ascontiguousarray(audience, dtype=np.int32), float(item.appeal), s)

@@ -41,6 +41,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from .fonts_bundled import bundled_cjk_fonts, is_bundled
+
 __all__ = [
     "CJK_FONT_ENV",
     "KIND_COLORS",
@@ -159,7 +161,7 @@ def _candidate_font_files() -> list[str]:
     # The cached list misses fonts installed after the cache was built.
     for fname in font_manager.findSystemFonts():
         seen.setdefault(fname, None)
-    return list(seen)
+    return [fname for fname in seen if not is_bundled(fname)]  # bundled fonts come last
 
 
 def _has_cjk_glyphs(path: Path) -> bool:
@@ -268,7 +270,7 @@ def _resolve_cjk_font(env_value: str | None) -> _FontChoice:
             problem = f"matplotlib could not load {CJK_FONT_ENV}={env_value!r}"
 
     ranked = sorted((rank, fname) for fname in _candidate_font_files() if (rank := _font_rank(fname)) is not None)
-    for _, fname in ranked:
+    for fname in [fname for _, fname in ranked] + bundled_cjk_fonts():
         path = Path(fname)
         if path.is_file() and _has_cjk_glyphs(path):
             choice = _use_font(path)
@@ -286,7 +288,8 @@ def find_cjk_font() -> Path | None:
 
     Order: ``$PROPSIM_CJK_FONT`` (if it is a readable font with Chinese glyphs),
     then Noto Sans CJK / Source Han Sans, then platform fonts (PingFang,
-    Microsoft YaHei, SimHei), then WenQuanYi / Droid fallbacks. A ``-Bold``
+    Microsoft YaHei, SimHei), then WenQuanYi / Droid fallbacks, then the Noto Sans CJK SC that
+    propsim's dependencies bring (:mod:`simulator.plotting.fonts_bundled`). A ``-Bold``
     sibling file is registered too so bold titles use a real bold.
 
     Font collections (.ttc) work: matplotlib 3.11 registers every face, so

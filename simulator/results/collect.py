@@ -50,13 +50,15 @@ class RunResult:
                 f"unfollows {s['unfollows']:,}>")
 
 
-def _time_to_share(first_time: np.ndarray, share: float) -> float | None:
-    t = first_time[~np.isnan(first_time)]
-    if len(t) == 0:
+def _time_to_share(hist: np.ndarray, width: float, share: float) -> float | None:
+    """Hours until ``share`` of the final reach had been exposed: the end of the first-exposure histogram
+    bin (``width`` hours, 1/64 of a tick) where the cumulative count reaches it."""
+    total = int(hist.sum())
+    if total == 0:
         return None
-    t = np.sort(t)
-    k = max(0, int(np.ceil(share * len(t))) - 1)
-    return float(t[k])
+    k = max(1, int(np.ceil(share * total)))
+    b = int(np.searchsorted(np.cumsum(hist), k))
+    return float((b + 1) * width)
 
 
 def collect(model) -> RunResult:
@@ -65,8 +67,8 @@ def collect(model) -> RunResult:
     n = model.world.n
     reach = c["reach"]
     depth = {int(k): int(v) for k, v in sorted(model.depth_counts.items())}
-    expo = model.exposures
-    freq = np.bincount(expo)
+    freq = model.exposure_frequency()
+    hist, width = model.first_exposure_times()
     summary: dict[str, Any] = {
         "scenario": sc.name,
         "topology": sc.topology.preset if sc.topology else None,
@@ -91,8 +93,8 @@ def collect(model) -> RunResult:
         "pending_at_horizon": c["pending_at_horizon"],
         "max_depth": max(depth) if depth else 0,
         "depth_distribution": depth,
-        "t50_h": _time_to_share(model.first_time, 0.5),
-        "t90_h": _time_to_share(model.first_time, 0.9),
+        "t50_h": _time_to_share(hist, width, 0.5),
+        "t90_h": _time_to_share(hist, width, 0.9),
         "fatigued": c["fatigued"],
         "fatigue_share": c["fatigued"] / reach if reach else 0.0,
         "mutes": c["mutes"],

@@ -92,6 +92,7 @@ class GraphSpec(Strict):
     mean_followees: Annotated[float, Field(ge=0.0, le=5000.0)] = D.MEAN_FOLLOWEES
     tail_exponent: Annotated[float, Field(gt=2.0, le=10.0)] | None = D.TAIL_EXPONENT
     locality: Probability = D.GRAPH_LOCALITY
+    world: Literal["auto", "explicit", "implicit"] = "auto"
 
 
 class AccountSpec(Strict):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.world.graphs import CSR, csr_from_edges, follower_graph
+from simulator.world.generator import graph_model, materialize
+from simulator.world.graphs import CSR, csr_from_edges
 
 
 def configuration_model(degrees: np.ndarray, rng: np.random.Generator) -> CSR:
@@ -29,5 +30,7 @@ def negative_binomial_degrees(n: int, mean: float, shape: float, rng: np.random.
 
 
 def light_follower_graph(n: int, z: float, rng: np.random.Generator) -> CSR:
-    """The engine's own follower-graph generator with Poisson follower counts, no locality."""
-    return follower_graph(n, z, None, 0.0, np.array([0, n]), rng)
+    """The engine's own follower-graph generator with Poisson follower counts, no locality
+    (:mod:`simulator.world.generator`, keyed by a seed drawn from ``rng``)."""
+    seed = int(rng.integers(0, 2**62))
+    return materialize(graph_model(n, z, None, 0.0, np.array([0, n], dtype=np.int64), seed))

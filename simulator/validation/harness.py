@@ -16,7 +16,7 @@ import numpy as np
 from simulator.engine.model import PropagationModel
 from simulator.results.reposts import executed_reposts
 from simulator.scenario.loading import load_document
-from simulator.world.build import World
+from simulator.world.build import custom_world
 from simulator.world.graphs import CSR
 
 # Plain-IC latency: short and random so that waves interleave inside ticks (exercising the
@@ -49,33 +49,6 @@ def plain_ic_document(
     }
 
 
-def custom_world(n: int, graph: CSR, audiences: Sequence[np.ndarray]) -> World:
-    """A one-region, one-interest :class:`World` around a given follower graph and account
-    audiences (audience ``i`` = followers of account ``i``)."""
-    lengths = np.array([len(a) for a in audiences], dtype=np.int64)
-    indptr = np.zeros(len(audiences) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = (
-        np.concatenate([np.sort(np.asarray(a)) for a in audiences]).astype(np.int32)
-        if lengths.sum()
-        else np.zeros(0, dtype=np.int32)
-    )
-    audience = CSR(indptr, indices)
-    zeros = np.zeros(n, dtype=np.uint16)
-    return World(
-        n,
-        zeros,
-        zeros.copy(),
-        ["all"],
-        ["general"],
-        np.array([[0, n]], dtype=np.int64),
-        np.full(n, np.float32(1e9)),
-        graph,
-        audience,
-        np.full(audience.n_edges, np.inf, dtype=np.float32),
-    )
-
-
 @dataclass
 class Cascades:
     """Per-item outcome of one plain-IC run."""
@@ -101,9 +74,10 @@ def run_plain_ic(
     model = PropagationModel(loaded, world=custom_world(n, graph, audiences), record_reposts=True)
     if active is not None:
         # The seed node of IC is active from the start: pre-mark it as having reposted.
-        model.reposted[np.arange(len(audiences)), np.asarray(active)] = True
+        for item, person in enumerate(np.asarray(active)):
+            model.mark_reposted(item, int(person))
     model.run()
-    reposters = model.reposted.sum(axis=1).astype(np.int64)
+    reposters = np.array([model.reposts_of(i) for i in range(len(audiences))], dtype=np.int64)
     if active is not None:
         reposters -= 1
     log = executed_reposts(model.repost_table(), [it.at for it in model.matrix.items])

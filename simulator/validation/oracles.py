@@ -458,7 +458,8 @@ def exposure_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
             commentary_appeal=D.COMMENTARY_APPEAL,
         )
         # Account 0 posts at t0; accounts 1..k-1 relay it with certainty at the given delays.
-        doc["accounts"] = [{"id": "a", "count": k, "followers": 1}]
+        # executives: their commentary carries commentary_appeal (a personal voice, docs/model.md)
+        doc["accounts"] = [{"id": "a", "kind": "executive", "count": k, "followers": 1}]
         doc["campaign"] = [{"account": "a.1", "at": float(times[0]), "appeal": 1.0}]
         doc["relays"] = [
             {
@@ -474,7 +475,7 @@ def exposure_oracles(size: Size, seed: int, curves: dict[str, Any]) -> list[Orac
         everyone = np.arange(n)
         model = PropagationModel(loaded, world=custom_world(n, empty, [everyone] * k))
         model.run()
-        share = float(model.reposted[0].sum()) / n
+        share = model.reposts_of(0) / n
         w = D.VARIATION_WEIGHTS[variation]
         mult = D.COMMENTARY_APPEAL if variation == "commentary" else 1.0
         # The first delivery is the original (verbatim); relays carry the variation.

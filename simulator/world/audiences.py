@@ -1,105 +1,262 @@
-"""Account audiences: who follows each matrix account (overlaps first, then targeted by region and
-interest), as an account -> follower CSR."""
+"""Account audiences: who follows each matrix account, with exactly the declared overlaps.
+
+``overlap: {B: s}`` on an account A of ``F`` followers means exactly ``round(s F)`` of A's followers also
+follow B. They are drawn from B's audience minus the audiences of A's other declared overlaps, and the
+rest of A's audience is drawn from people in none of them, so every declared overlap is realised exactly
+(within one person of rounding) and undeclared pairs overlap only at random. The rest is targeted: a
+share ``region_share`` from the account's region and ``interest_share`` from its interest, the remainder
+spread over everyone else in proportion to cell sizes.
+
+Draws are counter-based (:mod:`simulator.streams`, keyed by the account id), so an account with the same
+id, follower count and targeting gets the same audience in any scenario over the same population (common
+random numbers across matrices), and a larger follower count extends a smaller one's audience.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
+from simulator import streams as S
+from simulator.backend import numba as _numba
 from simulator.scenario.matrix import Account, Matrix
-from simulator.scenario.schema import Scenario
 from simulator.world.graphs import CSR
+from simulator.world.population import Population
+
+MAX_DRAWS_PER_FOLLOWER = 40  # rejection sampling gives up on a cell set after this many draws a follower
+UNDECLARED_OVERLAP_WARN = 0.05  # warn when two accounts without a declared overlap share more than this
 
 
-def draw_count(dist_median: float, sigma: float, rng: np.random.Generator, upper: int) -> int:
-    """One lognormal draw, rounded and clipped to [0, upper]."""
-    value = dist_median * np.exp(sigma * rng.standard_normal()) if sigma > 0 else dist_median
-    return int(min(upper, max(0, round(value))))
+class AudienceError(ValueError):
+    """An account's audience cannot be drawn as declared (the message names the account)."""
 
 
-class _AudienceSampler:
-    """Samples followers for an account: overlaps first, then targeted by region and interest."""
+@dataclass(frozen=True)
+class Overlap:
+    """A realised overlap: the share of ``account``'s followers who also follow ``other``."""
 
-    def __init__(self, sc: Scenario, cells: np.ndarray, n: int, rng: np.random.Generator):
-        self.n, self.rng, self.cells = n, rng, cells
-        self.region_index = {r: i for i, r in enumerate(sc.population.regions)}
-        self.interest_index = {t: i for i, t in enumerate(sc.population.interests)}
-        self.cell_start = cells[:, :-1]
-        ends = np.empty_like(self.cell_start)
-        ends[:, :-1] = self.cell_start[:, 1:]
-        ends[:, -1] = cells[:, -1]
-        self.cell_size = (ends - self.cell_start).astype(float)
-        self.mask = np.zeros(n, dtype=bool)  # scratch: reset only where touched
-
-    def _cell_mass(self, acc: Account) -> np.ndarray:
-        size = self.cell_size
-        mass = size.copy()
-        if acc.region is not None:
-            r = self.region_index[acc.region]
-            in_r = size[r].sum()
-            out_r = size.sum() - in_r
-            factor = np.full(size.shape[0], (1 - acc.region_share) / out_r if out_r > 0 else 0.0)
-            factor[r] = acc.region_share / in_r if in_r > 0 else 0.0
-            mass *= factor[:, None]
-        if acc.interest is not None:
-            q = self.interest_index[acc.interest]
-            in_q = size[:, q].sum()
-            out_q = size.sum() - in_q
-            factor = np.full(size.shape[1], (1 - acc.interest_share) / out_q if out_q > 0 else 0.0)
-            factor[q] = acc.interest_share / in_q if in_q > 0 else 0.0
-            mass *= factor[None, :]
-        return mass.ravel()
-
-    def sample(self, acc: Account, count: int, audiences: dict[int, np.ndarray]) -> np.ndarray:
-        rng, mask = self.rng, self.mask
-        chosen: list[np.ndarray] = []
-        for other, share in sorted(acc.overlap.items()):
-            pool = audiences[other]
-            k = min(len(pool), int(round(share * count)))
-            if k:
-                pick = rng.choice(pool, size=k, replace=False)
-                pick = pick[~mask[pick]]
-                mask[pick] = True
-                chosen.append(pick)
-        have = sum(len(c) for c in chosen)
-        mass = self._cell_mass(acc)
-        total = mass.sum()
-        starts = self.cell_start.ravel()
-        sizes = self.cell_size.ravel().astype(np.int64)
-        for _ in range(30):
-            need = count - have
-            if need <= 0 or total <= 0:
-                break
-            draws = rng.multinomial(int(need * 1.2) + 8, mass / total)
-            cell = np.repeat(np.arange(len(draws)), draws)
-            idx = starts[cell] + (rng.random(len(cell)) * sizes[cell]).astype(np.int64)
-            idx = idx[~mask[idx]]
-            idx = np.unique(idx)
-            if len(idx) > need:
-                idx = rng.choice(idx, size=need, replace=False)
-            mask[idx] = True
-            chosen.append(idx)
-            have += len(idx)
-        if have < count:
-            # Targeted cells are exhausted: fill the rest from anyone not yet chosen.
-            rest = np.flatnonzero(~mask)
-            pick = rng.choice(rest, size=min(len(rest), count - have), replace=False)
-            mask[pick] = True
-            chosen.append(pick)
-        out = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
-        mask[out] = False
-        return out.astype(np.int32)
+    account: str  # account id, or group id (then the statistics are over its members)
+    other: str
+    declared: float | None
+    realised: float  # mean over the members
+    realised_min: float
+    realised_max: float
 
 
-def build_audiences(sc: Scenario, matrix: Matrix, cells: np.ndarray, rng: np.random.Generator) -> CSR:
-    """Account -> follower CSR; follower counts drawn per account, in overlap build order."""
-    n = sc.population.size
-    sampler = _AudienceSampler(sc, cells, n, rng)
-    counts = {a.index: draw_count(a.followers.median, a.followers.sigma, rng, n) for a in matrix.accounts}
+def follower_count(acc: Account, n: int, count_key: int) -> int:
+    """An account's follower count: its lognormal law drawn once per (seed, account id), clipped to [0, n]."""
+    f = acc.followers
+    z = S.normal(count_key, S.account_key(acc.id)) if f.sigma > 0 else 0.0
+    value = f.median * math.exp(f.sigma * z)
+    return int(min(n, max(0, round(value))))
+
+
+def cell_masses(
+    acc: Account, pop: Population, region_index: dict[str, int], interest_index: dict[str, int]
+) -> np.ndarray:
+    """Probability of each population cell for the targeted part of an audience."""
+    size = np.diff(pop.cell_starts).astype(float).reshape(pop.n_regions, pop.n_interests)
+    mass = size.copy()
+    if acc.region is not None:
+        r = region_index[acc.region]
+        in_r, out_r = size[r].sum(), size.sum() - size[r].sum()
+        factor = np.full(pop.n_regions, (1 - acc.region_share) / out_r if out_r > 0 else 0.0)
+        factor[r] = acc.region_share / in_r if in_r > 0 else 0.0
+        mass *= factor[:, None]
+    if acc.interest is not None:
+        q = interest_index[acc.interest]
+        in_q, out_q = size[:, q].sum(), size.sum() - size[:, q].sum()
+        factor = np.full(pop.n_interests, (1 - acc.interest_share) / out_q if out_q > 0 else 0.0)
+        factor[q] = acc.interest_share / in_q if in_q > 0 else 0.0
+        mass *= factor[None, :]
+    mass = mass.ravel()
+    return mass / mass.sum() if mass.sum() > 0 else np.diff(pop.cell_starts) / max(1, pop.n)
+
+
+def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    if not arrays:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(arrays)).astype(np.int64)
+
+
+def _priority_pick(pool: np.ndarray, k: int, key: int) -> np.ndarray:
+    """The ``k`` members of ``pool`` with the smallest keyed priorities (a uniform random subset whose
+    choice depends on who is in the pool, not on their order)."""
+    if k >= len(pool):
+        return pool
+    prio = S.uniforms(key, pool)
+    return pool[np.argpartition(prio, k - 1)[:k]]
+
+
+def draw_audience(
+    acc: Account,
+    count: int,
+    audiences: dict[int, np.ndarray],
+    pop: Population,
+    masses: np.ndarray,
+    pick_key: int,
+    matrix: Matrix,
+) -> tuple[np.ndarray, list[str]]:
+    """One account's followers (sorted int64) and warnings about what could not be realised."""
+    warnings: list[str] = []
+    akey = S.account_key(acc.id)
+    declared = sorted(acc.overlap.items())
+    parts: list[np.ndarray] = []
+    for b, share in declared:
+        want = int(round(share * count))
+        others = _union([audiences[c] for c, _ in declared if c != b])
+        pool = np.setdiff1d(audiences[b], others, assume_unique=True)
+        if want > len(pool):
+            warnings.append(
+                f"account {acc.id!r}: overlap with {matrix.accounts[b].id!r} realised as "
+                f"{len(pool) / max(1, count):.3f} instead of {share:g} ({matrix.accounts[b].id!r} "
+                f"has only {len(pool):,} followers to share)"
+            )
+            want = len(pool)
+        source = S.account_key(matrix.accounts[b].id)  # keyed by id: the same picks in any matrix
+        parts.append(_priority_pick(pool, want, S.derive(S.derive(pick_key, akey), source)))
+    need = count - sum(len(p) for p in parts)
+    if need > 0:
+        excluded = _union([audiences[b] for b, _ in declared])
+        rest = sample_rest(need, S.derive(pick_key, akey), masses, pop, excluded)
+        if len(rest) < need:
+            raise AudienceError(
+                f"account {acc.id!r}: only {len(rest) + count - need:,} of its {count:,} "
+                f"followers can be drawn from a population of {pop.n:,} without breaking its "
+                "declared overlaps; lower its followers or its overlaps, or enlarge the population"
+            )
+        parts.append(rest)
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64), warnings
+
+
+def sample_rest(need: int, key: int, masses: np.ndarray, pop: Population, excluded: np.ndarray) -> np.ndarray:
+    """``need`` distinct people outside ``excluded`` (sorted int64), drawn by cell mass; falls back to
+    the whole population when the targeted cells run out."""
+    cum = np.cumsum(masses)
+    got = _sample_cells(need, np.uint64(key), cum, pop.cell_starts, excluded, np.int64(MAX_DRAWS_PER_FOLLOWER))
+    if len(got) < need:  # targeted cells exhausted: fill from anyone (cells in proportion to size)
+        flat = np.cumsum(np.diff(pop.cell_starts) / max(1, pop.n))
+        more = _sample_cells(
+            need - len(got),
+            np.uint64(S.derive(key, 1)),
+            flat,
+            pop.cell_starts,
+            np.union1d(excluded, got),
+            np.int64(MAX_DRAWS_PER_FOLLOWER),
+        )
+        got = np.concatenate([got, more])
+        if len(got) < need:  # nearly the whole population is wanted: take the lowest-priority rest
+            free = np.setdiff1d(np.arange(pop.n, dtype=np.int64), np.union1d(excluded, got))
+            got = np.concatenate([got, _priority_pick(free, need - len(got), S.derive(key, 2))])
+    return got
+
+
+if _numba is not None:
+
+    @_numba.njit(cache=True, nogil=True)
+    def _sample_cells(need, key, cum, cell_starts, excluded, per):  # pragma: no cover - compiled
+        out = np.empty(need, np.int64)
+        cap = 1
+        while cap < 2 * need + 2:
+            cap *= 2
+        seen = np.full(cap, -1, np.int64)
+        mask = cap - 1
+        total = cum[-1]
+        got = 0
+        j = 0
+        limit = per * need + 1000
+        while got < need and j < limit:
+            u1 = S.nb_uniform(key, 2 * j)
+            u2 = S.nb_uniform(key, 2 * j + 1)
+            j += 1
+            c = np.searchsorted(cum, u1 * total, side="right")
+            if c >= cum.size:
+                c = cum.size - 1
+            lo = cell_starts[c]
+            size = cell_starts[c + 1] - lo
+            if size <= 0:
+                continue
+            v = lo + np.int64(u2 * size)
+            if excluded.size:
+                p = np.searchsorted(excluded, v)
+                if p < excluded.size and excluded[p] == v:
+                    continue
+            h = np.int64(S.nb_mix(np.uint64(v)) & np.uint64(mask))
+            dup = False
+            while seen[h] != -1:
+                if seen[h] == v:
+                    dup = True
+                    break
+                h = (h + 1) & mask
+            if dup:
+                continue
+            seen[h] = v
+            out[got] = v
+            got += 1
+        return out[:got]
+
+
+def build_audiences(
+    matrix: Matrix, pop: Population, seed: int, regions: dict[str, int], interests: dict[str, int]
+) -> tuple[CSR, list[str]]:
+    """Account -> follower CSR of a matrix (accounts in index order) and the build warnings."""
+    count_key = S.kind_key(seed, S.AUD_COUNT)
+    pick_key = S.kind_key(seed, S.AUD_PICK)
+    counts = {a.index: follower_count(a, pop.n, count_key) for a in matrix.accounts}
     audiences: dict[int, np.ndarray] = {}
+    warnings: list[str] = []
     for i in matrix.build_order:
-        audiences[i] = sampler.sample(matrix.accounts[i], counts[i], audiences)
+        acc = matrix.accounts[i]
+        masses = cell_masses(acc, pop, regions, interests)
+        audiences[i], w = draw_audience(acc, counts[i], audiences, pop, masses, pick_key, matrix)
+        warnings += w
     lengths = np.array([len(audiences[a.index]) for a in matrix.accounts], dtype=np.int64)
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    indices = np.concatenate([audiences[a.index] for a in matrix.accounts]) if lengths.sum() else np.zeros(0, np.int32)
-    return CSR(indptr, indices.astype(np.int32))
+    dtype = np.int64 if pop.n >= 2**31 else np.int32
+    parts = [audiences[a.index] for a in matrix.accounts]
+    indices = np.concatenate(parts).astype(dtype) if lengths.sum() else np.zeros(0, dtype)
+    return CSR(indptr, indices), warnings
+
+
+def realised_overlaps(matrix: Matrix, audience: CSR, max_pairs: int = 400) -> list[Overlap]:
+    """Realised overlaps between units (accounts, or groups taken whole): every declared pair, and
+    every undeclared pair sharing at least 1% of the smaller unit's followers."""
+    units: dict[str, list[int]] = {}
+    for a in matrix.accounts:
+        units.setdefault(a.group or a.id, []).append(a.index)
+    rows = [audience.row(a.index).astype(np.int64) for a in matrix.accounts]
+    union = {u: _union([rows[i] for i in members]) for u, members in units.items()}
+    declared: dict[tuple[str, str], float] = {}
+    for a in matrix.accounts:
+        for b, share in a.overlap.items():
+            key = (a.group or a.id, matrix.accounts[b].group or matrix.accounts[b].id)
+            declared[key] = declared.get(key, 0.0) + share / len(units[key[0]])
+    out: list[Overlap] = []
+    names = list(units)
+    for x in names:
+        for y in names:
+            if x == y or len(out) >= max_pairs:
+                continue
+            shares = np.array(
+                [np.isin(rows[i], union[y], assume_unique=True).mean() if len(rows[i]) else 0.0 for i in units[x]]
+            )
+            dec = declared.get((x, y))
+            if dec is None and shares.mean() < 0.01:
+                continue
+            if dec is not None and len(units[y]) > 1:
+                dec = dec * len(units[y])  # a share split evenly over a group's members, summed back
+            out.append(Overlap(x, y, dec, float(shares.mean()), float(shares.min()), float(shares.max())))
+    return out
+
+
+def overlap_warnings(overlaps: list[Overlap]) -> list[str]:
+    """Undeclared overlaps large enough to distort a comparison of matrices."""
+    return [
+        f"accounts {o.account!r} and {o.other!r} share {o.realised:.0%} of {o.account!r}'s followers "
+        f"without a declared overlap (random overlap in a small world: enlarge population.size)"
+        for o in overlaps
+        if o.declared is None and o.realised > UNDECLARED_OVERLAP_WARN
+    ]

@@ -1,0 +1,216 @@
+"""Typed containers of a run's state, passed to the compiled kernels (:mod:`simulator.engine.kernel`).
+
+Only people a run has touched have state: per (item, person) an exposure memory, its time and a reposted
+flag, in an open-addressing hash table; per person a delivery count and flags, in a hash table (implicit
+worlds) or in arrays indexed by person (explicit worlds, where that is faster). Follower reposts waiting to
+be published sit in a binary heap ordered by (time, person, item), so deliveries happen in exact time order
+whatever the processing order inside the kernel. Every table grows on demand (:class:`RunState.grow`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+EMPTY = -1  # an unused hash-table slot
+MAX_LOAD = 0.7  # hash tables are grown before they are fuller than this
+
+# Counters (int64 array ``counters``): cumulative totals read by the model and the results.
+REACH, DIRECT, IMPRESSIONS, DUPLICATES, EFFECTIVE, FOLLOWER_REPOSTS, DECISIONS, PENDING, FATIGUED, MUTES, UNFOLLOWS = (
+    range(11)
+)
+N_COUNTERS = 11
+# Per-account statistics (int64 array ``account_stats[account, stat]``).
+DELIVERIES, IN_REGION, FIRST_DIRECT, FIRST_TOTAL, ACC_MUTES, ACC_UNFOLLOWS = range(6)
+N_ACCOUNT_STATS = 6
+# Scalars (int64 array ``sizes``): used slots and fill levels of the growable tables.
+IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE = range(4)
+# Edge status of an audience edge.
+ACTIVE, MUTED, UNFOLLOWED = 0, 1, 2
+# Person flags.
+FLAG_DIRECT, FLAG_FATIGUED = 1, 2
+MAX_DEPTH = 255  # repost generations deeper than this are counted in the last bin
+
+
+class Params(NamedTuple):
+    """Scalars of the follower model for one run (hours, probabilities, load units)."""
+
+    horizon: float
+    alpha: float
+    beta: float
+    h_x: float  # exposure half-life, hours (inf: no decay)
+    s_off: float
+    fatigue: bool
+    h_l: float  # load half-life, hours (inf: no decay)
+    w_dup: float
+    w_irr: float
+    w_promo: float
+    kappa: float
+    p_exit_max: float
+    q_mute: float
+    eff_threshold: int
+    lat_median: float  # organic repost latency, hours
+    lat_sigma: float
+    hist_width: float  # width of a first-exposure histogram bin, hours
+    record: bool  # keep the per-repost log
+
+
+class Items(NamedTuple):
+    """Per content item (index = item)."""
+
+    p0: np.ndarray  # float64: base repost probability
+    appeal: np.ndarray  # float64
+    topic: np.ndarray  # int64: interest index, -1 = general
+    scope: np.ndarray  # int64: region index, -1 = national
+    promotional: np.ndarray  # bool
+
+
+class Keys(NamedTuple):
+    """Stream keys of the run's decisions (uint64, see :mod:`simulator.streams`)."""
+
+    repost_account: np.uint64
+    repost_follower: np.uint64
+    repost_latency: np.uint64
+    exit: np.uint64
+    mute: np.uint64
+
+
+class WorldArrays(NamedTuple):
+    """The world as the kernels see it (arrays of :class:`~simulator.world.build.World`)."""
+
+    explicit: bool
+    g_indptr: np.ndarray  # follower CSR (explicit worlds; size 1 otherwise)
+    g_indices: np.ndarray
+    gen: tuple  # the graph generator (GraphModel.arrays()) for implicit rows
+    cell_starts: np.ndarray
+    n_interests: int
+    region: np.ndarray  # per person (explicit) or size 0
+    interest: np.ndarray
+    tolerance: np.ndarray
+    tol_key: np.uint64
+    tol_median: float
+    tol_sigma: float
+    aud_indptr: np.ndarray
+    aud_indices: np.ndarray
+    churn_time: np.ndarray
+
+
+class Tables(NamedTuple):
+    """Growable state: hash tables, the repost heap, the repost log and the row buffer."""
+
+    it_keys: np.ndarray  # int64 (item << 32 | person), EMPTY = unused
+    it_mem: np.ndarray  # float32 exposure memory x
+    it_time: np.ndarray  # float32 hour of the last delivery
+    it_flags: np.ndarray  # uint8, 1 = reposted
+    pt_dense: bool
+    pt_keys: np.ndarray  # int64 person (sparse mode), size 0 in dense mode
+    pt_exposures: np.ndarray  # int32 deliveries received
+    pt_flags: np.ndarray  # uint8 FLAG_DIRECT | FLAG_FATIGUED
+    heap_time: np.ndarray  # float64 publication hour of a pending follower repost
+    heap_person: np.ndarray  # int64
+    heap_item: np.ndarray  # int32
+    heap_depth: np.ndarray  # int32 generation (1 = reposted a matrix account's delivery)
+    heap_origin: np.ndarray  # int32 account at the root of the chain
+    log_person: np.ndarray  # repost log (record_reposts): int64
+    log_item: np.ndarray  # int32
+    log_depth: np.ndarray  # int32
+    log_origin: np.ndarray  # int32
+    log_decided: np.ndarray  # float64 hour of the triggering delivery
+    log_due: np.ndarray  # float64 hour it is published
+    row_buf: np.ndarray  # int64 scratch for generated follower rows
+    sizes: np.ndarray  # int64 [IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE]
+
+
+class Edges(NamedTuple):
+    """Per audience edge (follower of an account)."""
+
+    status: np.ndarray  # int8 ACTIVE / MUTED / UNFOLLOWED
+    load: np.ndarray  # float32 fatigue load L
+    load_time: np.ndarray  # float32 hour of the last load update (-inf: never)
+
+
+class Stats(NamedTuple):
+    """Counters and histograms."""
+
+    counters: np.ndarray  # int64 [N_COUNTERS]
+    account_stats: np.ndarray  # int64 [accounts, N_ACCOUNT_STATS]
+    depth: np.ndarray  # int64 executed follower reposts per generation [MAX_DEPTH + 1]
+    first_hist: np.ndarray  # int64 people first reached per bin of hist_width hours
+    account_region: np.ndarray  # int64 region index of each account (-1: none)
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(4, int(n - 1).bit_length())
+
+
+def new_tables(n_people: int, dense_people: bool, expected_people: int, record: bool) -> Tables:
+    """Empty tables sized for about ``expected_people`` touched people."""
+    cap = _pow2(int(expected_people / MAX_LOAD) + 16)
+    pcap = n_people if dense_people else cap
+    lcap = 1024 if record else 0
+    return Tables(
+        np.full(cap, EMPTY, np.int64),
+        np.zeros(cap, np.float32),
+        np.zeros(cap, np.float32),
+        np.zeros(cap, np.uint8),
+        dense_people,
+        np.zeros(0, np.int64) if dense_people else np.full(pcap, EMPTY, np.int64),
+        np.zeros(pcap, np.int32),
+        np.zeros(pcap, np.uint8),
+        np.zeros(1024, np.float64),
+        np.zeros(1024, np.int64),
+        np.zeros(1024, np.int32),
+        np.zeros(1024, np.int32),
+        np.zeros(1024, np.int32),
+        np.zeros(lcap, np.int64),
+        np.zeros(lcap, np.int32),
+        np.zeros(lcap, np.int32),
+        np.zeros(lcap, np.int32),
+        np.zeros(lcap, np.float64),
+        np.zeros(lcap, np.float64),
+        np.zeros(4096, np.int64),
+        np.zeros(4, np.int64),
+    )
+
+
+def _resized(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=a.dtype)
+    out[: min(len(a), n)] = a[: min(len(a), n)]
+    return out
+
+
+def grow(t: Tables, need_rows: int, rehash_items, rehash_people) -> Tables:
+    """Tables with room for ``need_rows`` more deliveries (hash tables at most MAX_LOAD full, the heap
+    and the log with that many free entries, the row buffer that long)."""
+    used_it, used_pt, heap, logn = (int(x) for x in t.sizes)
+    if used_it + need_rows > MAX_LOAD * len(t.it_keys):
+        cap = _pow2(int((used_it + need_rows) / MAX_LOAD * 2))
+        keys, mem, tim, fl = rehash_items(t.it_keys, t.it_mem, t.it_time, t.it_flags, cap)
+        t = t._replace(it_keys=keys, it_mem=mem, it_time=tim, it_flags=fl)
+    if not t.pt_dense and used_pt + need_rows > MAX_LOAD * len(t.pt_keys):
+        cap = _pow2(int((used_pt + need_rows) / MAX_LOAD * 2))
+        keys, ex, fl = rehash_people(t.pt_keys, t.pt_exposures, t.pt_flags, cap)
+        t = t._replace(pt_keys=keys, pt_exposures=ex, pt_flags=fl)
+    if heap + need_rows > len(t.heap_time):
+        n = _pow2((heap + need_rows) * 2)
+        t = t._replace(
+            heap_time=_resized(t.heap_time, n),
+            heap_person=_resized(t.heap_person, n),
+            heap_item=_resized(t.heap_item, n),
+            heap_depth=_resized(t.heap_depth, n),
+            heap_origin=_resized(t.heap_origin, n),
+        )
+    if len(t.log_person) and logn + need_rows > len(t.log_person):
+        n = _pow2((logn + need_rows) * 2)
+        t = t._replace(
+            log_person=_resized(t.log_person, n),
+            log_item=_resized(t.log_item, n),
+            log_depth=_resized(t.log_depth, n),
+            log_origin=_resized(t.log_origin, n),
+            log_decided=_resized(t.log_decided, n),
+            log_due=_resized(t.log_due, n),
+        )
+    if need_rows > len(t.row_buf):
+        t = t._replace(row_buf=np.zeros(_pow2(need_rows), np.int64))
+    return t

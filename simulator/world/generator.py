@@ -1,0 +1,239 @@
+"""The follower graph as a pure function: the followers of person ``u`` from ``(seed, u)`` alone.
+
+A directed Chung-Lu graph with regional locality (an edge ``u -> v`` means ``v`` follows ``u``):
+
+* person ``u`` has a weight ``w_u`` (Pareto with the scenario's ``tail_exponent``, capped; all equal
+  for a light-tailed graph) and ``k_u ~ Poisson(lambda_u)`` follower draws, ``lambda_u = w_u z / E[w]``
+  so that the mean number of followees (and followers) is ``z = graph.mean_followees``;
+* each draw is, with probability ``locality``, a uniform person of ``u``'s region, else a uniform person
+  of the whole population; self-draws are dropped and repeated draws count once.
+
+Followee counts are then light-tailed and independent of follower counts, so ``<jk> = <j><k>``
+(``docs/model.md``, oracles). Every number comes from :mod:`simulator.streams` keyed by ``(seed, u, j)``,
+so the same ``u`` always yields the same followers: an *implicit* world generates a row when someone
+reposts, an *explicit* world materialises all rows once into a CSR (:func:`materialize`) — the very same
+graph, which is why the two worlds give identical results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator import streams as S
+from simulator.backend import numba as _numba
+from simulator.world.graphs import CSR
+
+MAX_FOLLOWER_SHARE = 0.05  # no one expects more than 5% of the world as followers (finite-size cap)
+POISSON_NORMAL_ABOVE = 64.0  # above this mean, Poisson draws use the normal approximation (skew < 0.125)
+
+
+@dataclass(frozen=True)
+class GraphModel:
+    """Parameters of the follower-graph generator (see the module docstring).
+
+    Attributes:
+        n: people; z: mean followers per person (= mean followees).
+        alpha: Pareto shape of the weights (tail_exponent - 1), 0 for a light-tailed graph.
+        w_cap: cap of the weights; lam_scale: lambda_u = min(w_u, w_cap) * lam_scale.
+        locality: probability that a follower comes from the person's own region.
+        region_bounds: int64 region boundaries of the population.
+        key_w, key_deg, key_loc, key_pos: stream keys (weights, counts, local flags, positions).
+    """
+
+    n: int
+    z: float
+    alpha: float
+    w_cap: float
+    lam_scale: float
+    locality: float
+    region_bounds: np.ndarray
+    key_w: int
+    key_deg: int
+    key_loc: int
+    key_pos: int
+
+    def arrays(self) -> tuple:
+        """The model as a tuple of scalars and arrays for the compiled kernels."""
+        return (
+            np.int64(self.n),
+            np.float64(self.alpha),
+            np.float64(self.w_cap),
+            np.float64(self.lam_scale),
+            np.float64(self.locality),
+            self.region_bounds,
+            np.uint64(self.key_w),
+            np.uint64(self.key_deg),
+            np.uint64(self.key_loc),
+            np.uint64(self.key_pos),
+        )
+
+    def expected_lambda(self) -> np.ndarray:
+        """Mean follower count of every person (float64; for tests and small worlds)."""
+        if self.alpha <= 0:
+            return np.full(self.n, self.lam_scale)
+        u = S.uniforms(self.key_w, np.arange(self.n, dtype=np.int64))
+        return np.minimum(u ** (-1.0 / self.alpha), self.w_cap) * self.lam_scale
+
+
+def _capped_pareto_mean(alpha: float, cap: float) -> float:
+    """E[min(W, cap)] for W ~ Pareto(shape alpha, minimum 1)."""
+    if cap <= 1:
+        return cap
+    if abs(alpha - 1.0) < 1e-12:
+        return 1.0 + math.log(cap)
+    return 1.0 + (1.0 - cap ** (1.0 - alpha)) / (alpha - 1.0)
+
+
+def graph_model(
+    n: int, mean_followees: float, tail_exponent: float | None, locality: float, region_bounds: np.ndarray, seed: int
+) -> GraphModel:
+    """The generator of a scenario's follower graph (no edge is drawn here)."""
+    z = float(mean_followees)
+    keys = [S.kind_key(seed, k) for k in (S.WEIGHT, S.DEGREE, S.EDGE_LOCAL, S.EDGE_POS)]
+    bounds = np.ascontiguousarray(region_bounds, dtype=np.int64)
+    if tail_exponent is None or z <= 0 or n < 2:
+        return GraphModel(n, z, 0.0, 1.0, z, locality, bounds, *keys)
+    alpha = float(tail_exponent) - 1.0
+    lam_max = max(z, MAX_FOLLOWER_SHARE * n)
+    cap = lam_max  # solve cap = lam_max * E[min(W, cap)] / z by fixed-point iteration (monotone)
+    for _ in range(200):
+        new = lam_max * _capped_pareto_mean(alpha, cap) / z
+        if abs(new - cap) <= 1e-12 * cap:
+            break
+        cap = new
+    cap = max(cap, 1.0)
+    return GraphModel(n, z, alpha, cap, z / _capped_pareto_mean(alpha, cap), locality, bounds, *keys)
+
+
+if _numba is not None:
+    _njit = _numba.njit(cache=True, nogil=True)
+    nb_uniform = S.nb_uniform
+    nb_normal = S.nb_normal
+    nb_derive = S.nb_derive
+
+    @_numba.njit(cache=True, inline="always")
+    def nb_lambda(alpha, w_cap, lam_scale, key_w, u):  # pragma: no cover - compiled
+        if alpha <= 0.0:
+            return lam_scale
+        w = nb_uniform(key_w, u) ** (-1.0 / alpha)
+        return min(w, w_cap) * lam_scale
+
+    @_numba.njit(cache=True, inline="always")
+    def nb_poisson(lam, key, u):  # pragma: no cover - compiled
+        """Poisson(lam) by inversion of one uniform (normal approximation above 64)."""
+        if lam <= 0.0:
+            return 0
+        if lam > 64.0:
+            k = np.floor(lam + np.sqrt(lam) * nb_normal(key, u) + 0.5)
+            return np.int64(max(k, 0.0))
+        x = nb_uniform(key, u)
+        p = np.exp(-lam)
+        cdf = p
+        k = 0
+        while x > cdf and k < 1000:
+            k += 1
+            p *= lam / k
+            cdf += p
+        return np.int64(k)
+
+    @_numba.njit(cache=True, inline="always")
+    def nb_draws(g, u):  # pragma: no cover - compiled
+        """Number of follower draws of person ``u`` (before dropping self and repeated draws)."""
+        n, alpha, w_cap, lam_scale, locality, bounds, key_w, key_deg, key_loc, key_pos = g
+        return nb_poisson(nb_lambda(alpha, w_cap, lam_scale, key_w, u), key_deg, u)
+
+    @_numba.njit(cache=True, inline="always")
+    def nb_region_bounds_of(bounds, u):  # pragma: no cover - compiled
+        r = np.searchsorted(bounds, u, side="right") - 1
+        return bounds[r], bounds[r + 1] - bounds[r]
+
+    @_numba.njit(cache=True, nogil=True)
+    def nb_row(g, u, buf):  # pragma: no cover - compiled
+        """Write the followers of ``u`` into ``buf[:k]`` (sorted, distinct, without ``u``); return k.
+        ``buf`` must hold at least ``nb_draws(g, u)`` entries."""
+        n, alpha, w_cap, lam_scale, locality, bounds, key_w, key_deg, key_loc, key_pos = g
+        k = nb_draws(g, u)
+        if k == 0:
+            return 0
+        lo, size = nb_region_bounds_of(bounds, u)
+        kl = nb_derive(key_loc, u)
+        kp = nb_derive(key_pos, u)
+        m = 0
+        for j in range(k):
+            if locality > 0.0 and nb_uniform(kl, j) < locality:
+                v = lo + np.int64(nb_uniform(kp, j) * size)
+            else:
+                v = np.int64(nb_uniform(kp, j) * n)
+            if v != u:
+                buf[m] = v
+                m += 1
+        if m > 1:
+            buf[:m].sort()
+            w = 1
+            for i in range(1, m):
+                if buf[i] != buf[w - 1]:
+                    buf[w] = buf[i]
+                    w += 1
+            m = w
+        return m
+
+    @_njit
+    def _draw_counts(g, n):  # pragma: no cover - compiled
+        out = np.empty(n + 1, np.int64)
+        out[0] = 0
+        for u in range(n):
+            out[u + 1] = out[u] + nb_draws(g, u)
+        return out
+
+    @_numba.njit(cache=True, nogil=True, parallel=True)
+    def _fill_rows(g, n, bound, out, lengths):  # pragma: no cover - compiled
+        for u in _numba.prange(n):
+            lengths[u] = nb_row(g, u, out[bound[u] : bound[u + 1]])
+
+    @_njit
+    def _compact(bound, lengths, out, indptr):  # pragma: no cover - compiled
+        w = 0
+        for u in range(lengths.size):
+            src = bound[u]
+            for i in range(lengths[u]):
+                out[w + i] = out[src + i]
+            w += lengths[u]
+            indptr[u + 1] = w
+        return w
+
+
+def materialize(model: GraphModel) -> CSR:
+    """The whole follower graph as a CSR (rows sorted): the explicit world's graph.
+
+    Memory: 4 bytes per draw (int32 indices) plus 8 per person; rows are generated in parallel.
+    """
+    n = model.n
+    if _numba is None:  # pragma: no cover - numba is a core dependency; twin kept for readability
+        raise RuntimeError("materialising a follower graph needs numba")
+    g = model.arrays()
+    bound = _draw_counts(g, n)
+    out = np.empty(int(bound[-1]), dtype=np.int64 if n >= 2**31 else np.int32)
+    lengths = np.zeros(n, dtype=np.int64)
+    _fill_rows(g, n, bound, out, lengths)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    total = _compact(bound, lengths, out, indptr)
+    out.resize(total, refcheck=False)
+    return CSR(indptr, out)
+
+
+def follower_row(model: GraphModel, u: int) -> np.ndarray:
+    """The followers of person ``u`` (sorted int64), generated on demand."""
+    g = model.arrays()
+    buf = np.empty(int(_draw_counts_one(g, u)), dtype=np.int64)
+    k = nb_row(g, np.int64(u), buf)
+    return buf[:k]
+
+
+if _numba is not None:
+
+    @_njit
+    def _draw_counts_one(g, u):  # pragma: no cover - compiled
+        return nb_draws(g, u)
