@@ -2,16 +2,17 @@
 
 Before a new sweep's tasks are planned, one *pilot* task builds the world of replicate 0 and runs
 the first and the last point of its world group in a worker (the world then stays in that
-worker's cache: :mod:`simulator.sweeps.worldcache`). With the measured build time ``B`` and mean run
-time ``R``, each candidate batch size is scored by simulating the plan on ``capacity`` workers: tasks
-are handed to whichever worker is free first (as the executors do), a task pays ``B`` for each
-world its worker does not already hold, ``R`` per run and a fixed :data:`TASK_OVERHEAD_S`. The batch
-size with the shortest simulated sweep wins; among those within 2% of it, the one with the fewest
-world builds (less CPU on a shared machine), then the smallest (more tasks: finer progress, better
-balance when runs are slower than measured, less work lost to an interrupt), as long as a task
-stays under :data:`TARGET_TASK_S`. Large worlds with short runs thus get
-whole world groups per task (each world built once); cheap worlds with long runs get small tasks
-that keep every worker busy.
+worker's cache: :mod:`simulator.sweeps.worldcache`). ``B`` is the measured build time (a fresh
+worker's first build also pays for loading the compiled kernels, so ``B`` errs high, towards fewer
+builds) and ``R`` the time of the second run (warm, on the built world). Each candidate batch size
+is scored by simulating the plan on ``capacity`` workers: tasks are handed to whichever worker is
+free first (as the executors do), a task pays ``B`` for each world its worker does not already
+hold, ``R`` per run and a fixed :data:`TASK_OVERHEAD_S`. The batch size with the shortest simulated
+sweep wins; among those within 2% of it, the one with the fewest world builds (less CPU on a
+shared machine), then the smallest (more tasks: finer progress, better balance when runs are
+slower than measured, less work lost to an interrupt), as long as a task stays under
+:data:`TARGET_TASK_S`. Large worlds with short runs thus get whole world groups per task (each
+world built once); cheap worlds with long runs get small tasks that keep every worker busy.
 """
 
 from __future__ import annotations

@@ -224,6 +224,8 @@ def _pilot_timing(plan: SweepPlan, backend: Backend) -> tuple[Timing | None, dic
     if result.failed or not t:
         return None, t
     n = len(task.runs)
+    if t.get("builds") and n > 1:  # the last run found the world built and the code compiled: a warm run
+        return Timing(t["build_s"] / t["builds"], float(result.runs["duration_s"].iloc[-1])), t
     if t.get("builds"):
         return Timing(t["build_s"] / t["builds"], t["run_s"] / n), t
     return Timing(0.0, float(result.runs["duration_s"].mean())), t  # no cache: each run builds its world
