@@ -22,6 +22,7 @@ _LAZY = {
     "canonical_name": "scenario.presets",
     "RunResult": "results.collect",
     "collect": "results.collect",
+    "compare": "sweeps.compare",
     "LoadedScenario": "scenario.loading",
     "ScenarioError": "scenario.errors",
     "load": "scenario.loading",

@@ -13,7 +13,11 @@ TICK_HOURS = 1.0  # assumption: feeds are checked hourly; the model clock resolu
 HORIZON_HOURS = 72.0  # measured: 85-90% of reposts happen within 24 h (Weibo CED, Twitter15/16)
 
 # --- follower behaviour (MODEL-REFERENCE section 2) -----------------------------------------
-P0 = 1e-3  # measured: Weibo reposts/followers median 0.14% on popular posts
+# Follower behaviour defaults below apply with `behaviour.profile: none`; by default the calibrated
+# profile (simulator/data/behaviour_profiles.json, `propsim calibrate --profile`) supplies p0,
+# appeal_sigma and the organic latency. p0 is a per-exposure hazard: R = p0 <followees> ~ 0.38 fits
+# Weibo's depth-1 share (MODEL-REFERENCE corrections).
+P0 = 3e-3
 P0_PROMOTIONAL = 2e-4  # sourced order: Rival IQ, Twitter brand engagement 0.035-0.045%/follower/post
 APPEAL_SIGMA = 1.0  # assumption (Bakshy et al. 2011: large unpredictable variance): LogNormal(0, s)
 ALPHA = 1.0  # sourced shape: Bao et al. 2013, Romero et al. 2011, Cacioppo & Petty 1979
@@ -43,7 +47,9 @@ Q_MUTE = 0.3  # assumption: share of exits that are mutes rather than unfollows
 CHURN_PER_DAY = 1e-3  # assumption anchored on Kwak, Chun & Moon 2011 (43% unfollowed in 51 days)
 
 # --- follower-to-follower graph ---------------------------------------------------------------
-MEAN_FOLLOWEES = 20.0  # assumption: issue 2 benchmark size (1M followers, ~20M edges)
+# measured: Weibo's follow graph had 27 billion links among 222 million users in 2013 (Han, Zhu, Zhu, Chen,
+# Zheng & Lu 2016, Tsinghua Science and Technology 21(1)): 122 followees per user on average.
+MEAN_FOLLOWEES = 120.0
 TAIL_EXPONENT = 2.2  # measured: Weibo reposter offspring tail P(k) ~ k^-2.2 (used for followers)
 GRAPH_LOCALITY = 0.5  # assumption: share of followees chosen inside one's own region
 

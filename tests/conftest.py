@@ -24,3 +24,10 @@ def scenario_file(tmp_path):
         return write(tmp_path, text, name)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """numpy's floating-point warnings (a NaN or an overflow in the making) fail the test that
+    raises them: no silent NaN passes. Code that means to compute one says so with np.errstate."""
+    for message in ("invalid value encountered", "divide by zero encountered", "overflow encountered"):
+        config.addinivalue_line("filterwarnings", f"error:{message}:RuntimeWarning")

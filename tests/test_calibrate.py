@@ -70,8 +70,16 @@ def test_user_target_file_is_parsed(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("depth1_share: 1.2\n", "depth1_share: must be <= 1"),
-        ("depth1_share: 0.6\nlatency_medain_h: 2\n", "latency_medain_h: unknown key"),
+        ("depth1_share: 1.2\n", "depth1_share: Input should be less than 1 (got 1.2)"),
+        ("depth1_share: 0.6\nlatency_medain_h: 2\n", "latency_medain_h: unknown field 'latency_medain_h'; expected"),
+        ("depth1_share: .inf\n", "depth1_share: Input should be a finite number"),
+        ("exposure_response: {1: 1.0, two: 1.2, 3: 1}\n", "exposure_response.two: exposure counts must be whole"),
+        ("exposure_response: {1: 1.0, 2: 1.2, 2: 1}\n", "duplicate key 2"),
+        ("relays: {count: 10, accounts: 2.5, source_posts: 9}\n", "relays.accounts: Input should be a valid integer"),
+        ("relays: {count: 10, accounts: 2, source_posts: 9, sorce: a}\n", "relays.sorce: unknown field"),
+        ("latency_sigma: 1\n", "latency_sigma: needs latency_median_h too"),
+        ("accounts: 3\ndepth1_share: 0.5\n", "accounts: only used with relays_per_month"),
+        ("name: !!binary aGk=\ndepth1_share: 0.5\n", "unsupported YAML tag '!!binary'"),
         ("latency_median_h: 2\nlatency_share_lt_1h: 0.7\n", "contradict"),
         ("relays_per_month: 1735\naccounts: 30\nsource_posts_per_month: 20\n", "need at least 58 posts"),
         ("relays_per_month: 1735\naccounts: 30\n", "source_posts_per_month: required"),
@@ -95,6 +103,25 @@ def test_bad_target_line_numbers(tmp_path):
     with pytest.raises(ScenarioError) as e:
         C.load_target(p)
     assert f"{p}:2:" in str(e.value)
+    # nested fields and integer keys are located too; JSON writes exposure counts as strings
+    p.write_text("depth1_share: 0.5\nexposure_response:\n  1: 1.0\n  2: -1\n  3: 1.1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        C.load_target(p)
+    assert str(e.value).startswith(f"{p}:4:3: exposure_response.2: Input should be greater than 0")
+    j = tmp_path / "t.json"
+    j.write_text('{"exposure_response": {"1": 1.0, "2": 1.5, "3": 1.2}}', encoding="utf-8")
+    assert C.load_target(j).exposure_response == {1: 1.0, 2: 1.5, 3: 1.2}
+
+
+def test_target_file_shares_the_scenario_reader_limits(tmp_path):
+    """Target files go through the hardened scenario reader: an alias bomb is refused at once."""
+    p = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        C.load_target(p)
+    assert f"{p}:4:" in str(e.value) and "aliases repeat more than 10,000 values" in str(e.value)
 
 
 # --- closed-form pieces -----------------------------------------------------------------------------
@@ -172,7 +199,7 @@ def test_written_scenario_keeps_the_file_and_adds_the_fit(weibo_fit, tmp_path):
     fitted = simulator.load(out)
     assert fitted.scenario.behaviour.p0 == cal.fitted["behaviour.p0"]
     assert fitted.scenario.behaviour.latency.median == cal.fitted["behaviour.latency.median"]
-    assert fitted.scenario.population.size == 500_000  # the file keeps its own size
+    assert fitted.scenario.population.size == 4_000_000  # the file keeps its own size
 
 
 # --- user-observed targets ------------------------------------------------------------------------------

@@ -41,11 +41,12 @@ def _slide_text(slide) -> str:
     return " ".join(r.text for r in _runs(slide))
 
 
-def _check_deck(path, charts, lang):
+def _check_deck(path, charts, lang, recommendation=None):
     prs = Presentation(str(path))
     assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
     slides = list(prs.slides)
-    assert len(slides) == 1 + len(charts) + 1  # title, one per chart, summary table
+    extra = recommendation is not None
+    assert len(slides) == 1 + len(charts) + extra + 1  # title, one per chart, recommendation, summary
     for slide in slides:
         assert not list(slide.placeholders), "no template placeholders (4:3 layout) on our slides"
         for run in _runs(slide):
@@ -56,7 +57,13 @@ def _check_deck(path, charts, lang):
             # Schema order: a:latin before a:ea.
             tags = [c.tag for c in rpr]
             assert tags.index(qn("a:latin")) < tags.index(qn("a:ea"))
-    for slide, chart in zip(slides[1:-1], charts):
+    chart_slides = [sl for sl in slides[1:-1] if any(s.shape_type == 13 for s in sl.shapes)]
+    text_slides = [sl for sl in slides[1:-1] if sl not in chart_slides]
+    assert len(chart_slides) == len(charts) and len(text_slides) == extra
+    if recommendation is not None:
+        body = _slide_text(text_slides[0])
+        assert recommendation.headline in body and all(b in body for b in recommendation.bullets)
+    for slide, chart in zip(chart_slides, charts):
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
         assert len(pictures) == 1
         pic = pictures[0]
@@ -78,11 +85,12 @@ def test_sweep_deck(results, tmp_path):
         report = render(results["sweep"], tmp_path / "plots", kinds=["reach", "tradeoff"], deck=tmp_path / "sweep.pptx")
     charts = list(report.charts)
     assert [c.kind for c in charts] == ["reach", "tradeoff"]
-    prs = _check_deck(report.deck, charts, "en")
+    prs = _check_deck(report.deck, charts, "en", report.charts.recommendation)
     table = next(s for s in list(prs.slides)[-1].shapes if s.has_table).table
     assert len(table.rows) == 1 + 3  # header + one row per topology
     header = [c.text for c in table.rows[0].cells]
-    assert header[:2] == ["Topology", "Reach"]
+    assert header[:2] == ["Matrix", "Reach"]
+    assert "Exits caused by the campaign" in header and "Baseline churn" in header
     assert [table.cell(i, 0).text for i in (1, 2, 3)] == ["Hub", "Dandelion", "Honeycomb"]
     assert "At p0 = 0.004" in charts[0].takeaway
 
@@ -156,6 +164,8 @@ def test_deck_prints_swept_values_with_three_digits(tmp_path):
             folder, tmp_path / "plots", kinds=["reach", "fatigue", "tradeoff"], lang="zh", deck=tmp_path / "log.pptx"
         )
     texts = [_slide_text(s) for s in Presentation(str(report.deck)).slides]
-    assert "p0 = 0.00316" in texts[0] and "p0 = 0.00316" in texts[1] and "p0 = 0.00316" in texts[-1]
+    headlines = [c.takeaway for c in report.charts]
+    assert "p0 = 0.00316" in texts[0] and "p0 = 0.00316" in texts[-1]
+    assert all("p0 = 0.00316" in h for h in headlines) and set(headlines) <= set(texts)
     for t in texts:
         assert not _too_many_digits(t), t

@@ -17,9 +17,8 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib import font_manager, ft2font
 
-from simulator.plotting import CJK_FONT_ENV, cjk_font_family, find_cjk_font, save_figure, slide_style
-from simulator.plotting import fonts_bundled
-from simulator.plotting import style as style_mod
+from simulator.plotting import CJK_FONT_ENV, cjk_font_family, find_cjk_font, fonts_bundled, save_figure, slide_style
+from simulator.plotting import fonts as fonts_mod
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +40,7 @@ def no_system_fonts(monkeypatch):
     """Only the bundled font is left: no env var, no system candidates, and no system CJK font an
     earlier test registered with matplotlib (same family name: findfont() would answer with it)."""
     monkeypatch.delenv(CJK_FONT_ENV, raising=False)
-    monkeypatch.setattr(style_mod, "_candidate_font_files", list)
+    monkeypatch.setattr(fonts_mod, "_candidate_font_files", list)
     fm = font_manager.fontManager
     fm.ttflist[:] = [f for f in fm.ttflist if "CJK" not in f.name or fonts_bundled.is_bundled(f.fname)]
     fm._findfont_cached.cache_clear()
@@ -55,20 +54,20 @@ def _bundled() -> Path:
 
 def test_the_dependency_ships_a_static_sc_font_with_bold():
     regular = _bundled()
-    bold = style_mod._bold_sibling(regular)
+    bold = fonts_mod._bold_sibling(regular)
     assert bold is not None and bold.name == "NotoSansCJKsc-Bold.otf"
     for path, weight in ((regular, "Regular"), (bold, "Bold")):
         font = ft2font.FT2Font(os.fspath(path))
         assert (font.family_name, font.style_name) == ("Noto Sans CJK SC", weight)
-        assert style_mod._has_cjk_glyphs(path)
+        assert fonts_mod._has_cjk_glyphs(path)
         # Static, not a variable font (those draw in their Thin default instance in matplotlib).
         assert not font.face_flags & ft2font.FaceFlags.MULTIPLE_MASTERS
-        assert style_mod._is_cff_font(os.fspath(path))  # CFF outlines: Type 3 in PDFs
+        assert fonts_mod._is_cff_font(os.fspath(path))  # CFF outlines: Type 3 in PDFs
         # The OFL is stated in the font itself (name ID 13, license description).
         license_text = font.get_sfnt().get((3, 1, 0x409, 13), b"").decode("utf-16-be")
         assert "SIL Open Font License" in license_text
         assert fonts_bundled.is_bundled(path)
-    assert style_mod._font_rank(os.fspath(regular)) == (0, 0)  # the preferred file name
+    assert fonts_mod._font_rank(os.fspath(regular)) == (0, 0)  # the preferred file name
     assert not fonts_bundled.is_bundled(matplotlib.get_data_path())
 
 
@@ -88,7 +87,7 @@ def test_bundled_font_is_used_when_the_system_has_none(no_system_fonts, tmp_path
             paths = save_figure(fig, tmp_path / "zh", formats=("png", "pdf"))
             plt.close(fig)
     assert families[0] == "Noto Sans CJK SC"
-    assert Path(bold) == style_mod._bold_sibling(regular)
+    assert Path(bold) == fonts_mod._bold_sibling(regular)
     pdf = paths[1].read_bytes()
     names = set(re.findall(rb"/BaseFont\s*/([^\s/<>\[\]]+)", pdf))
     assert any(b"NotoSansCJKsc-Regular" in n for n in names), names
@@ -98,13 +97,13 @@ def test_bundled_font_is_used_when_the_system_has_none(no_system_fonts, tmp_path
 
 def test_system_fonts_and_env_var_rank_before_the_bundled_one(monkeypatch):
     regular = _bundled()
-    style_mod._register(regular)  # even once matplotlib knows the file...
-    candidates = style_mod._candidate_font_files()
+    fonts_mod._register(regular)  # even once matplotlib knows the file...
+    candidates = fonts_mod._candidate_font_files()
     assert not any(fonts_bundled.is_bundled(f) for f in candidates)  # ...it is not a system candidate
     monkeypatch.delenv(CJK_FONT_ENV, raising=False)
-    if any(style_mod._font_rank(f) is not None and style_mod._has_cjk_glyphs(Path(f)) for f in candidates):
+    if any(fonts_mod._font_rank(f) is not None and fonts_mod._has_cjk_glyphs(Path(f)) for f in candidates):
         assert not fonts_bundled.is_bundled(find_cjk_font())  # a system CJK font wins
     find_cjk_font.cache_clear()
-    bold = style_mod._bold_sibling(regular)
+    bold = fonts_mod._bold_sibling(regular)
     monkeypatch.setenv(CJK_FONT_ENV, os.fspath(bold))
     assert find_cjk_font() == bold.resolve()  # the env var wins over everything

@@ -32,7 +32,7 @@ from simulator.plotting import (
     slide_style,
     use_style,
 )
-from simulator.plotting import style as style_mod
+from simulator.plotting import fonts as fonts_mod
 
 TOPOLOGIES = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star")
 KINDS = ("official", "sub_brand", "regional", "executive", "employee", "vertical", "other")
@@ -149,7 +149,7 @@ def _assert_pdf_fonts_embedded(pdf: bytes, cjk_font: Path) -> None:
 
     cjk = {name for name in fonts if b"CJK" in name or b"SourceHan" in name}
     assert cjk, f"the CJK font is not used in the PDF: {sorted(fonts)}"
-    if style_mod._is_cff_font(str(cjk_font)):
+    if fonts_mod._is_cff_font(str(cjk_font)):
         # matplotlib's Type 42 would write CFF data as TrueType (FontFile2): invalid PDF.
         assert cjk <= type3, f"CFF font not embedded as Type 3: {sorted(cjk - type3)}"
         assert b"/FontFile2" not in pdf
@@ -160,7 +160,7 @@ def test_bold_title_uses_cjk_bold_when_available():
     with slide_style("zh"):
         prop = font_manager.FontProperties(family=matplotlib.rcParams["font.family"], weight="bold")
         resolved = Path(font_manager.findfont(prop))
-    bold = style_mod._bold_sibling(font)
+    bold = fonts_mod._bold_sibling(font)
     if bold is not None:
         assert resolved.resolve() == bold.resolve()
 
@@ -182,7 +182,7 @@ def test_style_params():
         assert rc["ps.fonttype"] == rc["pdf.fonttype"]
         font = find_cjk_font()
         if font is not None:
-            assert rc["pdf.fonttype"] == (3 if style_mod._is_cff_font(str(font)) else 42)
+            assert rc["pdf.fonttype"] == (3 if fonts_mod._is_cff_font(str(font)) else 42)
     assert dict(matplotlib.rcParams) == before, "slide_style must restore rcParams on exit"
 
 
@@ -215,8 +215,8 @@ def test_save_figure_suffix_handling_and_dpi_floor(tmp_path):
 
 def test_missing_font_warns_once_with_fix(monkeypatch, fresh_font_cache):
     monkeypatch.delenv(CJK_FONT_ENV, raising=False)
-    monkeypatch.setattr(style_mod, "_candidate_font_files", list)
-    monkeypatch.setattr(style_mod, "bundled_cjk_fonts", list)  # as if mpl-font were not installed
+    monkeypatch.setattr(fonts_mod, "_candidate_font_files", list)
+    monkeypatch.setattr(fonts_mod, "bundled_cjk_fonts", list)  # as if mpl-font were not installed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with slide_style("zh"):
@@ -231,7 +231,7 @@ def test_missing_font_warns_once_with_fix(monkeypatch, fresh_font_cache):
 
 def test_env_var_is_honoured(monkeypatch, fresh_font_cache):
     font = _require_cjk_font()
-    bold = style_mod._bold_sibling(font) or font
+    bold = fonts_mod._bold_sibling(font) or font
     monkeypatch.setenv(CJK_FONT_ENV, str(bold))
     assert find_cjk_font() == bold.resolve()
 
@@ -383,3 +383,86 @@ def test_save_figure_is_reproducible(tmp_path):
                 plt.close(fig)
         digests.append([p.read_bytes() for p in paths])
     assert digests[0] == digests[1]
+
+
+# ---------------------------------------------------------------------------
+# Contrast, one label table, slide-ready names, consistent rounding
+# ---------------------------------------------------------------------------
+
+
+def test_every_meaningful_colour_passes_wcag_aa_on_white():
+    from simulator.plotting._figure import CYCLE
+    from simulator.plotting.palette import (
+        AA_CONTRAST,
+        NS_COLOR,
+        OKABE_ITO,
+        SEQUENTIAL,
+        SIGNIFICANT_COLOR,
+        contrast_ratio,
+        sequential_color,
+    )
+
+    assert contrast_ratio("#000000") == pytest.approx(21.0) and contrast_ratio("#FFFFFF") == pytest.approx(1.0)
+    assert contrast_ratio(OKABE_ITO["orange"]) < AA_CONTRAST  # why the palette darkens it
+    colours = [*TOPOLOGY_COLORS.values(), *KIND_COLORS.values(), NEUTRAL_COLOR, NS_COLOR, SIGNIFICANT_COLOR]
+    colours += [*SEQUENTIAL, *CYCLE] + [sequential_color(i, n) for n in range(1, 12) for i in range(n)]
+    for c in colours:
+        assert contrast_ratio(c) >= AA_CONTRAST, (c, contrast_ratio(c))
+
+
+def test_one_label_table_with_metric_names_from_results_metrics():
+    from simulator.results.metrics import METRICS
+
+    for name, m in METRICS.items():
+        assert label(name, "en") == m.en and label(name, "zh") == m.zh
+    assert label("exits") == "Exits caused by the campaign" and label("churned") == "Baseline churn"
+    # Every text a chart asks for exists in both languages with the same fields.
+    src = "\n".join(p.read_text(encoding="utf-8") for p in Path("simulator/plotting").glob("*.py"))
+    keys = set(re.findall(r'\btext\(\s*"([a-z_0-9]+)"', src))
+    assert len(keys) > 60
+    for key in keys:
+        assert key in LABELS, key
+        en, zh = LABELS[key]["en"], LABELS[key]["zh"]
+        assert set(re.findall(r"{(\w+)", en)) == set(re.findall(r"{(\w+)", zh)), key
+
+
+def test_swept_fields_get_human_names_never_dotted_paths():
+    from simulator.plotting.names import param_label, parameter_labels, readable_path, relay_labels
+
+    assert param_label("topology.preset") == "Matrix" and param_label("topology.preset", "zh") == "矩阵结构"
+    assert param_label("behaviour.p0") == "repost probability p0"
+    for path in ("relays.3.probability", "fatigue.tolerance.sigma", "topology.params.core_overlap", "accounts.2.x_y"):
+        for lang in ("en", "zh"):
+            assert not re.search(r"\w\.\w", param_label(path, lang)), param_label(path, lang)
+    assert readable_path("relays.3.probability") == "relay 4 probability"
+    scenario = {"relays": [{"source": "official", "target": "city", "probability": 0.5}]}
+    assert relay_labels(scenario)["relays.0.probability"]["en"] == "official → city relay probability"
+    with parameter_labels(relay_labels(scenario)), parameter_labels({"behaviour.p0": {"en": "virality"}}):
+        assert param_label("relays.0.probability") == "official → city relay probability"
+        assert param_label("behaviour.p0") == "virality" and param_label("behaviour.p0", "zh") == "virality"
+    assert param_label("behaviour.p0") == "repost probability p0"  # the context is gone
+
+
+def test_numbers_compared_side_by_side_carry_the_same_digits():
+    from simulator.plotting.formatters import format_same_unit, format_sig
+
+    assert (format_sig(92_100, "zh"), format_sig(89_700, "zh")) == ("9.21万", "8.97万")
+    assert (format_sig(92_100), format_sig(89_700), format_sig(9_000)) == ("92.1k", "89.7k", "9.00k")
+    assert format_sig(999_960) == "1.00M" and format_sig(99_996_000, "zh") == "1.00亿"
+    assert format_sig(1.25, integer=True) == "1" and format_sig(424, integer=True) == "424"
+    assert format_same_unit([8_100, 1_230]) == ["8.1k", "1.2k"] and format_same_unit([1_700, 582]) == ["1.7k", "0.6k"]
+    assert format_same_unit([701, 338], integer=True) == ["701", "338"]
+    assert format_same_unit([-4_900, 2_300], "zh") == ["-4900", "2300"]
+
+
+def test_labels_move_only_as_far_as_overlap_requires():
+    import numpy as np
+
+    from simulator.plotting._figure import spread_positions
+
+    np.testing.assert_allclose(spread_positions([0.2, 0.5, 0.8], 0.1), [0.2, 0.5, 0.8])  # no overlap: untouched
+    np.testing.assert_allclose(spread_positions([0.5, 0.5, 0.5], 0.1), [0.4, 0.5, 0.6])  # centred on the target
+    y = spread_positions([0.98, 0.99, 0.97, 0.1], 0.1, lo=0.05, hi=0.95)
+    assert y.max() <= 0.95 + 1e-12 and y[3] == pytest.approx(0.1)
+    order = np.sort(y[:3])
+    assert np.all(np.diff(order) >= 0.1 - 1e-12)

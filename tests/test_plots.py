@@ -52,6 +52,9 @@ from simulator.plotting import takeaways as T
 from simulator.plotting.charts import frequency_buckets, top_accounts
 from simulator.plotting.data import RunData, SweepData, filter_where
 from simulator.plotting.diagrams import path_tree
+from simulator.plotting.labels import label
+from simulator.plotting.names import parameter_labels
+from simulator.plotting.sweep_charts import sweep_context
 from simulator.results.output import write_json, write_run, write_table
 
 matplotlib.use("Agg")
@@ -279,7 +282,9 @@ def test_reach_chart_draws_means_and_confidence_bands(sweep, strict):
         np.testing.assert_allclose(line.get_xdata(), pts["behaviour.p0"])
         np.testing.assert_allclose(line.get_ydata(), pts["reach_mean"])
         band = _band_points(_by_gid(fig, f"reach_ci:{topo}", PolyCollection))
-        for x, lo, hi in zip(pts["behaviour.p0"], pts["reach_ci_low"], pts["reach_ci_high"]):
+        pop = pts["population_mean"]  # the band is clipped to what is possible: 0..population
+        for x, lo, hi, n in zip(pts["behaviour.p0"], pts["reach_ci_low"], pts["reach_ci_high"], pop):
+            lo, hi = min(max(lo, 0.0), n), min(max(hi, 0.0), n)
             assert (round(x, 12), round(lo, 9)) in band and (round(x, 12), round(hi, 9)) in band
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_ylim()[0] == 0
@@ -297,22 +302,41 @@ def test_fatigue_chart(sweep, strict):
 
 
 def test_tradeoff_chart_and_frontier(sweep, strict):
-    fig = plot_tradeoff(sweep.points, x="behaviour.p0", by="topology")
-    pts = sweep.points
+    """Dots at the means; dominated options faded; dominance as the paired rule says (checked here
+    with scipy's paired t-test and a Holm step-down written out by hand)."""
+    ctx = sweep_context(sweep, lang="en", x=None, by=None, where=None, at=None)
+    fig = make_charts(sweep, ["tradeoff"])["tradeoff"].figure
+    at = ctx.sel.at
+    pts = sweep.points[np.isclose(sweep.points["behaviour.p0"], at)]
     for topo in TOPOLOGIES:
         sub = pts[pts["topology"] == topo]
         offsets = _by_gid(fig, f"reach_vs_exits:{topo}", PathCollection).get_offsets()
         np.testing.assert_allclose(offsets, sub[["exits_mean", "reach_mean"]].to_numpy())
-    # Brute-force Pareto set: no other point has <= exits and > reach, or < exits and >= reach.
-    c, b = pts["exits_mean"].to_numpy(), pts["reach_mean"].to_numpy()
-    efficient = [
-        i
-        for i in range(len(pts))
-        if not any((c[j] <= c[i] and b[j] > b[i]) or (c[j] < c[i] and b[j] >= b[i]) for j in range(len(pts)))
-    ]
-    expected = sorted((c[i], b[i]) for i in efficient)
-    frontier = _by_gid(fig, "frontier", Line2D)
-    np.testing.assert_allclose(np.column_stack([frontier.get_xdata(), frontier.get_ydata()]), expected)
+    runs = sweep.runs[np.isclose(sweep.runs["behaviour.p0"], at)]
+    wide = runs.pivot(index="replicate", columns="topology", values="reach")
+    pairs = list(itertools.combinations(TOPOLOGIES, 2))
+    p = np.array([stats.ttest_rel(wide[a], wide[b]).pvalue for a, b in pairs])
+    order = np.argsort(p)
+    adj = np.empty_like(p)
+    running = 0.0
+    for rank, i in enumerate(order):  # Holm, by hand
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        adj[i] = running
+    exits_ok = ctx.decision.measurable("exits")
+    beaten = set()
+    for (a, b), q in zip(pairs, adj):
+        if q < 0.05 and not exits_ok:
+            beaten.add(b if wide[a].mean() > wide[b].mean() else a)
+    if not exits_ok:
+        assert {o.point["topology"] for o in ctx.decision.options if o.key in ctx.verdict.dominated_by} == beaten
+    faded = {
+        t
+        for t in TOPOLOGIES
+        if ctx.verdict.status(next(o for o in ctx.decision.options if o.point["topology"] == t)) == "dominated"
+    }
+    for topo in TOPOLOGIES:
+        colors = _by_gid(fig, f"reach_vs_exits:{topo}", PathCollection).get_facecolors()
+        assert (colors[0][3] < 0.5) == (topo in faded)
 
 
 def test_cumulative_reach_sweep_medians_and_run(sweep, runs, strict):
@@ -332,6 +356,25 @@ def test_cumulative_reach_sweep_medians_and_run(sweep, runs, strict):
     fig = plot_cumulative_reach(run.timeseries)
     np.testing.assert_allclose(_by_gid(fig, "reach:None", Line2D).get_ydata(), run.timeseries["reach"])
     assert _by_gid(fig, "reach:None", Line2D).get_ydata()[-1] == run.summary["reach"]
+
+
+def test_timeline_marks_post_times_and_keeps_legend_styles_apart(sweep, runs, strict):
+    from simulator.plotting.timeline import post_times
+
+    run = runs["hub"]
+    assert post_times(run.timeseries) == [0.0, 8.0, 16.0]  # campaign: 3 posts, every 8 h
+    fig = plot_cumulative_reach(run.timeseries)
+    marks = [a for a in fig.findobj(Line2D) if a.get_gid() == "post:None"]
+    assert sorted(float(m.get_xdata()[0]) for m in marks) == [0.0, 8.0, 16.0]
+    leg = fig.axes[0].get_legend()
+    # The dash pattern of each legend entry (matplotlib reports every custom pattern as "--").
+    styles = {h.get_label(): str(h._unscaled_dash_pattern) for h in leg.legend_handles if h.get_linestyle() != "None"}
+    assert len(set(styles.values())) == 3, styles  # total, direct, second level: three line styles
+    # Sweep: every panel keeps its time tick labels.
+    fig = plot_cumulative_reach(sweep.timeseries, sweep.runs, by="topology", where={"behaviour.p0": P0[1]})
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert any(t.get_text() for t in ax.get_xticklabels()), ax.get_title(loc="left")
 
 
 def _bars(fig, gid: str) -> list[Rectangle]:
@@ -394,7 +437,13 @@ def test_account_contribution_chart(runs, strict):
     np.testing.assert_allclose(direct, top["first_exposures_direct"])
     np.testing.assert_allclose(np.add(direct, via), top["first_exposures_total"])
     np.testing.assert_allclose([r.get_width() for r in _bars(fig, "relays")], top["relays"])
-    np.testing.assert_allclose([r.get_width() for r in _bars(fig, "net_audience_change")], top["net_audience_change"])
+    # Followers lost: campaign-caused exits (mutes + unfollows) and, stacked after them, baseline churn.
+    exits = [r.get_width() for r in _bars(fig, "campaign_exits")]
+    churn = _bars(fig, "baseline_churn")
+    np.testing.assert_allclose(exits, top["mutes"] + top["unfollows"])
+    np.testing.assert_allclose([r.get_width() for r in churn], top["churned"])
+    np.testing.assert_allclose([r.get_x() for r in churn], exits)
+    np.testing.assert_allclose(-(top["unfollows"] + top["churned"]), top["net_audience_change"])
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == top["handle"].tolist() and any("万达影城" in h for h in labels)
     assert top["first_exposures_total"].is_monotonic_decreasing
@@ -504,7 +553,7 @@ def zh_charts(results):
 def test_all_charts_render_in_chinese_without_warnings(zh_charts, source, strict, tmp_path):
     cs = zh_charts[source]
     assert set(cs.charts) == (
-        {"reach", "fatigue", "tradeoff", "timeline", "frequency"}
+        {"differences", "reach", "fatigue", "tradeoff", "timeline", "frequency"}
         if source == "sweep"
         else {"timeline", "frequency", "accounts", "matrix", "path"}
     )
@@ -566,28 +615,35 @@ def test_vector_formats_embed_fonts(runs, tmp_path, strict):
 # ---------------------------------------------------------------------------
 
 
-def test_reach_takeaway_is_computed_and_honest(sweep):
-    at = select(sweep).at
-    pts = filter_where(sweep.points, {"behaviour.p0": at}).sort_values("reach_mean", ascending=False)
-    a, b = pts.iloc[0], pts.iloc[1]
-    text = T.takeaway_reach(sweep.points, x="behaviour.p0", by="topology", at=at)
-    overlap = not (a["reach_ci_low"] > b["reach_ci_high"])
-    name_a, name_b = a["topology"].capitalize(), b["topology"].capitalize()
-    assert text.startswith(f"At p0 = {at:g}, {name_a}")
-    assert name_b in text
-    if overlap:
-        assert "similar" in text and "n.s." in text
-    else:
-        pct = f"{abs(a['reach_mean'] - b['reach_mean']) / b['reach_mean'] * 100:.0f}%"
-        assert f"{pct} more people" in text
-    # Force both branches on the real numbers: tight intervals -> a difference; wide -> similar.
-    tight = sweep.points.assign(
-        reach_ci_low=sweep.points["reach_mean"] - 1e-6, reach_ci_high=sweep.points["reach_mean"] + 1e-6
+def test_reach_takeaway_follows_the_paired_rule(sweep):
+    """The reach headline names the two leading options; it says "more people" only when their
+    paired difference survives Holm's correction over every pair (checked with scipy here)."""
+    ctx = sweep_context(sweep, lang="en", x=None, by=None, where=None, at=None)
+    at = ctx.sel.at
+    runs = sweep.runs[np.isclose(sweep.runs["behaviour.p0"], at)]
+    wide = runs.pivot(index="replicate", columns="topology", values="reach")
+    a, b = wide.mean().sort_values(ascending=False).index[:2]
+    pairs = list(itertools.combinations(TOPOLOGIES, 2))
+    p = {pair: stats.ttest_rel(wide[pair[0]], wide[pair[1]]).pvalue for pair in pairs}
+    ranked = sorted(p.values())
+    holm_ab = max(
+        min(1.0, (len(p) - k) * ranked[k])
+        for k in range(ranked.index(p[tuple(sorted((a, b), key=TOPOLOGIES.index))]) + 1)
     )
-    assert "more people than" in T.takeaway_reach(tight, x="behaviour.p0", by="topology", at=at)
-    wide = sweep.points.assign(reach_ci_low=0.0, reach_ci_high=1e12)
-    assert "n.s." in T.takeaway_reach(wide, x="behaviour.p0", by="topology", at=at)
-    assert "差异不显著" in T.takeaway_reach(wide, x="behaviour.p0", by="topology", at=at, lang="zh")
+    text = T.takeaway_reach(ctx.decision, x="behaviour.p0", at=at)
+    assert text.startswith(f"At p0 = {at:g}, {a.capitalize()}")
+    assert b.capitalize() in text
+    if holm_ab < 0.05:
+        assert "more people than" in text and "n.s." not in text.split(";")[0]
+    else:
+        assert "similar" in text and "n.s." in text
+    zh = T.takeaway_reach(
+        sweep_context(sweep, lang="zh", x=None, by=None, where=None, at=None).decision,
+        x="behaviour.p0",
+        at=at,
+        lang="zh",
+    )
+    assert ("多触达" in zh) == (holm_ab < 0.05) and (("差异不显著" in zh) == (holm_ab >= 0.05))
 
 
 def test_run_takeaways_quote_the_tables(runs):
@@ -596,11 +652,17 @@ def test_run_takeaways_quote_the_tables(runs):
     f = run.frequency
     reached = f.loc[f["exposures"] > 0, "followers"].sum()
     once = f.loc[f["exposures"] == 1, "followers"].sum() / reached
-    text = T.takeaway_frequency(frequency=f, threshold=3)
+    text = T.takeaway_run_frequency(f, 3)
     assert text.startswith(f"{once * 100:.0f}% of the people reached saw it once")
     top = run.accounts.sort_values("first_exposures_total", ascending=False).iloc[0]
     share = top["first_exposures_total"] / run.accounts["first_exposures_total"].sum()
-    assert T.takeaway_accounts(run.accounts).startswith(f"{top['handle']} caused {share * 100:.0f}%")
+    accounts = T.takeaway_accounts(run.accounts)
+    assert accounts.startswith(f"{top['handle']} caused {share * 100:.0f}%")
+    # Campaign-caused exits and baseline churn are told apart; churn is never the campaign's.
+    exits = int(run.accounts["mutes"].sum() + run.accounts["unfollows"].sum())
+    churn = int(run.accounts["churned"].sum())
+    assert f"the campaign caused {exits} mutes and unfollows" in accounts
+    assert f"baseline churn (with or without a campaign) removed {churn}" in accounts
     assert T.takeaway_matrix(run.scenario, run.accounts).startswith(
         f"{len(run.accounts)} accounts (1 official, {len(run.accounts) - 1} regional), 24 relay edges"
     )
@@ -703,6 +765,12 @@ def log_points() -> pd.DataFrame:
     return compute_points(log_sweep_runs(), ["behaviour.p0", "topology"])
 
 
+def log_sweep(exits_per_run: int = 1) -> SweepData:
+    runs = log_sweep_runs(exits_per_run).assign(population=50000)
+    params = ["behaviour.p0", "topology"]
+    return SweepData(runs, compute_points(runs, params), params)
+
+
 def _ticklabels(axis) -> list[str]:
     lo, hi = sorted(axis.get_view_interval())
     return [t.label1.get_text() for t in axis.get_major_ticks() if lo <= t.get_loc() <= hi]
@@ -748,9 +816,14 @@ def test_log_spaced_sweep_charts_ticks_and_labels(log_points, strict):
         assert ax.get_xscale() == "log" and _ticklabels(ax.xaxis) == LOG_P0_TEXT
     shares = _ticklabels(fig.axes[0].yaxis)
     assert len(set(shares)) == len(shares), shares  # 0.5% steps do not print "1%, 1%"
-    footer = _by_gid(fig, "footer", matplotlib.text.Text).get_text()
-    assert "few exits" in footer
-    assert not fig.findobj(lambda a: a.get_gid() == "exits_ci:hub")  # no -1..2 bands of noise
+    for shown, tick in zip(shares, fig.axes[0].yaxis.get_ticklocs()):
+        assert float(shown.rstrip("%")) == pytest.approx(tick * 100)  # 1.25% reads 1.25%, not 1.2%
+    # Exits with no measurable effect: a sentence, not a zig-zag of noise.
+    fig = plot_fatigue(log_points, x="behaviour.p0", by="topology", no_effect=["exits"])
+    assert not fig.findobj(lambda a: str(a.get_gid()).startswith("exits"))
+    note = _by_gid(fig, "no_effect:exits", matplotlib.text.Text).get_text()
+    assert note.startswith("No measurable effect") and "1 person per 10,000" in note
+    assert plot_fatigue(log_points, x="behaviour.p0", by="topology").findobj(lambda a: a.get_gid() == "exits:hub")
 
     geo = log_points.assign(
         **{"behaviour.p0": log_points["behaviour.p0"].map(dict(zip(LOG_P0, (0.002, 0.003, 0.0045, 0.00675, 0.010125))))}
@@ -762,27 +835,19 @@ def test_log_spaced_sweep_charts_ticks_and_labels(log_points, strict):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_tradeoff_with_30_points_labels_only_the_frontier(log_points, lang, strict):
-    from simulator.plotting.charts import efficient_frontier
-
-    fig = plot_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang)
+def test_tradeoff_labels_only_the_frontier_and_never_covers_a_point(lang, strict):
+    data = log_sweep()
+    cs = make_charts(data, ["tradeoff"], lang=lang)
+    fig, ctx = cs["tradeoff"].figure, cs.context
     ax = fig.axes[0]
-    front = efficient_frontier(log_points["exits_mean"], log_points["reach_mean"])
-    labels = [t for t in ax.texts if "p0 =" in t.get_text()]
-    assert len(labels) == len(front) <= len(front) + len(SIX)  # not one per point (30)
-    assert all(t.get_gid() == "frontier_label" for t in labels)
+    frontier = {o.point["topology"] for o in ctx.verdict.frontier}
+    labels = [t for t in ax.texts if t.get_gid() == "frontier_label"]
+    assert len(labels) == len(frontier) < len(SIX)  # some options are dominated: not labelled
+    assert {t.get_text() for t in labels} == {label(t, lang) for t in frontier}
     for t in labels:
         assert not _too_many_digits(t.get_text()), t.get_text()
-    # Few exits: no exits whiskers (degenerate t-intervals), thin semi-transparent reach whiskers.
-    for topo in SIX:
-        (segs,) = [c for c in fig.findobj(LineCollection) if c.get_gid() == f"reach_vs_exits_ci:{topo}"] or [None]
-        assert segs is not None
-        for seg in segs.get_segments():
-            assert seg[0][0] == pytest.approx(seg[1][0])  # vertical only
-        assert segs.get_linewidth()[0] <= 1.2 and segs.get_alpha() <= 0.5
-    footer = _by_gid(fig, "footer", matplotlib.text.Text).get_text()
-    assert ("few exits" if lang == "en" else "流失极少") in footer
-    # The legend is outside the axes and the labels do not cover a point.
+    # Options compared at one p0 (behaviour is not a choice): six dots, not thirty.
+    assert sum(len(c.get_offsets()) for c in fig.findobj(PathCollection)) == len(SIX)
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     leg = ax.get_legend().get_window_extent(renderer)
@@ -803,7 +868,8 @@ def test_tradeoff_with_30_points_labels_only_the_frontier(log_points, lang, stri
 def test_tradeoff_with_many_exits_keeps_exits_whiskers(strict):
     points = compute_points(log_sweep_runs(exits_per_run=40), ["behaviour.p0", "topology"])
     fig = plot_tradeoff(points, x="behaviour.p0", by="topology")
-    assert "few exits" not in _by_gid(fig, "footer", matplotlib.text.Text).get_text()
+    assert "no frontier drawn" in _by_gid(fig, "footer", matplotlib.text.Text).get_text()  # means alone decide nothing
+    assert not fig.findobj(lambda a: a.get_gid() in ("frontier", "frontier_label"))
     horizontal = [
         s
         for c in fig.findobj(LineCollection)
@@ -815,25 +881,31 @@ def test_tradeoff_with_many_exits_keeps_exits_whiskers(strict):
     assert min(s[:, 0].min() for s in horizontal) >= 0  # clipped at 0 exits
 
 
-def test_takeaways_print_three_digits(log_points):
-    at = LOG_P0[2]
+def test_takeaways_print_three_digits():
+    data = log_sweep()
     for lang in ("en", "zh"):
-        texts = [
-            T.takeaway_reach(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
-            T.takeaway_fatigue(log_points, x="behaviour.p0", by="topology", at=at, lang=lang),
-            T.takeaway_tradeoff(log_points, x="behaviour.p0", by="topology", lang=lang),
-            T.takeaway_reach(log_points[log_points["topology"] == "hub"], x="behaviour.p0", lang=lang),
-        ]
-        assert "p0 = 0.00316" in texts[0]
+        cs = make_charts(data, ["differences", "reach", "fatigue", "tradeoff"], lang=lang, at=LOG_P0[2])
+        texts = [c.takeaway for c in cs] + [cs.recommendation.headline, *cs.recommendation.bullets]
+        assert "p0 = 0.00316" in cs["reach"].takeaway
         for s in texts:
             assert not _too_many_digits(s), s
+        hub = SweepData(
+            data.runs[data.runs["topology"] == "hub"], data.points[data.points["topology"] == "hub"], data.params
+        )
+        trend = make_charts(hub, ["reach"], lang=lang)["reach"].takeaway
+        assert not _too_many_digits(trend) and "0.01" in trend, trend
 
 
-def test_tradeoff_one_group_labels_its_frontier(log_points, strict):
-    hub = log_points[log_points["topology"] == "hub"]
-    fig = plot_tradeoff(hub, x="behaviour.p0", lang="zh")
-    from simulator.plotting.charts import efficient_frontier
-
-    n_front = len(efficient_frontier(hub["exits_mean"], hub["reach_mean"]))
-    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "frontier_label"]
-    assert len(labels) == n_front and all(t.startswith("p0 = ") for t in labels)
+def test_tradeoff_over_a_chosen_parameter_labels_its_frontier(strict):
+    """A relay probability is a choice: every swept value is an option, named from the scenario."""
+    runs = log_sweep_runs(exits_per_run=40).rename(columns={"behaviour.p0": "relays.0.probability"})
+    runs = runs[runs["topology"] == "hub"].drop(columns="topology").assign(population=50000)
+    data = SweepData(runs, compute_points(runs, ["relays.0.probability"]), ["relays.0.probability"])
+    with parameter_labels(
+        {"relays.0.probability": {"en": "official → city relay probability", "zh": "官方→城市 接力转发概率"}}
+    ):
+        cs = make_charts(data, ["tradeoff"], lang="zh")
+    ctx = cs.context
+    assert len(ctx.decision.options) == len(LOG_P0)
+    labels = [t.get_text() for t in cs["tradeoff"].figure.axes[0].texts if t.get_gid() == "frontier_label"]
+    assert len(labels) == len(ctx.verdict.frontier) and all(t.startswith("官方→城市 接力转发概率 = ") for t in labels)

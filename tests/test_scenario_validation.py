@@ -137,10 +137,10 @@ def test_memory_refused_up_front(scenario_file):
         name: huge
         topology: hub
         population: {size: 50000000}
-        graph: {mean_followees: 2000}
+        graph: {mean_followees: 2000, world: explicit}
         """)
     (p,) = problems(path)
-    assert p.path == "population.size" and "GB" in p.message
+    assert p.path == "population.size" and p.line == 3 and "GB" in p.message
 
 
 def test_overrides(scenario_file):

@@ -28,6 +28,7 @@ topology:
   preset: organic
   params: {accounts: 4, followers: {median: 1500, sigma: 0.8}}
 population: {size: 6000}
+graph: {mean_followees: 20}  # subcritical at every swept p0: reach is not saturated
 fatigue: {enabled: false}
 sweep:
   parameters:
@@ -208,10 +209,10 @@ def test_labels_and_plausible_ranges_in_the_manifest(tmp_path):
     plan = prepare(write(tmp_path, HANDLES))
     labels = plan.metadata["parameter_labels"]
     assert labels["relays.0.probability"] == {
-        "en": "官方号 -> city relay probability",
-        "zh": "官方号 -> city 接力转发概率",
+        "en": "官方号 → city relay probability",
+        "zh": "官方号 → city 接力转发概率",
     }
-    assert labels["relays.1.probability"]["en"] == "官方号 -> CEO relay probability"
+    assert labels["relays.1.probability"]["en"] == "官方号 → CEO relay probability"
     assert labels["behaviour.p0"] == {"en": "Repost probability p0", "zh": "转发概率 p0"}
     assert labels["fatigue.kappa"] == {"en": "Kappa (ours)", "zh": "我们的 kappa"}
     assert plan.metadata["plausible"]["profile"] == "weibo"

@@ -2,7 +2,8 @@
 
 Built-in targets (``weibo``, ``twitter``, ``twitter15``, ``twitter16``) come from the committed
 empirical profiles (:mod:`simulator.calibration.profiles`); a user's target is a YAML/JSON file of
-their own numbers (:func:`load_target`), read by the scenario's YAML reader and validated here.
+their own numbers (:func:`load_target`), read by the scenario's YAML reader and validated by the
+pydantic schema :class:`TargetFile`, with problems at ``FILE:LINE:COL``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ import math
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, ValidationError
 
 from simulator.scenario.errors import Problem, ScenarioError
+from simulator.scenario.locate import Locator, validation_problems
+from simulator.scenario.schema import Strict, Text
+from simulator.scenario.yaml_io import parse_yaml, read_text
 
 BUILTIN_TARGETS = ("weibo", "twitter", "twitter15", "twitter16")
 
@@ -92,268 +98,206 @@ def builtin_target(name: str) -> Target:
     )
 
 
-_TARGET_KEYS = {
-    "name": "a label for the target",
-    "depth1_share": "share of reposters who reposted the account itself (0-1), per cascade",
-    "latency_median_h": "median hours from the post to a direct repost",
-    "latency_sigma": "log-scale spread of that delay (lognormal sigma), if known",
-    "latency_quantiles_h": "{p10|p25|p75|p90: hours} further delay quantiles",
-    "latency_share_lt_1h": "share of direct reposts within 1 hour (0-1)",
-    "latency_share_lt_24h": "share of direct reposts within 24 hours (0-1)",
-    "exposure_response": "{k: relative repost probability after k exposures} (k=1 is 1)",
-    "relays": "{count, accounts, source_posts, days, source, target}: observed account relays",
-    "relays_per_month": "observed relays in a month (with accounts and source_posts_per_month)",
-    "accounts": "number of relaying accounts behind relays_per_month",
-    "source_posts_per_month": "posts of the relayed account in that month",
-    "source": "relays_per_month: the relayed account id in the scenario",
-    "target": "relays_per_month: the relaying account/group id in the scenario",
-}
+# --- the target file ---------------------------------------------------------------------------------
+# Its schema (types, ranges, unknown keys) is pydantic, like the scenario's; the checks between
+# fields follow in code. Both report FILE:LINE:COL through the scenario's locator.
+
+Hours = Annotated[float, Field(gt=0.0, le=24.0 * 365)]
+OpenShare = Annotated[float, Field(gt=0.0, lt=1.0)]  # strictly between 0 and 1
+Count = Annotated[float, Field(gt=0.0, le=1e12)]
 
 
-class _Problems:
-    def __init__(self, source: str, locs: dict[tuple, tuple[int, int]]):
-        self.source, self.locs, self.items = source, locs, []
+def _exposure_count(value: Any) -> Any:
+    """Exposure counts are whole numbers >= 1; JSON can only write them as strings ("2")."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("exposure counts must be whole numbers >= 1")
+    return value
 
-    def add(self, path: tuple, message: str) -> None:
-        line, col = self.locs.get(path, (None, None))
-        self.items.append(Problem(self.source, line, col, ".".join(str(p) for p in path), message))
+
+ExposureCount = Annotated[int, BeforeValidator(_exposure_count), Field(le=10_000)]
 
 
-def _number(
-    doc: dict,
-    key: Any,
-    path: tuple,
-    pr: _Problems,
-    lo: float | None = None,
-    hi: float | None = None,
-    lo_open: bool = False,
-) -> float | None:
-    v = doc.get(key)
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        pr.add(path, f"expected a number, got {v!r}")
-        return None
-    if lo is not None and (v < lo or (lo_open and v == lo)):
-        pr.add(path, f"must be {'>' if lo_open else '>='} {lo:g}, got {v:g}")
-        return None
-    if hi is not None and v > hi:
-        pr.add(path, f"must be <= {hi:g}, got {v:g}")
-        return None
-    return float(v)
+class LatencyQuantiles(Strict):
+    """Further quantiles of the delay from a post to a direct repost (the median is
+    ``latency_median_h``)."""
+
+    p10: Hours | None = None
+    p25: Hours | None = None
+    p75: Hours | None = None
+    p90: Hours | None = None
+
+
+class RelayCounts(Strict):
+    """Observed relays of one account (``source``) by a group of accounts (``target``)."""
+
+    count: Count  # relays counted over the period
+    accounts: Annotated[int, Field(ge=1, le=10**12)]  # relaying accounts behind them
+    source_posts: Count  # posts of the source account in the same period
+    days: Annotated[float, Field(gt=0.0, le=3650.0)] = 30.0
+    source: Text | None = None
+    target: Text | None = None
+
+
+class TargetFile(Strict):
+    """A user's calibration target file (YAML or JSON); every field is optional."""
+
+    name: Text | None = Field(None, description="a label for the target")
+    depth1_share: OpenShare | None = Field(None, description="share of reposters who reposted the account itself")
+    latency_median_h: Hours | None = Field(None, description="median hours from the post to a direct repost")
+    latency_sigma: Annotated[float, Field(gt=0.0, le=10.0)] | None = Field(
+        None, description="log-scale spread of that delay (lognormal sigma), if known"
+    )
+    latency_quantiles_h: LatencyQuantiles | None = None
+    latency_share_lt_1h: OpenShare | None = Field(None, description="share of direct reposts within 1 hour")
+    latency_share_lt_24h: OpenShare | None = Field(None, description="share of direct reposts within 24 hours")
+    exposure_response: dict[ExposureCount, Annotated[float, Field(gt=0.0, le=1e6)]] | None = Field(
+        None, description="{k: relative repost probability after k exposures} (k=1 is the reference)"
+    )
+    relays: RelayCounts | None = None
+    relays_per_month: Count | None = Field(None, description="observed relays in a month")
+    accounts: Annotated[int, Field(ge=1, le=10**12)] | None = Field(
+        None, description="relaying accounts behind relays_per_month"
+    )
+    source_posts_per_month: Count | None = Field(None, description="posts of the relayed account in that month")
+    source: Text | None = Field(None, description="relays_per_month: the relayed account id in the scenario")
+    target: Text | None = Field(None, description="relays_per_month: the relaying account/group id")
+
+
+Check = list[tuple[tuple, str]]  # (document path, message) problems between fields
 
 
 def target_from_document(doc: Any, source: str, locs: dict[tuple, tuple[int, int]] | None = None) -> Target:
     """Validate a user's target (plain data, e.g. parsed YAML) into a :class:`Target`.
 
-    Raises :class:`~simulator.scenario.loading.ScenarioError` listing every problem.
+    Raises :class:`~simulator.scenario.errors.ScenarioError` listing every problem, each at
+    ``FILE:LINE:COL`` when ``locs`` (from :func:`~simulator.scenario.yaml_io.parse_yaml`) is given.
     """
-    pr = _Problems(source, locs or {})
+    locate = Locator(source, locs or {})
     if not isinstance(doc, dict):
-        raise ScenarioError(
-            [
-                Problem(
-                    source, 1, 1, "", "a target file must be a mapping, e.g. {depth1_share: 0.6, latency_median_h: 2.0}"
-                )
-            ]
+        msg = "a target file must be a mapping, e.g. {depth1_share: 0.6, latency_median_h: 2.0}"
+        raise ScenarioError([Problem(source, 1, 1, "", msg)])
+    try:
+        tf = TargetFile.model_validate(doc, strict=True)
+    except ValidationError as e:
+        raise ScenarioError(validation_problems(e, doc, locate, root=TargetFile)) from None
+    problems: Check = []
+    t = Target(name=tf.name or Path(source).stem, source=source, depth1_share=tf.depth1_share)
+    t.latency_points = _latency_points(tf, doc, problems)
+    t.exposure_response = _exposure_response(tf, problems)
+    t.relays = _relay_target(tf, doc, source, problems)
+    if not problems and t.depth1_share is None and not t.latency_points and not t.exposure_response and not t.relays:
+        problems.append(
+            ((), "nothing to fit: give depth1_share, latency_median_h (and quantiles), exposure_response or relays")
         )
-    for k in doc:
-        if k not in _TARGET_KEYS:
-            pr.add((k,), f"unknown key; known keys: {', '.join(_TARGET_KEYS)}")
-    t = Target(name=str(doc.get("name") or Path(source).stem), source=source)
-    t.depth1_share = _number(doc, "depth1_share", ("depth1_share",), pr, 0.0, 1.0)
-    if t.depth1_share is not None and not 0.0 < t.depth1_share < 1.0:
-        pr.add(("depth1_share",), "must be strictly between 0 and 1 (1 means nobody reposts a repost)")
-        t.depth1_share = None
+    if problems:
+        raise ScenarioError([locate.problem(path, msg) for path, msg in problems])
+    return t
+
+
+def _latency_points(tf: TargetFile, doc: dict, problems: Check) -> list[tuple[float, float]]:
+    """(probability, hours) points of the direct-repost delay distribution, checked for order."""
     points: list[tuple[float, float]] = []
-    med = _number(doc, "latency_median_h", ("latency_median_h",), pr, 0.0, 24 * 365, lo_open=True)
+    med = tf.latency_median_h
     if med is not None:
         points.append((0.5, med))
-    sigma = _number(doc, "latency_sigma", ("latency_sigma",), pr, 0.0, 10.0, lo_open=True)
-    if sigma is not None:
+    if tf.latency_sigma is not None:
         if med is None:
-            pr.add(("latency_sigma",), "needs latency_median_h too")
+            problems.append((("latency_sigma",), "needs latency_median_h too"))
         else:
             # Two symmetric quantiles pin sigma in the least-squares fit.
-            points += [(0.25, med * math.exp(sigma * norm_ppf(0.25))), (0.75, med * math.exp(sigma * norm_ppf(0.75)))]
-    q = doc.get("latency_quantiles_h")
-    if q is not None:
-        if not isinstance(q, dict):
-            pr.add(("latency_quantiles_h",), "expected a mapping like {p25: 0.4, p75: 12}")
-        else:
-            for k in q:
-                if k not in QUANT_PROBS or k == "median":
-                    names = ", ".join(x for x in QUANT_PROBS if x != "median")
-                    pr.add(
-                        ("latency_quantiles_h", k), f"unknown quantile; use {names} (the median is latency_median_h)"
-                    )
-                    continue
-                v = _number(q, k, ("latency_quantiles_h", k), pr, 0.0, 24 * 365, lo_open=True)
-                if v is not None:
-                    points.append((QUANT_PROBS[k], v))
+            s = tf.latency_sigma
+            points += [(0.25, med * math.exp(s * norm_ppf(0.25))), (0.75, med * math.exp(s * norm_ppf(0.75)))]
+    if tf.latency_quantiles_h is not None:
+        for k, v in tf.latency_quantiles_h.model_dump().items():
+            if v is not None:
+                points.append((QUANT_PROBS[k], v))
     for key, hours in (("latency_share_lt_1h", 1.0), ("latency_share_lt_24h", 24.0)):
-        v = _number(doc, key, (key,), pr, 0.0, 1.0)
-        if v is not None:
-            if not 0.0 < v < 1.0:
-                pr.add((key,), "must be strictly between 0 and 1")
-            else:
-                points.append((v, hours))
+        share = getattr(tf, key)
+        if share is not None:
+            points.append((share, hours))
     points.sort()
     for (p1, h1), (p2, h2) in zip(points, points[1:]):
         if h2 < h1 or (p2 > p1 and h2 == h1 and p2 - p1 > 1e-9):
             first = next((k for k in doc if str(k).startswith("latency")), "latency_median_h")
-            pr.add(
-                (first,),
-                f"latency numbers contradict each other: {p1:.0%} of reposts within "
-                f"{h1:g} h but {p2:.0%} within {h2:g} h",
+            problems.append(
+                (
+                    (first,),
+                    f"latency numbers contradict each other: {p1:.0%} of reposts within "
+                    f"{h1:g} h but {p2:.0%} within {h2:g} h",
+                )
             )
             break
-    t.latency_points = points
-    er = doc.get("exposure_response")
-    if er is not None:
-        if not isinstance(er, dict) or len(er) < 2:
-            pr.add(
-                ("exposure_response",),
-                "expected a mapping of at least two exposure counts, e.g. {1: 1.0, 2: 1.2, 3: 1.1}",
-            )
-        else:
-            curve: dict[int, float] = {}
-            for k in er:
-                try:
-                    kk = int(k)
-                except (TypeError, ValueError):
-                    kk = 0
-                if kk < 1 or str(k).strip() != str(kk):
-                    pr.add(("exposure_response", k), "exposure counts must be whole numbers >= 1")
-                    continue
-                val = _number(er, k, ("exposure_response", k), pr, 0.0, 1e6, lo_open=True)
-                if val is not None:
-                    curve[kk] = val
-            if curve and 1 not in curve:
-                pr.add(("exposure_response",), "include k = 1 (the reference, usually 1.0)")
-            elif len([k for k in curve if k > 1]) < 2:
-                pr.add(("exposure_response",), "needs at least two counts above 1 to fit alpha and beta")
-            else:
-                t.exposure_response = {k: v / curve[1] for k, v in sorted(curve.items())}
-    t.relays = _relay_target(doc, pr)
-    if (
-        t.depth1_share is None
-        and not t.latency_points
-        and t.exposure_response is None
-        and t.relays is None
-        and not pr.items
-    ):
-        pr.add((), "nothing to fit: give depth1_share, latency_median_h (and quantiles), exposure_response or relays")
-    if pr.items:
-        raise ScenarioError(pr.items)
-    return t
+    return points
 
 
-def _relay_target(doc: dict, pr: _Problems) -> RelayTarget | None:
-    flat = doc.get("relays_per_month") is not None
-    nested = doc.get("relays")
-    if flat and nested is not None:
-        pr.add(("relays",), "give either relays: {...} or relays_per_month, not both")
+def _exposure_response(tf: TargetFile, problems: Check) -> dict[int, float] | None:
+    """The exposure-response curve relative to k = 1, or None."""
+    curve = tf.exposure_response
+    if curve is None:
         return None
-    if nested is None and not flat:
+    path = ("exposure_response",)
+    if len(curve) < 2:
+        problems.append((path, "expected a mapping of at least two exposure counts, e.g. {1: 1.0, 2: 1.2, 3: 1.1}"))
+    elif 1 not in curve:
+        problems.append((path, "include k = 1 (the reference, usually 1.0)"))
+    elif len([k for k in curve if k > 1]) < 2:
+        problems.append((path, "needs at least two counts above 1 to fit alpha and beta"))
+    else:
+        return {k: v / curve[1] for k, v in sorted(curve.items())}
+    return None
+
+
+_FLAT = {"count": "relays_per_month", "accounts": "accounts", "source_posts": "source_posts_per_month"}
+
+
+def _relay_target(tf: TargetFile, doc: dict, origin: str, problems: Check) -> RelayTarget | None:
+    """Observed relays, given nested (``relays: {...}``) or flat (``relays_per_month`` ...)."""
+    flat = tf.relays_per_month is not None
+    if flat and tf.relays is not None:
+        problems.append((("relays",), "give either relays: {...} or relays_per_month, not both"))
+        return None
+    if tf.relays is not None:
+        r = tf.relays
+        rt = RelayTarget(r.count, r.accounts, r.source_posts, r.days, r.source, r.target, origin)
+        return _possible(rt, ("relays", "count"), problems)
+    if not flat:
         for k in ("accounts", "source_posts_per_month", "source", "target"):
             if k in doc:
-                pr.add((k,), "only used with relays_per_month")
+                problems.append(((k,), "only used with relays_per_month"))
         return None
-    if flat:
-        d, base, names = (
-            doc,
-            (),
-            {"count": "relays_per_month", "accounts": "accounts", "source_posts": "source_posts_per_month"},
-        )
-        days = 30.0
-    else:
-        if not isinstance(nested, dict):
-            pr.add(("relays",), "expected a mapping {count, accounts, source_posts, days, source, target}")
-            return None
-        d, base, names = nested, ("relays",), {"count": "count", "accounts": "accounts", "source_posts": "source_posts"}
-        for k in nested:
-            if k not in ("count", "accounts", "source_posts", "days", "source", "target"):
-                pr.add(("relays", k), "unknown key; use count, accounts, source_posts, days, source, target")
-        days = _number(nested, "days", ("relays", "days"), pr, 0.0, 3650, lo_open=True) or 30.0
-    vals: dict[str, float] = {}
-    for field_, key in names.items():
-        v = _number(d, key, base + (key,), pr, 0.0, 1e12, lo_open=True)
-        if v is None and d.get(key) is None:
-            pr.add(base + (key,), f"required with {'relays_per_month' if flat else 'relays'}")
-        if v is not None:
-            vals[field_] = v
-    if len(vals) < 3:
+    missing = [key for key in _FLAT.values() if getattr(tf, key) is None]
+    for key in missing:
+        problems.append(((key,), "required with relays_per_month"))
+    if missing or tf.relays_per_month is None or tf.accounts is None or tf.source_posts_per_month is None:
         return None
-    if vals["accounts"] != int(vals["accounts"]):
-        pr.add(base + (names["accounts"],), "must be a whole number of accounts")
-        return None
-    rt = RelayTarget(
-        vals["count"], int(vals["accounts"]), vals["source_posts"], days, d.get("source"), d.get("target"), pr.source
-    )
-    if rt.probability > 1:
-        need = math.ceil(rt.count / rt.accounts)
-        pr.add(
-            base + (names["count"],),
+    rt = RelayTarget(tf.relays_per_month, tf.accounts, tf.source_posts_per_month, 30.0, tf.source, tf.target, origin)
+    return _possible(rt, ("relays_per_month",), problems)
+
+
+def _possible(rt: RelayTarget, path: tuple, problems: Check) -> RelayTarget | None:
+    """``rt`` unless it needs more relays than (posts x accounts): each account relays a post once."""
+    if rt.probability <= 1:
+        return rt
+    need = math.ceil(rt.count / rt.accounts)
+    problems.append(
+        (
+            path,
             f"{rt.count:,.0f} relays by {rt.accounts} accounts need at least {need:,} "
             f"posts of the source account (got {rt.source_posts:g}): each account relays "
             "each post at most once",
         )
-        return None
-    return rt
+    )
+    return None
 
 
 def load_target(path: str | Path) -> Target:
-    """Read a user's target file (YAML or JSON; YAML 1.2 parser, so JSON works too)."""
+    """Read a user's target file (YAML or JSON: the scenario's YAML 1.2 reader, with its limits,
+    reads both; exposure counts may be written as integer keys)."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as e:
-        raise ScenarioError([Problem(source, None, None, "", f"cannot read target file: {e.strerror or e}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(source, None, None, "", "target file is not valid UTF-8")]) from None
-    doc, locs = _parse_target_yaml(text, source)
+    doc, locs = parse_yaml(read_text(path), source, int_keys=True)
     return target_from_document(doc, source, locs)
-
-
-def _parse_target_yaml(text: str, source: str) -> tuple[Any, dict[tuple, tuple[int, int]]]:
-    """YAML 1.2 (so JSON too) to plain data with the (line, col) of every key. Unlike scenario
-    files, mapping keys may be numbers (``exposure_response: {1: 1.0, 2: 1.2}``)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        y = YAML(typ="rt")
-        y.allow_duplicate_keys = False
-        node = y.load(text)
-    except YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        msg = " ".join(str(x) for x in (getattr(e, "context", None), getattr(e, "problem", None)) if x) or str(e)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ScenarioError([Problem(source, line, col, "", f"YAML error: {msg.strip()}")]) from None
-    locs: dict[tuple, tuple[int, int]] = {}
-
-    def plain(n: Any, path: tuple) -> Any:
-        if isinstance(n, CommentedMap):
-            out = {}
-            for k, v in n.items():
-                kk = int(k) if isinstance(k, int) and not isinstance(k, bool) else str(k)
-                line, col = n.lc.key(k)
-                locs[path + (kk,)] = (line + 1, col + 1)
-                out[kk] = plain(v, path + (kk,))
-            return out
-        if isinstance(n, CommentedSeq):
-            return [plain(v, path + (i,)) for i, v in enumerate(n)]
-        if isinstance(n, bool) or n is None:
-            return n
-        if isinstance(n, int):
-            return int(n)
-        if isinstance(n, float):
-            return float(n)
-        return str(n)
-
-    return plain(node, ()), locs
 
 
 def resolve_target(spec: str) -> Target:

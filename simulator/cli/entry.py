@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"propsim {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # Each command module registers its parsers; the heavy libraries load only inside commands.
-    from simulator.cli import model_check, plot, run, sweep
+    from simulator.cli import compare, model_check, plot, run, sweep
 
-    for module in (run, sweep, plot, model_check):
+    for module in (run, sweep, compare, plot, model_check):
         module.register(sub)
     return p
 

@@ -3,6 +3,7 @@
     propsim plot RESULTS_DIR [--kind KIND ...] [--output DIR] [--format png|svg|pdf]
                  [--lang en|zh] [--deck FILE.pptx] [--x PATH] [--by COLUMN]
                  [--where PATH=VALUE ...] [--at VALUE] [--top N] [--item ITEM]
+                 [--objective effective_reach|reach|reach_per_exit] [--title TEXT]
 
 Exit codes follow ``propsim``: 0 ok, 1 bad input (message, no traceback), 2 usage error.
 """
@@ -45,8 +46,10 @@ def register(subparsers) -> None:
         "plot",
         help="draw comparison charts (and a PowerPoint deck) from a run or sweep folder",
         description="Draw slide-ready comparison charts from the folder of a run (propsim run) or a sweep "
-        "(propsim sweep). A sweep gives charts 1-5, a single run 4-8: 1 reach, 2 fatigue, "
-        "3 tradeoff, 4 timeline, 5 frequency, 6 accounts, 7 matrix, 8 path.",
+        "(propsim sweep). A sweep gives charts 0-5 and a recommendation, a single run 4-8: 0 differences "
+        "(each option vs the baseline), 1 reach, 2 fatigue, 3 tradeoff, 4 timeline, 5 frequency, 6 accounts, "
+        "7 matrix, 8 path. Every comparison is a paired difference with a 95 percent interval; what the intervals do "
+        "not separate is called similar (n.s.).",
     )
     p.add_argument(
         "results", metavar="RESULTS_DIR", help="a run folder (summary.json) or a sweep folder (manifest.json)"
@@ -56,7 +59,7 @@ def register(subparsers) -> None:
         action="append",
         default=[],
         metavar="KIND",
-        help=f"chart(s) to draw: {', '.join(KINDS)}, or 1-8; comma-separated or repeated (default: all that apply)",
+        help=f"chart(s) to draw: {', '.join(KINDS)}, or 0-8; comma-separated or repeated (default: all that apply)",
     )
     p.add_argument("--output", "-o", metavar="DIR", help="folder for the chart files (default: RESULTS_DIR/plots)")
     p.add_argument(
@@ -69,6 +72,12 @@ def register(subparsers) -> None:
     )
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of titles and labels (default en)")
     p.add_argument("--deck", metavar="FILE.pptx", help="also write a 16:9 PowerPoint deck (needs python-pptx)")
+    _add_sweep_args(p)
+    p.set_defaults(func=cmd_plot)
+
+
+def _add_sweep_args(p: argparse.ArgumentParser) -> None:
+    """How a sweep is cut and what its recommendation maximises; which run item is drawn."""
     p.add_argument(
         "--x",
         metavar="PATH",
@@ -87,23 +96,31 @@ def register(subparsers) -> None:
         "--at",
         type=float,
         metavar="VALUE",
-        help="x value for the single-point charts and takeaways (default: the middle swept value)",
+        help="x value at which options are compared (default: the swept value inside the plausible range of "
+        "the behaviour profile when the sweep gives one, else the middle swept value)",
     )
     p.add_argument(
         "--top", type=int, default=15, metavar="N", help="accounts shown in the contribution chart (default 15)"
     )
+    p.add_argument(
+        "--objective",
+        choices=("effective_reach", "reach", "reach_per_exit"),
+        default="effective_reach",
+        help="what the recommendation slide maximises (default effective_reach; exits caused by the campaign "
+        "are reported as its cost)",
+    )
+    p.add_argument("--title", metavar="TEXT", help="title of the deck (default: the scenario's description)")
     p.add_argument(
         "--item",
         metavar="ITEM",
         help="content item (index or label) for the propagation path "
         "(default: the one whose relays reached the most people)",
     )
-    p.set_defaults(func=cmd_plot)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from simulator.plotting.fonts import CJK_FONT_FIX, find_cjk_font
     from simulator.plotting.rendering import render
-    from simulator.plotting.style import CJK_FONT_FIX, find_cjk_font
 
     kinds = parse_kinds(args.kind)  # ValueError -> exit 1 with the message
     formats = [f for group in (args.format or [["png"]]) for f in group]
@@ -139,8 +156,19 @@ def cmd_plot(args: argparse.Namespace) -> int:
             at=args.at,
             top=args.top,
             item=item,
+            objective=args.objective,
+            title=args.title,
         )
-    from simulator.plotting.style import format_value
+    _print_report(report)
+    if not len(report.charts):
+        print("propsim: nothing to draw for this folder with the chosen --kind", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_report(report: Any) -> None:
+    """What was drawn, where, with its takeaway; what was skipped and why."""
+    from simulator.plotting.formatters import format_value
 
     cs = report.charts
     sel = cs.selection
@@ -162,8 +190,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     for kind, reason in cs.skipped.items():
         print(f"{kind:<10} skipped: {reason}")
     if report.deck is not None:
-        print(f"deck       {report.deck} ({len(cs) + 2} slides)")
-    if not len(cs):
-        print("propsim: nothing to draw for this folder with the chosen --kind", file=sys.stderr)
-        return 1
-    return 0
+        extra = 2 + (cs.recommendation is not None)
+        print(f"deck       {report.deck} ({len(cs) + extra} slides)")
+    if cs.recommendation is not None:
+        print(f"{'recommend':<10} {cs.recommendation.headline}")

@@ -7,9 +7,13 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.paths import bundled_dir, resolve_scenario_path
+
+if TYPE_CHECKING:
+    from simulator.scenario.loading import LoadedScenario
 
 EXIT_INPUT = 1
 
@@ -40,10 +44,21 @@ def _h(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f} h"
 
 
+OUTPUT_ROW_BYTES = 300  # rough bytes of one table row on disk (CSV)
+
+
+def output_bytes(loaded: LoadedScenario) -> int:
+    """Rough size of a run folder: a time-series row per tick, a row per account, relay rows up
+    to one per relay edge and item."""
+    sc, m = loaded.scenario, loaded.matrix
+    rows = sc.time.horizon / sc.time.tick + len(m.accounts) + len(m.relays) * max(1, len(m.items))
+    return int(OUTPUT_ROW_BYTES * rows)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from simulator.engine.model import PropagationModel
     from simulator.results.collect import collect
-    from simulator.results.output import require_parquet, write_run
+    from simulator.results.output import check_output_dir, require_parquet, write_run
     from simulator.scenario.loading import load
 
     path = resolve_scenario_path(args.file)
@@ -51,6 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.format == "parquet":
         require_parquet()
     out = Path(args.output) if args.output else Path("results") / path.stem
+    check_output_dir(out, output_bytes(loaded))  # before the run: never lose a run to a bad target
     t0 = time.perf_counter()
     model = PropagationModel(loaded)
     model.run()
@@ -77,13 +93,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
         m = loaded.matrix
         print(
             f"{f}: ok ({loaded.scenario.population.size:,} followers, {len(m.accounts)} accounts, "
-            f"{len(m.relays)} relay edges, {len(m.items)} items, ~{loaded.estimated_bytes / 1e9:.2f} GB)"
+            f"{len(m.relays)} relay edges, {len(m.items)} items, ~{loaded.estimated_bytes / 1e9:.2f} GB, "
+            f"~{_duration(loaded.estimated_seconds)})"
         )
     return status
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from simulator.scenario.yaml_io import parse_yaml
+    from simulator.scenario.yaml_io import parse_yaml, read_text
 
     folder = bundled_dir()
     files = sorted(folder.glob("*.yaml"))
@@ -93,9 +116,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     width = max(len(f.stem) for f in files)
     for f in files:
         try:
-            doc, _ = parse_yaml(f.read_text(encoding="utf-8"), str(f))
+            doc, _ = parse_yaml(read_text(f), str(f))
             desc = str(doc.get("description", "")).strip().splitlines()[0] if doc.get("description") else ""
-        except (ScenarioError, OSError, IndexError):
+        except (ScenarioError, AttributeError, IndexError):
             desc = "(unreadable)"
         print(f"{f.stem:<{width}}  {desc}")
     print(f"\n(in {folder}; run one with: propsim run {folder.name}/{files[0].name})")

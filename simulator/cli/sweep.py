@@ -147,6 +147,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         baseline=baseline,
     )
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_sweep"
+    for note in plan.metadata.get("notes", []):  # before any run: e.g. preset-only params of a preset sweep
+        _err(f"note: {note}")
     spec = plan.spec
     head = (
         f"sweep {path}: {len(plan.points)} points x {spec.replicates} replicates = {plan.total_runs} runs "

@@ -56,6 +56,9 @@ SERIES = (
     "unfollows",
     "churned",
 )
+# Up to this many people, per-person state is an array indexed by person (8 bytes each, cache-friendly);
+# above it, a hash table over the people a run touches (platform-scale worlds).
+DENSE_PEOPLE_MAX = 20_000_000
 PERSONAL_VOICES = ("executive", "employee")  # kinds whose own commentary carries commentary_appeal
 CHURNED = 3  # edge status after baseline churn (kernel statuses: ACTIVE, MUTED, UNFOLLOWED)
 _KERNEL_COUNTERS = {
@@ -203,7 +206,7 @@ class PropagationModel(mesa.Model):
             sc.metrics.effective_reach_threshold,
             b.latency.median,
             b.latency.sigma,
-            tick / 64.0,
+            64.0 / tick,
             self._record,
         )
         it = self.items
@@ -242,11 +245,11 @@ class PropagationModel(mesa.Model):
             w.churn_time,
         )
         expected = min(w.n, max(1024, 2 * w.audience.n_edges))
-        self._tables = T.new_tables(w.n, graph is not None, expected, self._record)
+        self._tables = T.new_tables(w.n, w.n <= DENSE_PEOPLE_MAX, expected, self._record)
         e = w.audience.n_edges
         self._edges = T.Edges(np.zeros(e, np.int8), np.zeros(e, np.float32), np.full(e, -np.inf, np.float32))
         regions = {r: i for i, r in enumerate(w.region_names)}
-        bins = max(1, int(math.ceil(self.horizon / self._params.hist_width)) + 1)
+        bins = max(1, int(math.ceil(self.horizon * self._params.hist_per_hour)) + 1)
         self._stats = T.Stats(
             np.zeros(T.N_COUNTERS, np.int64),
             np.zeros((len(self.accounts), T.N_ACCOUNT_STATS), np.int64),
@@ -463,20 +466,23 @@ class PropagationModel(mesa.Model):
         d = self._stats.depth
         return Counter({int(i): int(d[i]) for i in np.flatnonzero(d)})
 
+    def _people(self) -> np.ndarray:
+        return K.people_state(self._tables, self.world.n)
+
     @property
     def exposures(self) -> np.ndarray:
         """Deliveries received by every person (dense int32 array; use on small worlds)."""
-        return K.people_exposures(self._tables, self.world.n)[0]
+        return (self._people() & T.EXPOSURE_MASK).astype(np.int32)
 
     @property
     def fatigued(self) -> np.ndarray:
         """True for every person whose load on some account exceeded their tolerance."""
-        return (K.people_exposures(self._tables, self.world.n)[1] & T.FLAG_FATIGUED) > 0
+        return (self._people() & T.FLAG_FATIGUED) > 0
 
     @property
     def direct(self) -> np.ndarray:
         """True for every person reached by a matrix account's own delivery."""
-        return (K.people_exposures(self._tables, self.world.n)[1] & T.FLAG_DIRECT) > 0
+        return (self._people() & T.FLAG_DIRECT) > 0
 
     @property
     def edge_status(self) -> np.ndarray:
@@ -495,14 +501,11 @@ class PropagationModel(mesa.Model):
 
     def reposts_of(self, item: int) -> int:
         """People who decided to repost ``item``."""
-        t = self._tables
-        used = t.it_keys != T.EMPTY
-        return int(((t.it_keys[used] >> 32) == item)[t.it_flags[used] > 0].sum())
+        return int(K.item_counts(self._tables, len(self.items))[1][item])
 
     def delivered_pairs(self) -> int:
         """Distinct (item, person) pairs that received at least one delivery."""
-        t = self._tables
-        return int(((t.it_keys != T.EMPTY) & (t.it_time > -np.inf)).sum())
+        return int(K.item_counts(self._tables, len(self.items))[0].sum())
 
     def reposts_per_person(self) -> np.ndarray:
         """Items each person decided to repost (dense array; small worlds)."""
@@ -514,15 +517,14 @@ class PropagationModel(mesa.Model):
         self._grow(1)
         key = (int(item) << 32) | int(person)
         t = self._tables
-        mask = len(t.it_keys) - 1
+        mask = len(t.it) - 1
         h = S.mix(key) & mask
-        while t.it_keys[h] != T.EMPTY and t.it_keys[h] != key:
+        while t.it[h, 0] != T.EMPTY and (int(t.it[h, 0]) & ~T.REPOSTED) != key:
             h = (h + 1) & mask
-        if t.it_keys[h] == T.EMPTY:
-            t.it_keys[h] = key
+        if t.it[h, 0] == T.EMPTY:
             t.sizes[T.IT_USED] += 1
-            t.it_time[h] = -np.inf
-        t.it_flags[h] = 1
+            t.itf[h, 3] = -np.inf  # never delivered
+        t.it[h, 0] = key | T.REPOSTED
 
     def exposure_frequency(self) -> np.ndarray:
         """People by number of deliveries received (index k = exactly k; index 0 = never reached)."""
@@ -532,7 +534,7 @@ class PropagationModel(mesa.Model):
 
     def first_exposure_times(self) -> tuple[np.ndarray, float]:
         """(people first reached per histogram bin, bin width in hours)."""
-        return self._stats.first_hist, self._params.hist_width
+        return self._stats.first_hist, 1.0 / self._params.hist_per_hour
 
     def repost_table(self) -> Any:
         """Every follower repost decision (needs ``record_reposts=True``), as a DataFrame.
@@ -547,16 +549,10 @@ class PropagationModel(mesa.Model):
             raise RuntimeError("build the model with record_reposts=True to keep the repost log")
         t, n = self._tables, int(self._tables.sizes[T.LOG_SIZE])
         ids = np.array([a.data.id for a in self.accounts], dtype=object)
-        df = pd.DataFrame(
-            {
-                "follower": t.log_person[:n],
-                "item": t.log_item[:n],
-                "depth": t.log_depth[:n].astype(np.int16),
-                "origin": ids[t.log_origin[:n]] if n else np.zeros(0, object),
-                "decided_h": t.log_decided[:n],
-                "due_h": t.log_due[:n],
-            }
-        )
+        li, lt = t.log_int[:n], t.log_time[:n]
+        df = pd.DataFrame({"follower": li[:, 0], "item": li[:, 1].astype(np.int32), "depth": li[:, 2].astype(np.int16),
+                           "origin": ids[li[:, 3]] if n else np.zeros(0, object),
+                           "decided_h": lt[:, 0], "due_h": lt[:, 1]})
         df["executed"] = df["due_h"] < min(self.hours, self.horizon)
         return df
 

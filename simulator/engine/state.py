@@ -1,10 +1,16 @@
 """Typed containers of a run's state, passed to the compiled kernels (:mod:`simulator.engine.kernel`).
 
-Only people a run has touched have state: per (item, person) an exposure memory, its time and a reposted
-flag, in an open-addressing hash table; per person a delivery count and flags, in a hash table (implicit
-worlds) or in arrays indexed by person (explicit worlds, where that is faster). Follower reposts waiting to
-be published sit in a binary heap ordered by (time, person, item), so deliveries happen in exact time order
-whatever the processing order inside the kernel. Every table grows on demand (:class:`RunState.grow`).
+Only people a run has touched have state, packed so that one delivery touches two cache lines:
+
+* per (item, person), in an open-addressing hash table of 16-byte slots: the key ``item << 32 | person``
+  (bit 62 set once the person reposted the item) and, in the same slot, the exposure memory and the
+  hour of the last delivery (float32 each, through a float32 view of the table);
+* per person, one int64: the number of deliveries received and two flags in the low 32 bits, the person
+  in the high 32 bits (a hash table in implicit worlds; an array indexed by person in explicit worlds).
+
+Follower reposts waiting to be published sit in a binary heap ordered by (hour, person, item), so
+deliveries happen in exact time order whatever the processing order inside the kernel. Every table grows
+on demand (:func:`grow`).
 """
 
 from __future__ import annotations
@@ -28,8 +34,11 @@ N_ACCOUNT_STATS = 6
 IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE = range(4)
 # Edge status of an audience edge.
 ACTIVE, MUTED, UNFOLLOWED = 0, 1, 2
-# Person flags.
-FLAG_DIRECT, FLAG_FATIGUED = 1, 2
+# Person state (low 32 bits of a person slot): deliveries received, and two flags.
+EXPOSURE_MASK = (1 << 28) - 1
+FLAG_DIRECT, FLAG_FATIGUED = 1 << 28, 1 << 29
+STATE_MASK = (1 << 32) - 1
+REPOSTED = 1 << 62  # set in an item slot's key once the person reposted the item
 MAX_DEPTH = 255  # repost generations deeper than this are counted in the last bin
 
 
@@ -52,7 +61,7 @@ class Params(NamedTuple):
     eff_threshold: int
     lat_median: float  # organic repost latency, hours
     lat_sigma: float
-    hist_width: float  # width of a first-exposure histogram bin, hours
+    hist_per_hour: float  # first-exposure histogram bins per hour
     record: bool  # keep the per-repost log
 
 
@@ -99,26 +108,19 @@ class WorldArrays(NamedTuple):
 class Tables(NamedTuple):
     """Growable state: hash tables, the repost heap, the repost log and the row buffer."""
 
-    it_keys: np.ndarray  # int64 (item << 32 | person), EMPTY = unused
-    it_mem: np.ndarray  # float32 exposure memory x
-    it_time: np.ndarray  # float32 hour of the last delivery
-    it_flags: np.ndarray  # uint8, 1 = reposted
+    it: np.ndarray  # int64 [cap, 2]: key (item << 32 | person, | REPOSTED), EMPTY = unused; packed floats
+    itf: np.ndarray  # float32 [cap, 4] view of ``it``: [h, 2] exposure memory x, [h, 3] hour of last delivery
     pt_dense: bool
-    pt_keys: np.ndarray  # int64 person (sparse mode), size 0 in dense mode
-    pt_exposures: np.ndarray  # int32 deliveries received
-    pt_flags: np.ndarray  # uint8 FLAG_DIRECT | FLAG_FATIGUED
+    pt: np.ndarray  # int64 person slots: (person << 32 in sparse mode) | deliveries | flags
     heap_time: np.ndarray  # float64 publication hour of a pending follower repost
     heap_person: np.ndarray  # int64
     heap_item: np.ndarray  # int32
     heap_depth: np.ndarray  # int32 generation (1 = reposted a matrix account's delivery)
     heap_origin: np.ndarray  # int32 account at the root of the chain
-    log_person: np.ndarray  # repost log (record_reposts): int64
-    log_item: np.ndarray  # int32
-    log_depth: np.ndarray  # int32
-    log_origin: np.ndarray  # int32
-    log_decided: np.ndarray  # float64 hour of the triggering delivery
-    log_due: np.ndarray  # float64 hour it is published
+    log_int: np.ndarray  # repost log (record_reposts): int64 [n, 4] person, item, depth, origin
+    log_time: np.ndarray  # float64 [n, 2] hour of the triggering delivery, hour it is published
     row_buf: np.ndarray  # int64 scratch for generated follower rows
+    row_seen: np.ndarray  # int64 scratch of the repeated-draw check (all -1 between rows)
     sizes: np.ndarray  # int64 [IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE]
 
 
@@ -136,7 +138,7 @@ class Stats(NamedTuple):
     counters: np.ndarray  # int64 [N_COUNTERS]
     account_stats: np.ndarray  # int64 [accounts, N_ACCOUNT_STATS]
     depth: np.ndarray  # int64 executed follower reposts per generation [MAX_DEPTH + 1]
-    first_hist: np.ndarray  # int64 people first reached per bin of hist_width hours
+    first_hist: np.ndarray  # int64 people first reached per bin of 1/hist_per_hour hours
     account_region: np.ndarray  # int64 region index of each account (-1: none)
 
 
@@ -147,35 +149,28 @@ def _pow2(n: int) -> int:
 def new_tables(n_people: int, dense_people: bool, expected_people: int, record: bool) -> Tables:
     """Empty tables sized for about ``expected_people`` touched people."""
     cap = _pow2(int(expected_people / MAX_LOAD) + 16)
-    pcap = n_people if dense_people else cap
+    it = np.full((cap, 2), EMPTY, np.int64)
     lcap = 1024 if record else 0
     return Tables(
-        np.full(cap, EMPTY, np.int64),
-        np.zeros(cap, np.float32),
-        np.zeros(cap, np.float32),
-        np.zeros(cap, np.uint8),
+        it,
+        it.view(np.float32),
         dense_people,
-        np.zeros(0, np.int64) if dense_people else np.full(pcap, EMPTY, np.int64),
-        np.zeros(pcap, np.int32),
-        np.zeros(pcap, np.uint8),
+        np.zeros(n_people, np.int64) if dense_people else np.full(cap, EMPTY, np.int64),
         np.zeros(1024, np.float64),
         np.zeros(1024, np.int64),
         np.zeros(1024, np.int32),
         np.zeros(1024, np.int32),
         np.zeros(1024, np.int32),
-        np.zeros(lcap, np.int64),
-        np.zeros(lcap, np.int32),
-        np.zeros(lcap, np.int32),
-        np.zeros(lcap, np.int32),
-        np.zeros(lcap, np.float64),
-        np.zeros(lcap, np.float64),
+        np.zeros((lcap, 4), np.int64),
+        np.zeros((lcap, 2), np.float64),
         np.zeros(4096, np.int64),
+        np.full(8192, EMPTY, np.int64),
         np.zeros(4, np.int64),
     )
 
 
 def _resized(a: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n, dtype=a.dtype)
+    out = np.zeros((n,) + a.shape[1:], dtype=a.dtype)
     out[: min(len(a), n)] = a[: min(len(a), n)]
     return out
 
@@ -184,14 +179,11 @@ def grow(t: Tables, need_rows: int, rehash_items, rehash_people) -> Tables:
     """Tables with room for ``need_rows`` more deliveries (hash tables at most MAX_LOAD full, the heap
     and the log with that many free entries, the row buffer that long)."""
     used_it, used_pt, heap, logn = (int(x) for x in t.sizes)
-    if used_it + need_rows > MAX_LOAD * len(t.it_keys):
-        cap = _pow2(int((used_it + need_rows) / MAX_LOAD * 2))
-        keys, mem, tim, fl = rehash_items(t.it_keys, t.it_mem, t.it_time, t.it_flags, cap)
-        t = t._replace(it_keys=keys, it_mem=mem, it_time=tim, it_flags=fl)
-    if not t.pt_dense and used_pt + need_rows > MAX_LOAD * len(t.pt_keys):
-        cap = _pow2(int((used_pt + need_rows) / MAX_LOAD * 2))
-        keys, ex, fl = rehash_people(t.pt_keys, t.pt_exposures, t.pt_flags, cap)
-        t = t._replace(pt_keys=keys, pt_exposures=ex, pt_flags=fl)
+    if used_it + need_rows > MAX_LOAD * len(t.it):
+        it = rehash_items(t.it, _pow2(int((used_it + need_rows) / MAX_LOAD * 2)))
+        t = t._replace(it=it, itf=it.view(np.float32))
+    if not t.pt_dense and used_pt + need_rows > MAX_LOAD * len(t.pt):
+        t = t._replace(pt=rehash_people(t.pt, _pow2(int((used_pt + need_rows) / MAX_LOAD * 2))))
     if heap + need_rows > len(t.heap_time):
         n = _pow2((heap + need_rows) * 2)
         t = t._replace(
@@ -201,16 +193,11 @@ def grow(t: Tables, need_rows: int, rehash_items, rehash_people) -> Tables:
             heap_depth=_resized(t.heap_depth, n),
             heap_origin=_resized(t.heap_origin, n),
         )
-    if len(t.log_person) and logn + need_rows > len(t.log_person):
+    if len(t.log_int) and logn + need_rows > len(t.log_int):
         n = _pow2((logn + need_rows) * 2)
-        t = t._replace(
-            log_person=_resized(t.log_person, n),
-            log_item=_resized(t.log_item, n),
-            log_depth=_resized(t.log_depth, n),
-            log_origin=_resized(t.log_origin, n),
-            log_decided=_resized(t.log_decided, n),
-            log_due=_resized(t.log_due, n),
-        )
+        t = t._replace(log_int=_resized(t.log_int, n), log_time=_resized(t.log_time, n))
     if need_rows > len(t.row_buf):
-        t = t._replace(row_buf=np.zeros(_pow2(need_rows), np.int64))
+        t = t._replace(
+            row_buf=np.zeros(_pow2(need_rows), np.int64), row_seen=np.full(2 * _pow2(need_rows), EMPTY, np.int64)
+        )
     return t

@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.plotting.formatters import format_value
+from simulator.plotting.palette import TOPOLOGY_COLORS
+
 __all__ = [
     "RunData",
     "Selection",
@@ -112,7 +115,57 @@ class SweepData:
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     failed: int = 0
+    differences: pd.DataFrame | None = None  # paired differences vs the baseline (sweep contract)
     kind: str = field(default="sweep", init=False)
+
+    @property
+    def scenario_doc(self) -> dict[str, Any]:
+        """The swept scenario as a mapping (from the manifest's scenario text), or ``{}``."""
+        return scenario_document(self.manifest)
+
+    @property
+    def description(self) -> str:
+        """The scenario's ``description`` (empty if it has none)."""
+        text = self.scenario_doc.get("description")
+        return text.strip() if isinstance(text, str) else ""
+
+    @property
+    def parameter_labels(self) -> dict[str, dict[str, str]]:
+        """Names of the swept fields: the manifest's ``parameter_labels`` over names derived from
+        the scenario's relays (``relays.3.probability`` -> "official → city relay probability")."""
+        from simulator.plotting.names import relay_labels
+
+        given = self.manifest.get("parameter_labels")
+        return {**relay_labels(self.scenario_doc), **(given if isinstance(given, dict) else {})}
+
+    @property
+    def plausible(self) -> tuple[str, dict[str, tuple[float, float]]]:
+        """``(profile, {path: (low, high)})`` from the manifest's ``plausible`` entry, or ``("", {})``."""
+        entry = self.manifest.get("plausible")
+        if not isinstance(entry, dict) or not isinstance(entry.get("ranges"), dict):
+            return "", {}
+        ranges = {}
+        for path, bounds in entry["ranges"].items():
+            try:
+                lo, hi = (float(b) for b in bounds)
+            except (TypeError, ValueError):
+                continue
+            ranges[str(path)] = (min(lo, hi), max(lo, hi))
+        return str(entry.get("profile") or ""), ranges
+
+    @property
+    def scale(self) -> float | None:
+        """The sweep's ``--scale`` (population and follower counts multiplied by it), if any."""
+        sc = self.manifest.get("scenario")
+        value = sc.get("scale") if isinstance(sc, dict) else None
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    @property
+    def baseline(self) -> dict[str, Any]:
+        """The baseline point of the differences (manifest ``differences.baseline``), or ``{}``."""
+        entry = self.manifest.get("differences")
+        base = entry.get("baseline") if isinstance(entry, dict) else None
+        return dict(base) if isinstance(base, dict) else {}
 
     @property
     def name(self) -> str:
@@ -179,7 +232,27 @@ def load_sweep(path: str | os.PathLike) -> SweepData:
     if timeseries is not None and "run_id" in timeseries.columns:
         timeseries = timeseries[timeseries["run_id"].isin(runs["run_id"])].reset_index(drop=True)
     frequency = read_table(folder, "frequency")
-    return SweepData(runs, points, params, timeseries, frequency, manifest, folder, failed)
+    differences = read_table(folder, "differences")
+    if differences is not None and differences.empty:
+        differences = None
+    return SweepData(runs, points, params, timeseries, frequency, manifest, folder, failed, differences)
+
+
+def scenario_document(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario of a sweep manifest (its ``scenario.text``, YAML or JSON) as a mapping; ``{}``
+    when the manifest has none or it does not parse."""
+    sc = manifest.get("scenario")
+    text = sc.get("text") if isinstance(sc, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return {}
+    from simulator.scenario.errors import ScenarioError
+    from simulator.scenario.yaml_io import parse_yaml
+
+    try:
+        doc, _ = parse_yaml(text, "manifest.json")
+    except (ScenarioError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def load_results(path: str | os.PathLike) -> RunData | SweepData:
@@ -278,7 +351,6 @@ class Selection:
     def describe(self, points: pd.DataFrame | None = None) -> str:
         """``"fatigue.kappa = 0.003"`` for the parameters held fixed (empty if none); values with
         3 significant digits, told apart from the other values in ``points`` if given."""
-        from simulator.plotting.style import format_value
 
         def among(k: str) -> list[Any] | None:
             return list(pd.unique(points[k])) if points is not None and k in points.columns else None
@@ -336,8 +408,6 @@ def select(
     parameter; other varying parameters are held at their first value; ``at`` (the x value
     for single-point charts and takeaways) is the middle of the swept x values.
     """
-    from simulator.plotting.style import format_value
-
     params, points = data.params, data.points
     xcol = _choose_x(params, points, x)
     bycol = _choose_by(params, points, xcol, by)
@@ -398,7 +468,5 @@ def group_values(table: pd.DataFrame, by: str | None) -> list[Any]:
     values = list(pd.unique(table[by]))
     if _numeric_values(table[by]):
         return sorted(values, key=float)
-    from simulator.plotting.style import TOPOLOGY_COLORS
-
     order = list(TOPOLOGY_COLORS)
     return sorted(values, key=lambda v: (order.index(v) if v in order else len(order), values.index(v)))

@@ -13,10 +13,11 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["DEFAULT_EA_FONT", "DEFAULT_LATIN_FONT", "DeckSlide", "build_deck", "require_pptx"]
+__all__ = ["DEFAULT_EA_FONT", "DEFAULT_LATIN_FONT", "DeckSlide", "DeckText", "build_deck", "require_pptx"]
 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5
 #: Typefaces written into the deck (they are rendered by the viewer's PowerPoint, not embedded).
@@ -46,6 +47,16 @@ class DeckSlide:
 
     image: Path
     headline: str
+
+
+@dataclass(frozen=True)
+class DeckText:
+    """A text slide (the recommendation): a small heading, a headline, bullets and a table."""
+
+    headline: str
+    bullets: list[str]
+    table: pd.DataFrame | None = None
+    heading: str = ""
 
 
 def _set_run_font(
@@ -124,7 +135,7 @@ def _headline_size(text: str) -> float:
 
 
 def build_deck(
-    slides: Sequence[DeckSlide],
+    slides: Sequence[DeckSlide | DeckText],
     path: str | os.PathLike,
     *,
     title: str,
@@ -135,7 +146,8 @@ def build_deck(
     latin_font: str = DEFAULT_LATIN_FONT,
     ea_font: str = DEFAULT_EA_FONT,
 ) -> Path:
-    """Write a 16:9 (13.333 x 7.5 in) deck: title slide, one slide per chart, summary table.
+    """Write a 16:9 (13.333 x 7.5 in) deck: title slide, one slide per chart (or text slide, in
+    the order given), summary table.
 
     Returns the path written (atomically: a half-written deck never replaces an old one).
     """
@@ -143,10 +155,8 @@ def build_deck(
     if path.suffix.lower() != ".pptx":
         raise ValueError(f"deck file {path}: the name must end in .pptx")
     require_pptx()
-    from PIL import Image
     from pptx import Presentation
-    from pptx.dml.color import RGBColor
-    from pptx.util import Emu, Inches
+    from pptx.util import Inches
 
     from simulator.results.output import atomic_write
 
@@ -158,8 +168,28 @@ def build_deck(
     prs.core_properties.title = title
     prs.core_properties.language = "zh-CN" if lang == "zh" else "en-US"
 
-    # Title slide: an accent bar, the title and the subtitle.
-    s = prs.slides.add_slide(blank)
+    _title_slide(prs.slides.add_slide(blank), title, subtitle, lang=lang, fonts=fonts)
+    for sl in slides:
+        if isinstance(sl, DeckText):
+            _text_slide(prs.slides.add_slide(blank), sl, lang=lang, fonts=fonts)
+        else:
+            _chart_slide(prs.slides.add_slide(blank), sl, lang=lang, fonts=fonts)
+    if table is not None and not table.empty:
+        _table_slide(prs.slides.add_slide(blank), table, table_title, lang=lang, fonts=fonts)
+
+    written = atomic_write(path, prs.save)
+    _chmod_like_new_file(written)
+    return written
+
+
+_SIDE, _TOP, _BOTTOM = 0.45, 1.3, 0.2  # slide margins (inches): sides, top of the picture, bottom
+
+
+def _title_slide(s: Any, title: str, subtitle: str, *, lang: str, fonts: tuple[str, str]) -> None:
+    """An accent bar, the title and the subtitle."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches
+
     bar = s.shapes.add_shape(1, Inches(0.6), Inches(2.55), Inches(0.12), Inches(1.9))  # 1 = rectangle
     bar.fill.solid()
     bar.fill.fore_color.rgb = RGBColor(*_ACCENT)
@@ -167,90 +197,74 @@ def build_deck(
     _text_box(s, 0.95, 2.35, 11.6, 1.5, title, size=36, bold=True, anchor="bottom", lang=lang, fonts=fonts)
     _text_box(s, 0.95, 3.95, 11.6, 1.4, subtitle, size=18, color=_GREY, lang=lang, fonts=fonts)
 
-    # Chart slides: headline on top, the picture scaled to the space below, centred.
-    top, bottom_margin, side = 1.3, 0.2, 0.45
-    for sl in slides:
-        s = prs.slides.add_slide(blank)
-        _text_box(
-            s,
-            side,
-            0.25,
-            SLIDE_W_IN - 2 * side,
-            0.95,
-            sl.headline,
-            size=_headline_size(sl.headline),
-            bold=True,
-            anchor="middle",
-            lang=lang,
-            fonts=fonts,
-        )
-        avail_w, avail_h = SLIDE_W_IN - 2 * side, SLIDE_H_IN - top - bottom_margin
-        with Image.open(sl.image) as im:
-            w_px, h_px = im.size
-        scale = min(avail_w / w_px, avail_h / h_px)
-        w_in, h_in = w_px * scale, h_px * scale
-        s.shapes.add_picture(
-            os.fspath(sl.image),
-            Inches((SLIDE_W_IN - w_in) / 2),
-            Inches(top),
-            Emu(int(Inches(w_in))),
-            Emu(int(Inches(h_in))),
-        )
 
-    # Summary table slide.
-    if table is not None and not table.empty:
-        s = prs.slides.add_slide(blank)
-        summary = "Summary" if lang == "en" else "汇总"
-        _text_box(
-            s,
-            side,
-            0.3,
-            SLIDE_W_IN - 2 * side,
-            0.8,
-            summary,
-            size=28,
-            bold=True,
-            anchor="middle",
-            lang=lang,
-            fonts=fonts,
-        )
-        rows, cols = len(table) + 1, len(table.columns)
-        row_h = min(0.6, 5.2 / rows)
-        shape = s.shapes.add_table(
-            rows, cols, Inches(side), Inches(1.35), Inches(SLIDE_W_IN - 2 * side), Inches(row_h * rows)
-        )
-        tbl = shape.table
-        size = 16 if cols <= 4 else 14 if cols <= 7 else 12
-        # Column widths follow the longest text in each column (CJK counted double), so the
-        # "17.9k (16.2k–19.6k)" cells do not wrap.
-        lengths = [max(_text_weight(str(v)) for v in [c, *table[c].astype(str)]) + 2 for c in table.columns]
-        total = Inches(SLIDE_W_IN - 2 * side)
-        for j, n in enumerate(lengths):
-            tbl.columns[j].width = Emu(int(total * n / sum(lengths)))
-        for j, col in enumerate(table.columns):
-            _cell(tbl.cell(0, j), str(col), size=size, bold=True, color=(0xFF, 0xFF, 0xFF), lang=lang, fonts=fonts)
-            tbl.cell(0, j).fill.solid()
-            tbl.cell(0, j).fill.fore_color.rgb = RGBColor(*_ACCENT)
-        for i, (_, row) in enumerate(table.iterrows(), start=1):
-            for j, value in enumerate(row):
-                _cell(tbl.cell(i, j), str(value), size=size, bold=j == 0, lang=lang, fonts=fonts)
-        if table_title:
-            _text_box(
-                s,
-                side,
-                1.45 + row_h * rows,
-                SLIDE_W_IN - 2 * side,
-                0.8,
-                table_title,
-                size=14,
-                color=_GREY,
-                lang=lang,
-                fonts=fonts,
-            )
+def _chart_slide(s: Any, sl: DeckSlide, *, lang: str, fonts: tuple[str, str]) -> None:
+    """The headline on top, the picture scaled to the space below, centred."""
+    from PIL import Image
+    from pptx.util import Emu, Inches
 
-    written = atomic_write(path, prs.save)
-    _chmod_like_new_file(written)
-    return written
+    width = SLIDE_W_IN - 2 * _SIDE
+    size = _headline_size(sl.headline)
+    _text_box(s, _SIDE, 0.25, width, 0.95, sl.headline, size=size, bold=True, anchor="middle", lang=lang, fonts=fonts)
+    avail_w, avail_h = width, SLIDE_H_IN - _TOP - _BOTTOM
+    with Image.open(sl.image) as im:
+        w_px, h_px = im.size
+    scale = min(avail_w / w_px, avail_h / h_px)
+    w_in, h_in = w_px * scale, h_px * scale
+    left = Inches((SLIDE_W_IN - w_in) / 2)
+    s.shapes.add_picture(os.fspath(sl.image), left, Inches(_TOP), Emu(int(Inches(w_in))), Emu(int(Inches(h_in))))
+
+
+def _text_slide(s: Any, sl: DeckText, *, lang: str, fonts: tuple[str, str]) -> None:
+    """Heading, headline, bullets, then the table in the space left (top rows if it is long)."""
+    width = SLIDE_W_IN - 2 * _SIDE
+    if sl.heading:
+        _text_box(s, _SIDE, 0.2, width, 0.45, sl.heading, size=16, bold=True, color=_ACCENT, lang=lang, fonts=fonts)
+    size = _headline_size(sl.headline)
+    _text_box(s, _SIDE, 0.6, width, 0.95, sl.headline, size=size, bold=True, anchor="middle", lang=lang, fonts=fonts)
+    bullets = "\n".join(f"• {b}" for b in sl.bullets)
+    lines = sum(max(1, -(-_text_weight(b) // 118)) for b in sl.bullets)  # ~118 Latin chars per line at 15 pt
+    height = min(0.31 * lines + 0.25, 3.2)
+    _text_box(s, _SIDE, 1.65, width, height, bullets, size=15, color=_DARK, lang=lang, fonts=fonts)
+    if sl.table is not None and not sl.table.empty:
+        top = 1.75 + height
+        rows = max(1, int((SLIDE_H_IN - 0.25 - top) / 0.42) - 1)
+        _add_table(s, sl.table.head(rows), top, SLIDE_H_IN - 0.25 - top, lang=lang, fonts=fonts)
+
+
+def _table_slide(s: Any, table: pd.DataFrame, caption: str, *, lang: str, fonts: tuple[str, str]) -> None:
+    """The summary table, columns as wide as their longest text, and its caption."""
+    width = SLIDE_W_IN - 2 * _SIDE
+    heading = "Summary" if lang == "en" else "汇总"
+    _text_box(s, _SIDE, 0.3, width, 0.8, heading, size=28, bold=True, anchor="middle", lang=lang, fonts=fonts)
+    height = _add_table(s, table, 1.35, 5.2, lang=lang, fonts=fonts)
+    if caption:
+        _text_box(s, _SIDE, 1.45 + height, width, 0.8, caption, size=14, color=_GREY, lang=lang, fonts=fonts)
+
+
+def _add_table(s: Any, table: pd.DataFrame, top: float, max_h: float, *, lang: str, fonts: tuple[str, str]) -> float:
+    """A table at ``top`` (inches), rows at most 0.6 in; returns its height (inches)."""
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches
+
+    width = SLIDE_W_IN - 2 * _SIDE
+    rows, cols = len(table) + 1, len(table.columns)
+    row_h = min(0.6, max_h / rows)
+    tbl = s.shapes.add_table(rows, cols, Inches(_SIDE), Inches(top), Inches(width), Inches(row_h * rows)).table
+    size = 16 if cols <= 4 else 14 if cols <= 7 else 12
+    # Column widths follow the longest text in each column (CJK counted double), so the
+    # "17.9k (16.2k–19.6k)" cells do not wrap.
+    lengths = [max(_text_weight(str(v)) for v in [c, *table[c].astype(str)]) + 2 for c in table.columns]
+    for j, n in enumerate(lengths):
+        tbl.columns[j].width = Emu(int(Inches(width) * n / sum(lengths)))
+    for j, col in enumerate(table.columns):
+        _cell(tbl.cell(0, j), str(col), size=size, bold=True, color=(0xFF, 0xFF, 0xFF), lang=lang, fonts=fonts)
+        tbl.cell(0, j).fill.solid()
+        tbl.cell(0, j).fill.fore_color.rgb = RGBColor(*_ACCENT)
+    for i, (_, row) in enumerate(table.iterrows(), start=1):
+        for j, value in enumerate(row):
+            _cell(tbl.cell(i, j), str(value), size=size, bold=j == 0, lang=lang, fonts=fonts)
+    return row_h * rows
 
 
 def _chmod_like_new_file(path: Path) -> None:

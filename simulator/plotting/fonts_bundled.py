@@ -1,7 +1,7 @@
 """CJK fonts that arrive with propsim's own Python dependencies (no system font needed).
 
 Chinese account names must render on a fresh machine where nothing was installed by hand, so
-propsim depends on a font package from the Python package index. :mod:`simulator.plotting.style`
+propsim depends on a font package from the Python package index. :mod:`simulator.plotting.fonts`
 asks this module last: ``$PROPSIM_CJK_FONT`` first, then fonts installed on the system (e.g.
 Debian's ``fonts-noto-cjk``, Noto Sans CJK 2.004), then the files listed here.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 __all__ = ["BUNDLED_FONTS", "bundled_cjk_fonts", "is_bundled"]
 
 #: (importable package, regular-weight font file inside it), preferred first. A ``-Bold`` sibling
-#: next to the file is registered too (``style._bold_sibling``).
+#: next to the file is registered too (``fonts._bold_sibling``).
 BUNDLED_FONTS: tuple[tuple[str, str], ...] = (
     ("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf"),
 )

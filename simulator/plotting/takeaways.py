@@ -1,482 +1,296 @@
-"""One-line takeaways computed from the same tables as the charts (slide headlines).
+"""One-line takeaways of a sweep (slide headlines), every comparison decided by one rule.
 
-Comparisons are honest: two means count as different only when their 95% confidence intervals
-do not overlap (a conservative check); otherwise the sentence says "similar" and "n.s." (not
-significant). Single runs have no intervals, so their sentences state values, not differences.
+The rule is :mod:`simulator.plotting.compare`'s: paired differences (or unpaired with a note)
+with 95% intervals, Holm-adjusted when a sentence ranks several options; what the intervals do
+not separate is "similar (n.s.)". Numbers compared side by side carry the same significant
+digits, counts of people are whole numbers, and exits are the campaign's (mutes + unfollows),
+never baseline churn. Single-run sentences are in :mod:`simulator.plotting.run_takeaways`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from simulator.plotting.data import filter_where, group_values
-from simulator.plotting.style import (
-    KIND_COLORS,
-    _norm_lang,
-    format_count,
-    format_percent,
-    format_value,
+from simulator.plotting.compare import Comparisons, Option, Stat, Verdict
+from simulator.plotting.formatters import format_percent, format_value
+from simulator.plotting.labels import label, text
+from simulator.plotting.lang import norm_lang
+from simulator.plotting.names import param_short
+from simulator.plotting.run_takeaways import (  # noqa: F401  (re-exported: one place for takeaways)
+    takeaway_accounts,
+    takeaway_matrix,
+    takeaway_path,
+    takeaway_run_frequency,
+    takeaway_run_timeline,
 )
-from simulator.plotting.text import group_label, param_short, value_label
+from simulator.plotting.words import fmt_diff, fmt_level, fmt_pair, join_names, small_level
 
 __all__ = [
     "takeaway_accounts",
+    "takeaway_differences",
     "takeaway_fatigue",
     "takeaway_frequency",
     "takeaway_matrix",
     "takeaway_path",
     "takeaway_reach",
+    "takeaway_run_frequency",
+    "takeaway_run_timeline",
     "takeaway_timeline",
     "takeaway_tradeoff",
 ]
 
 
-def _at_text(x: str | None, at: float | None, lang: str, points: pd.DataFrame | None = None) -> str:
-    if x is None or at is None:
-        return ""
-    v = _xv(at, points, x)
-    return f"At {param_short(x)} = {v}, " if lang == "en" else f"{param_short(x)} = {v} 时，"
-
-
-def _xv(value: Any, points: pd.DataFrame | None, x: str | None) -> str:
-    """A swept value with 3 significant digits, told apart from the other swept values."""
-    among = list(pd.unique(points[x])) if points is not None and x is not None and x in points.columns else None
-    return format_value(value, among)
-
-
-def _among(points: pd.DataFrame | None, by: str | None) -> list[Any] | None:
-    return list(pd.unique(points[by])) if points is not None and by is not None and by in points.columns else None
-
-
 def _cap(s: str) -> str:
-    return s[:1].upper() + s[1:] if s else s
+    """Capitalise an English sentence (Chinese ones may start with a symbol such as "p0")."""
+    if not s or not s[0].isascii() or any("\u4e00" <= ch <= "\u9fff" for ch in s):
+        return s
+    return s[:1].upper() + s[1:]
 
 
-def _pct(a: float, b: float) -> str:
-    """Relative difference |a - b| / b as "18%" (b > 0)."""
-    return format_percent(abs(a - b) / b, 0)
+def _names(comps: Comparisons, lang: str) -> dict[tuple, str]:
+    among = {p: list(pd.unique(comps.data.points[p])) for p in comps.params}
+    return {o.key: o.name(lang, among) for o in comps.options}
 
 
-def _row(pts: pd.DataFrame, by: str | None, value: Any) -> pd.Series | None:
-    sub = pts if by is None else pts[pts[by] == value]
-    return None if sub.empty else sub.iloc[0]
+def head(comps: Comparisons, x: str | None, at: Any, lang: str) -> str:
+    """ "At p0 = 0.003, " when the options are compared at one value of a behaviour parameter."""
+    if x is None or at is None or not comps.options or x not in comps.options[0].point:
+        return ""
+    if x in comps.options[0].varying:
+        return ""
+    v = format_value(at, list(pd.unique(comps.data.points[x])))
+    return text("at_head", lang, x=param_short(x, lang), v=v)
 
 
-def _separated(r1: pd.Series, r2: pd.Series, metric: str) -> bool:
-    """True when the two 95% CIs of ``metric`` do not overlap (NaN intervals: not separated)."""
-    lo1, hi1 = r1.get(f"{metric}_ci_low", np.nan), r1.get(f"{metric}_ci_high", np.nan)
-    lo2, hi2 = r2.get(f"{metric}_ci_low", np.nan), r2.get(f"{metric}_ci_high", np.nan)
-    if not np.isfinite([lo1, hi1, lo2, hi2]).all():
-        return False
-    return bool(lo1 > hi2 or lo2 > hi1)
+def _ranked(comps: Comparisons, metric: str) -> list[Option]:
+    return sorted(comps.options, key=lambda o: -comps.level(o, metric)[0])
 
 
-def _point_rows(
-    points: pd.DataFrame, *, x: str | None, by: str | None, where: Mapping[str, Any] | None, at: float | None
-) -> list[tuple[Any, pd.Series]]:
-    sel = dict(where or {})
-    if x is not None and at is not None:
-        sel[x] = at
-    pts = filter_where(points, sel)
-    rows = []
-    for v in group_values(pts, by):
-        r = _row(pts, by, v)
-        if r is not None:
-            rows.append((v, r))
-    return rows
+def _pair_stat(comps: Comparisons, a: Option, b: Option, metric: str) -> Stat:
+    """``a - b`` from the Holm family of every pair of options (a ranking among many)."""
+    i, j = comps.options.index(a), comps.options.index(b)
+    s = comps.pairwise(metric)[(min(i, j), max(i, j))]
+    if i > j:
+        s = replace(s, diff=-s.diff, lo=-s.hi, hi=-s.lo)
+    return s
 
 
-# ---------------------------------------------------------------------------
-# Sweep charts (1-5)
-# ---------------------------------------------------------------------------
+def compare_top_two(comps: Comparisons, metric: str, lang: str) -> tuple[str, Option, Option, Stat] | None:
+    """The two options highest on ``metric``, and a sentence comparing them."""
+    if len(comps.options) < 2 or not comps.has(metric):
+        return None
+    a, b = _ranked(comps, metric)[:2]
+    names = _names(comps, lang)
+    s = _pair_stat(comps, a, b, metric)
+    pair = fmt_pair(comps.level(a, metric)[0], comps.level(b, metric)[0], metric, lang)
+    what = "reach" if metric in ("reach", "effective_reach") else "metric"
+    fields = {"a": names[a.key], "b": names[b.key], "pair": pair, "metric": label(metric, lang).lower()}
+    if s.significant:
+        sentence = text(
+            f"more_{what}_{metric}" if what == "reach" else "more_metric",
+            lang,
+            d=fmt_diff(s, metric, lang, magnitude=True),
+            **fields,
+        )
+    else:
+        sentence = text("similar_metric", lang, **fields)
+    return sentence, a, b, s
 
 
-def takeaway_reach(
-    points: pd.DataFrame,
-    *,
-    x: str | None,
-    by: str | None = None,
-    where: Mapping[str, Any] | None = None,
-    at: float | None = None,
-    lang: str = "en",
-) -> str:
-    """Best vs runner-up in reach at ``x = at`` (and their exits), or the trend for one line.
-
-    e.g. "At p0 = 0.003, Hub reaches 15% more people than Dandelion (17.9k vs 15.5k) with 20%
-    fewer exits (56 vs 70)".
-    """
-    lang = _norm_lang(lang)
-    rows = _point_rows(points, x=x, by=by, where=where, at=at)
-    if by is None or len(rows) < 2:
-        return _trend(points, x=x, where=where, lang=lang)
-    rows.sort(key=lambda vr: -float(vr[1]["reach_mean"]))
-    (va, a), (vb, b) = rows[0], rows[1]
-    na, nb = group_label(by, va, lang, _among(points, by)), group_label(by, vb, lang, _among(points, by))
-    ra, rb = float(a["reach_mean"]), float(b["reach_mean"])
-    head = _at_text(x, at, lang, points)
-    vals = f"{format_count(ra, lang)} vs {format_count(rb, lang)}"
-    if not _separated(a, b, "reach") or rb <= 0:
-        if lang == "en":
-            return _cap(f"{head}{na} and {nb} reach similar numbers of people ({vals}, n.s.)")
-        return f"{head}{na}与{nb}的触达人数相近（{vals}，差异不显著）"
-    out = (
-        f"{head}{na} reaches {_pct(ra, rb)} more people than {nb} ({vals})"
-        if lang == "en"
-        else f"{head}{na}比{nb}多触达 {_pct(ra, rb)} 的人（{vals}）"
-    )
-    if "exits_mean" in a:
-        ea, eb = float(a["exits_mean"]), float(b["exits_mean"])
-        evals = f"{format_count(ea, lang)} vs {format_count(eb, lang)}"
-        if not _separated(a, b, "exits") or eb <= 0:
-            out += f" with similar exits ({evals}, n.s.)" if lang == "en" else f"，流失人数相近（{evals}，差异不显著）"
-        elif ea < eb:
-            out += (
-                f" with {_pct(ea, eb)} fewer exits ({evals})" if lang == "en" else f"，流失少 {_pct(ea, eb)}（{evals}）"
-            )
-        else:
-            out += (
-                f" but {_pct(ea, eb)} more exits ({evals})" if lang == "en" else f"，但流失多 {_pct(ea, eb)}（{evals}）"
-            )
+def takeaway_reach(comps: Comparisons, *, x: str | None, at: Any, lang: str = "en") -> str:
+    """Best vs runner-up in reach at ``x = at`` with the paired difference (Holm over the pairs),
+    or, with one option, how reach changes across the swept ``x``."""
+    lang = norm_lang(lang)
+    if len(comps.options) < 2:
+        return ""
+    top = compare_top_two(comps, "reach", lang)
+    if top is None:
+        return ""
+    sentence, a, b, s = top
+    out = head(comps, x, at, lang) + sentence
+    if s.significant and comps.has("exits"):
+        out += text("sep", lang) + _exits_clause(comps, a, b, lang)
     return _cap(out)
 
 
-def _trend(points: pd.DataFrame, *, x: str | None, where: Mapping[str, Any] | None, lang: str) -> str:
-    pts = filter_where(points, where or {})
-    if x is None or pts.empty:
-        r = float(pts["reach_mean"].iloc[0]) if not pts.empty else 0.0
-        return f"Reach {format_count(r, lang)}" if lang == "en" else f"触达 {format_count(r, lang)} 人"
-    pts = pts.sort_values(x, key=lambda s: pd.to_numeric(s))
-    lo, hi = pts.iloc[0], pts.iloc[-1]
-    r0, r1 = float(lo["reach_mean"]), float(hi["reach_mean"])
-    sx = param_short(x)
-    change = format_percent((r1 - r0) / r0, 0) if r0 > 0 else "–"
-    sig = "" if _separated(lo, hi, "reach") else (", n.s." if lang == "en" else "，差异不显著")
-    if lang == "en":
-        return (
-            f"Reach goes from {format_count(r0, lang)} at {sx} = {_xv(lo[x], pts, x)} to {format_count(r1, lang)} "
-            f"at {sx} = {_xv(hi[x], pts, x)} ({'+' if r1 >= r0 else ''}{change}{sig})"
+def _exits_clause(comps: Comparisons, a: Option, b: Option, lang: str) -> str:
+    if not comps.measurable("exits"):
+        return text("exits_clause_no_effect", lang)
+    s = _pair_stat(comps, a, b, "exits")
+    if not s.significant:
+        return text("exits_clause_similar", lang)
+    key = "exits_clause_more" if s.diff > 0 else "exits_clause_fewer"
+    return text(key, lang, d=fmt_diff(s, "exits", lang, magnitude=True))
+
+
+def takeaway_trend(comps: Comparisons, x: str, lang: str = "en", metric: str = "reach") -> str:
+    """One option over the swept ``x``: the lowest vs the highest value (paired difference)."""
+    lang = norm_lang(lang)
+    opts = sorted(comps.options, key=lambda o: float(o.point[x]))
+    if len(opts) < 2:
+        return ""
+    lo, hi = opts[0], opts[-1]
+    s = comps.stat(hi, lo, metric)
+    among = list(pd.unique(comps.data.points[x]))
+    fields = {
+        "x": param_short(x, lang),
+        "a": format_value(lo.point[x], among),
+        "b": format_value(hi.point[x], among),
+        "lo": fmt_level(comps.level(lo, metric)[0], metric, lang),
+        "hi": fmt_level(comps.level(hi, metric)[0], metric, lang),
+        "d": fmt_diff(s, metric, lang) if s.significant else "n.s.",
+    }
+    return _cap(text("trend", lang, **fields))
+
+
+def takeaway_fatigue(comps: Comparisons, *, x: str | None, at: Any, lang: str = "en") -> str:
+    """Campaign-caused exits (fewest vs most, or "no measurable effect") and the fatigued share."""
+    lang = norm_lang(lang)
+    if not comps.options:
+        return ""
+    shares = [comps.level(o, "fatigue_share")[0] for o in comps.options if comps.has("fatigue_share")]
+    share = _share_range(shares, lang)
+    out = head(comps, x, at, lang)
+    if not comps.measurable("exits"):
+        level = small_level(
+            float(pd.Series([comps.level(o, "exits")[0] for o in comps.options]).median()), "exits", lang
         )
-    return (
-        f"{sx} 从 {_xv(lo[x], pts, x)} 增至 {_xv(hi[x], pts, x)}，触达人数从 {format_count(r0, lang)} 变为 "
-        f"{format_count(r1, lang)}（{'+' if r1 >= r0 else ''}{change}{sig}）"
-    )
-
-
-def takeaway_fatigue(
-    points: pd.DataFrame,
-    *,
-    x: str | None,
-    by: str | None = None,
-    where: Mapping[str, Any] | None = None,
-    at: float | None = None,
-    lang: str = "en",
-) -> str:
-    """Fewest vs most exits at ``x = at`` and the range of the fatigued share."""
-    lang = _norm_lang(lang)
-    rows = _point_rows(points, x=x, by=by, where=where, at=at)
-    if not rows:
-        return ""
-    head = _at_text(x, at, lang, points)
-    shares = [float(r["fatigue_share_mean"]) for _, r in rows]
-    share_range = (
-        format_percent(min(shares), 0)
-        if len(rows) == 1 or min(shares) == max(shares)
-        else f"{format_percent(min(shares), 0)}–{format_percent(max(shares), 0)}"
-    )
-    if by is None or len(rows) < 2:
-        e = float(rows[0][1]["exits_mean"])
-        if lang == "en":
-            return _cap(
-                f"{head}{format_count(e, lang)} people mute or unfollow; {share_range} of those reached are fatigued"
-            )
-        return f"{head}{format_count(e, lang)} 人屏蔽或取关；{share_range} 的触达人群出现疲劳"
-    if all(float(r["exits_mean"]) == 0 for _, r in rows):
-        if lang == "en":
-            return _cap(f"{head}nobody muted or unfollowed; {share_range} of those reached are fatigued")
-        return f"{head}没有人屏蔽或取关；{share_range} 的触达人群出现疲劳"
-    rows.sort(key=lambda vr: float(vr[1]["exits_mean"]))
-    (va, a), (vb, b) = rows[0], rows[-1]
-    na, nb = group_label(by, va, lang, _among(points, by)), group_label(by, vb, lang, _among(points, by))
-    ea, eb = float(a["exits_mean"]), float(b["exits_mean"])
-    vals = f"{format_count(ea, lang)} vs {format_count(eb, lang)}"
-    if not _separated(a, b, "exits") or eb <= 0:
-        if lang == "en":
-            return _cap(
-                f"{head}mutes and unfollows are similar ({na} {format_count(ea, lang)}, "
-                f"{nb} {format_count(eb, lang)}, n.s.); {share_range} of those reached are fatigued"
-            )
-        return f"{head}各方案的流失人数相近（{na} {format_count(ea, lang)}，{nb} {format_count(eb, lang)}，差异不显著）；{share_range} 的触达人群出现疲劳"
-    if lang == "en":
-        return _cap(
-            f"{head}{na} loses {_pct(ea, eb)} fewer people to mutes and unfollows than {nb} ({vals}); "
-            f"{share_range} of those reached are fatigued"
-        )
-    return f"{head}{na}的屏蔽和取关人数比{nb}少 {_pct(ea, eb)}（{vals}）；{share_range} 的触达人群出现疲劳"
-
-
-def takeaway_tradeoff(
-    points: pd.DataFrame,
-    *,
-    x: str | None,
-    by: str | None = None,
-    where: Mapping[str, Any] | None = None,
-    cost: str = "exits",
-    lang: str = "en",
-) -> str:
-    """Which groups have points on the efficient frontier, and which are dominated everywhere."""
-    from simulator.plotting.charts import efficient_frontier
-
-    lang = _norm_lang(lang)
-    pts = filter_where(points, where or {}).reset_index(drop=True)
-    if pts.empty:
-        return ""
-    front = efficient_frontier(pts[f"{cost}_mean"], pts["reach_mean"])
-    on = pts.loc[front]
-    if by is None:
-        xs = ", ".join(_xv(v, pts, x) for v in on[x]) if x else ""
-        return (
-            (
-                f"Efficient points: {param_short(x)} = {xs}"
-                if lang == "en"
-                else f"有效前沿上的点：{param_short(x)} = {xs}"
-            )
-            if x
-            else ""
-        )
-    parts = []
-    for v in group_values(on, by):
-        xs = sorted(float(u) for u in on.loc[on[by] == v, x]) if x else []
-        where_x = ""
-        if xs:
-            rng = _xv(xs[0], pts, x) if len(xs) == 1 else f"{_xv(xs[0], pts, x)}–{_xv(xs[-1], pts, x)}"
-            where_x = f" ({param_short(x)} = {rng})" if lang == "en" else f"（{param_short(x)} = {rng}）"
-        parts.append(group_label(by, v, lang, _among(points, by)) + where_x)
-    dominated = [group_label(by, v, lang, _among(points, by)) for v in group_values(pts, by) if v not in set(on[by])]
-    sep = ", " if lang == "en" else "、"
-    if lang == "en":
-        out = f"On the efficient frontier: {sep.join(parts)}"
-        if dominated:
-            verb = "is" if len(dominated) == 1 else "are"
-            names = dominated[0] if len(dominated) == 1 else f"{', '.join(dominated[:-1])} and {dominated[-1]}"
-            out += f"; {names} {verb} dominated (another point reaches more people with no more exits)"
-        return out
-    out = f"处于有效前沿的方案：{sep.join(parts)}"
-    if dominated:
-        out += f"；{sep.join(dominated)}总有其他方案触达更多且流失不更多"
-    return out
-
-
-def takeaway_timeline(
-    *,
-    summary: Mapping[str, Any] | None = None,
-    points: pd.DataFrame | None = None,
-    x: str | None = None,
-    by: str | None = None,
-    where: Mapping[str, Any] | None = None,
-    at: float | None = None,
-    lang: str = "en",
-) -> str:
-    """Speed (t50) and the share added by followers' reposts, for one run or per group."""
-    lang = _norm_lang(lang)
-    if summary is not None:
-        direct, second = float(summary["direct_reach"]), float(summary["second_level_reach"])
-        t50 = summary.get("t50_h")
-        add = format_percent(second / direct, 0) if direct > 0 else "–"
-        total = format_count(summary["reach"], lang)
-        if t50 is None:
-            speed = ""
-        elif float(t50) < 0.05:  # the original posts' own deliveries already make half the reach
-            speed = (
-                f"Half of the final reach ({total}) comes with the first posts; "
-                if lang == "en"
-                else f"一半的最终触达（共 {total} 人）来自首次发布；"
-            )
-        else:
-            speed = (
-                f"Half of the final reach ({total}) arrives within {float(t50):.1f} h; "
-                if lang == "en"
-                else f"一半的最终触达（共 {total} 人）在 {float(t50):.1f} 小时内完成；"
-            )
-        if lang == "en":
-            return _cap(f"{speed}followers' reposts add {add} on top of direct reach")
-        return f"{speed}粉丝转发在直接触达之外又增加 {add}"
-    rows = _point_rows(points, x=x, by=by, where=where, at=at) if points is not None else []
-    if not rows:
-        return ""
-    shares = [
-        (v, float(r["second_level_reach_mean"]) / float(r["direct_reach_mean"]))
-        for v, r in rows
-        if float(r["direct_reach_mean"]) > 0
-    ]
-    t50 = [float(r["t50_h_mean"]) for _, r in rows if "t50_h_mean" in r and np.isfinite(r["t50_h_mean"])]
-    head = _at_text(x, at, lang, points)
-    if not shares:
-        return ""
-    shares.sort(key=lambda vs: vs[1])
-    (v0, s0), (v1, s1) = shares[0], shares[-1]
-    if not t50:
-        speed = ""
-    elif max(t50) < 0.05:  # the original posts' own deliveries already make half the reach
-        speed = "; half of the reach comes with the first posts" if lang == "en" else "；一半的触达来自首次发布"
+        out += text("exits_no_effect", lang, level=level)
     else:
-        rng = (
-            f"{min(t50):.1f}–{max(t50):.1f}"
-            if len(t50) > 1 and f"{min(t50):.1f}" != f"{max(t50):.1f}"
-            else f"{max(t50):.1f}"
-        )
-        speed = f"; half of the reach arrives within {rng} h" if lang == "en" else f"；一半的触达在 {rng} 小时内完成"
-    p0_, p1_ = format_percent(s0, 0), format_percent(s1, 0)
-    if len(shares) == 1 or by is None or p0_ == p1_:
-        if lang == "en":
-            return _cap(
-                f"{head}followers' reposts add {'about ' if len(shares) > 1 else ''}{p1_} on top of direct reach{speed}"
-            )
-        return f"{head}粉丝转发在直接触达之外{'约' if len(shares) > 1 else ''}增加 {p1_}{speed}"
-    n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
-    if lang == "en":
-        return _cap(f"{head}followers' reposts add {p0_} ({n0}) to {p1_} ({n1}) on top of direct reach{speed}")
-    return f"{head}粉丝转发在直接触达之外增加 {p0_}（{n0}）至 {p1_}（{n1}）{speed}"
+        ranked = sorted(comps.options, key=lambda o: comps.level(o, "exits")[0])
+        a, b = ranked[0], ranked[-1]
+        names = _names(comps, lang)
+        s = _pair_stat(comps, a, b, "exits")
+        pair = fmt_pair(comps.level(a, "exits")[0], comps.level(b, "exits")[0], "exits", lang)
+        fields = {"a": names[a.key], "b": names[b.key], "pair": pair}
+        if s.significant:
+            out += text("exits_fewer", lang, d=fmt_diff(s, "exits", lang, magnitude=True), **fields)
+        else:
+            out += text("exits_similar", lang, **fields)
+    if share:
+        out += text("sep", lang) + text("fatigued_share", lang, share=share)
+    return _cap(out)
 
 
-def takeaway_frequency(
-    *,
-    frequency: pd.DataFrame | None = None,
-    threshold: int,
-    points: pd.DataFrame | None = None,
-    x: str | None = None,
-    by: str | None = None,
-    where: Mapping[str, Any] | None = None,
-    at: float | None = None,
-    lang: str = "en",
-) -> str:
-    """Share seen once and effective reach (single run), or the effective-reach share per group."""
-    lang = _norm_lang(lang)
-    if frequency is not None and "run_id" not in frequency.columns:
-        f = frequency[frequency["exposures"] > 0]
-        reached = float(f["followers"].sum())
-        if reached <= 0:
-            return "Nobody was reached" if lang == "en" else "没有触达任何人"
-        once = float(f.loc[f["exposures"] == 1, "followers"].sum())
-        eff = float(f.loc[f["exposures"] >= threshold, "followers"].sum())
-        mean = float((f["exposures"] * f["followers"]).sum()) / reached
-        if lang == "en":
-            return (
-                f"{format_percent(once / reached, 0)} of the people reached saw it once; "
-                f"{format_count(eff, lang)} ({format_percent(eff / reached, 0)}) saw it {threshold}+ times "
-                f"(effective reach); {mean:.1f} times per person on average"
-            )
-        return (
-            f"{format_percent(once / reached, 0)} 的触达人群只看到 1 次；{format_count(eff, lang)} 人"
-            f"（{format_percent(eff / reached, 0)}）看到 {threshold} 次及以上（有效触达）；人均 {mean:.1f} 次"
-        )
-    rows = _point_rows(points, x=x, by=by, where=where, at=at) if points is not None else []
-    shares = [
-        (v, float(r["effective_reach_mean"]) / float(r["reach_mean"])) for v, r in rows if float(r["reach_mean"]) > 0
-    ]
+def _share_range(shares: list[float], lang: str) -> str:
     if not shares:
         return ""
-    shares.sort(key=lambda vs: vs[1])
-    head = _at_text(x, at, lang, points)
-    (v0, s0), (v1, s1) = shares[0], shares[-1]
-    if len(shares) == 1 or by is None:
-        return (
-            _cap(f"{head}{format_percent(s0, 0)} of the people reached saw it {threshold}+ times")
-            if lang == "en"
-            else f"{head}{format_percent(s0, 0)} 的触达人群看到 {threshold} 次及以上"
+    lo, hi = format_percent(min(shares), 0, lang), format_percent(max(shares), 0, lang)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
+def takeaway_tradeoff(comps: Comparisons, v: Verdict, *, x: str | None, at: Any, lang: str = "en") -> str:
+    """Who dominates whom (with the paired differences), the frontier, or that none dominates."""
+    lang = norm_lang(lang)
+    names = _names(comps, lang)
+    out = head(comps, x, at, lang)
+    if v.dominated_by:
+        loser_key, winner = next(iter(v.dominated_by.items()))
+        loser = next(o for o in comps.options if o.key == loser_key)
+        s = _pair_stat(comps, winner, loser, "reach")
+        exits = _exits_clause(comps, winner, loser, lang)
+        out += text(
+            "dominated",
+            lang,
+            a=names[winner.key],
+            b=names[loser.key],
+            d=fmt_diff(s, "reach", lang, magnitude=True),
+            exits=exits,
         )
-    n0, n1 = group_label(by, v0, lang, _among(points, by)), group_label(by, v1, lang, _among(points, by))
-    if lang == "en":
+        others = [names[k] for k in list(v.dominated_by)[1:]]
+        if others:
+            out += text("sep", lang) + text("also_dominated", lang, names=join_names(others, lang))
+        return _cap(out)
+    if v.segments:
+        a, b = max(v.segments, key=lambda ab: abs(comps.level(ab[1], "reach")[0] - comps.level(ab[0], "reach")[0]))
+        hi_opt, lo_opt = (b, a) if comps.level(b, "reach")[0] >= comps.level(a, "reach")[0] else (a, b)
+        s = _pair_stat(comps, hi_opt, lo_opt, "reach")
+        out += text(
+            "tradeoff_pair",
+            lang,
+            a=names[hi_opt.key],
+            b=names[lo_opt.key],
+            d=fmt_diff(s, "reach", lang, magnitude=True),
+            exits=_exits_clause(comps, hi_opt, lo_opt, lang),
+        )
+        return _cap(out)
+    return _cap(out + text("no_dominance", lang))
+
+
+def takeaway_differences(comps: Comparisons, metric: str = "reach", lang: str = "en") -> str:
+    """Against the baseline: how many options differ significantly (Holm), the largest gain."""
+    lang = norm_lang(lang)
+    if comps.baseline is None or len(comps.options) < 2:
+        return ""
+    names = _names(comps, lang)
+    rows = comps.vs_baseline(metric)
+    sig = [(o, s) for o, s in rows if s.significant]
+    base = names[comps.baseline.key]
+    if not sig or not comps.measurable(metric):
+        return _cap(text("vs_base_none", lang, base=base, metric=label(metric, lang).lower()))
+    best_o, best_s = max(sig, key=lambda os: os[1].diff)
+    key = "vs_base_gain" if best_s.diff > 0 else "vs_base_loss"
+    return _cap(
+        text(
+            key,
+            lang,
+            base=base,
+            a=names[best_o.key],
+            d=fmt_diff(best_s, metric, lang, magnitude=True),
+            k=len(sig),
+            m=len(rows),
+            metric=label(metric, lang).lower(),
+        )
+    )
+
+
+def takeaway_timeline(comps: Comparisons, *, x: str | None, at: Any, lang: str = "en") -> str:
+    """What followers' reposts add to direct reach: the option gaining most vs least (paired
+    difference of second-level reach), or "similar (n.s.)"."""
+    lang = norm_lang(lang)
+    if not comps.options or not comps.has("second_level_reach"):
+        return ""
+
+    def share(o: Option) -> float:
+        direct = comps.level(o, "direct_reach")[0]
+        return comps.level(o, "second_level_reach")[0] / direct if direct > 0 else 0.0
+
+    ranked = sorted(comps.options, key=share)
+    lo, hi = ranked[0], ranked[-1]
+    names = _names(comps, lang)
+    out = head(comps, x, at, lang)
+    if len(ranked) < 2:
+        return _cap(out + text("reposts_add", lang, share=format_percent(share(hi), 0, lang)))
+    if format_percent(share(hi), 0, lang) == format_percent(share(lo), 0, lang):
+        return _cap(out + text("reposts_add_all", lang, share=format_percent(share(hi), 0, lang)))
+    s = _pair_stat(comps, hi, lo, "second_level_reach")
+    fields = {
+        "a": names[hi.key],
+        "b": names[lo.key],
+        "sa": format_percent(share(hi), 0, lang),
+        "sb": format_percent(share(lo), 0, lang),
+    }
+    if s.significant:
         return _cap(
-            f"{head}effective reach ({threshold}+ times) is {format_percent(s0, 0)} of people reached "
-            f"for {n0} and {format_percent(s1, 0)} for {n1}"
+            out + text("reposts_range", lang, d=fmt_diff(s, "second_level_reach", lang, magnitude=True), **fields)
         )
-    return f"{head}有效触达（{threshold} 次及以上）占触达人数的比例：{n0} {format_percent(s0, 0)}，{n1} {format_percent(s1, 0)}"
+    return _cap(out + text("reposts_similar", lang, **fields))
 
 
-# ---------------------------------------------------------------------------
-# Single-run charts (6-8)
-# ---------------------------------------------------------------------------
-
-
-def takeaway_accounts(accounts: pd.DataFrame, *, lang: str = "en") -> str:
-    """The top account's share of first exposures, the top five's, and the audience lost."""
-    lang = _norm_lang(lang)
-    total = float(accounts["first_exposures_total"].sum())
-    if total <= 0:
-        return "No account reached anyone" if lang == "en" else "没有账号触达任何人"
-    ranked = accounts.sort_values("first_exposures_total", ascending=False, kind="stable")
-    top = ranked.iloc[0]
-    share1 = float(top["first_exposures_total"]) / total
-    top5 = float(ranked["first_exposures_total"].head(5).sum()) / total
-    lost = -float(accounts["net_audience_change"].sum())
-    if lang == "en":
-        out = f"{top['handle']} caused {format_percent(share1, 0)} of first exposures"
-        if len(accounts) > 5:
-            out += f", the top 5 accounts {format_percent(top5, 0)}"
-        return out + f"; the matrix lost {format_count(lost, lang)} followers (unfollows + churn)"
-    out = f"{top['handle']} 带来了 {format_percent(share1, 0)} 的首次曝光"
-    if len(accounts) > 5:
-        out += f"，前 5 个账号合计 {format_percent(top5, 0)}"
-    return out + f"；矩阵共流失 {format_count(lost, lang)} 名粉丝（取关 + 自然流失）"
-
-
-def takeaway_matrix(scenario: Any, accounts: pd.DataFrame | None = None, *, lang: str = "en") -> str:
-    """Accounts by kind, relay edges and their mean probability, combined followers."""
-    from simulator.plotting.diagrams import account_graph
-
-    lang = _norm_lang(lang)
-    ag = account_graph(scenario, accounts)
-    g = ag.graph
-    counts = pd.Series([g.nodes[v]["kind"] for v in g.nodes]).value_counts()
-    order = [k for k in KIND_COLORS if k in counts.index] + sorted(set(counts.index) - set(KIND_COLORS))
-    kinds = counts[order]
-    sep = ", " if lang == "en" else "、"
-    kinds_txt = sep.join(
-        f"{n} {value_label(k, lang).lower()}" if lang == "en" else f"{n} 个{value_label(k, lang)}"
-        for k, n in kinds.items()
-    )
-    probs = [p for _, _, p in g.edges(data="probability")]
-    followers = sum(g.nodes[v]["followers"] for v in g.nodes)
-    if lang == "en":
-        edges = (
-            f"{len(probs)} relay edges (mean probability {np.mean(probs):.2f})"
-            if probs
-            else "no relays between accounts"
+def takeaway_frequency(comps: Comparisons, *, threshold: int, x: str | None, at: Any, lang: str = "en") -> str:
+    """Effective reach (people who saw the campaign ``threshold``+ times): best vs runner-up."""
+    lang = norm_lang(lang)
+    if not comps.options or not comps.has("effective_reach"):
+        return ""
+    out = head(comps, x, at, lang)
+    if len(comps.options) < 2:
+        o = comps.options[0]
+        mean, reach = comps.level(o, "effective_reach")[0], comps.level(o, "reach")[0]
+        return _cap(
+            out + text("effective_one", lang, k=threshold, share=format_percent(mean / reach if reach else 0, 0, lang))
         )
-        return f"{len(g)} accounts ({kinds_txt}), {edges}; {format_count(followers, lang)} followers before overlap"
-    edges = f"{len(probs)} 条接力转发关系（平均概率 {np.mean(probs):.2f}）" if probs else "账号之间没有接力转发"
-    return f"{len(g)} 个账号（{kinds_txt}），{edges}；去重前粉丝合计 {format_count(followers, lang)}"
-
-
-def takeaway_path(
-    relays: pd.DataFrame, accounts: pd.DataFrame | None = None, *, item: Any = None, lang: str = "en"
-) -> str:
-    """Relays of the drawn item, their added reach, and the biggest single step."""
-    from simulator.plotting.diagrams import path_tree
-
-    lang = _norm_lang(lang)
-    if relays.empty:
-        return "No account relayed the campaign" if lang == "en" else "没有账号接力转发本次内容"
-    _, info = path_tree(relays, item)
-    allrows = info["all_rows"]
-    handles = {}
-    if accounts is not None and {"account", "handle"} <= set(accounts.columns):
-        handles = dict(zip(accounts["account"].astype(str), accounts["handle"].astype(str)))
-    best = allrows.loc[allrows["reach_added"].idxmax()]
-    span = float(allrows["relayed_h"].max()) - info["post_h"]
-    src, dst = handles.get(str(best["source"]), best["source"]), handles.get(str(best["target"]), best["target"])
-    t = float(best["relayed_h"]) - info["post_h"]
-    if lang == "en":
-        return (
-            f"{info['n_relays']} relays within {span:.0f} h reached {format_count(info['reach_added'], lang)} "
-            f"more people; the biggest step: {src} → {dst} (+{format_count(best['reach_added'], lang)} "
-            f"at {t:.1f} h)"
-        )
-    return (
-        f"{span:.0f} 小时内 {info['n_relays']} 次接力转发新增触达 {format_count(info['reach_added'], lang)} 人；"
-        f"最大的一步：{src} → {dst}（{t:.1f} 小时，+{format_count(best['reach_added'], lang)}）"
-    )
+    top = compare_top_two(comps, "effective_reach", lang)
+    return _cap(out + top[0]) if top else ""

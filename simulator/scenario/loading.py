@@ -25,10 +25,10 @@ from simulator import defaults as D
 from simulator.scenario import presets
 from simulator.scenario.errors import Problem, ScenarioError, fmt_path
 from simulator.scenario.locate import Locator, validation_problems
-from simulator.scenario.matrix import Matrix, build_matrix
+from simulator.scenario.matrix import Counts, Matrix, build_matrix, count_matrix, limit_problems
 from simulator.scenario.overrides import apply_override, parse_overrides
 from simulator.scenario.paths import resolve_scenario_path
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import LOGNORMAL_MEDIAN, Scenario
 from simulator.scenario.yaml_io import Locations, parse_yaml, read_text
 
 
@@ -40,20 +40,115 @@ class LoadedScenario:
     matrix: Matrix
     source: str
     estimated_bytes: int
+    estimated_seconds: float = 0.0
 
 
-def estimate_memory(sc: Scenario, matrix: Matrix) -> int:
-    """Rough peak bytes of building and running the scenario (see README 'Scale')."""
+# --- the cost model ---------------------------------------------------------------------------------
+# A validation-time estimate of the peak memory and run time of building and running a scenario,
+# from counts alone (nothing is built first). The constants are per-unit costs of the engine:
+# retune them when the engine changes (benchmarks/model.py prints estimate vs measured).
+BASE_BYTES = 200e6  # interpreter, numpy, Mesa, numba
+FOLLOWER_BYTES = 32  # per follower: state arrays
+FOLLOWER_ITEM_BYTES = 10  # per follower and item: memory, last time, reposted flag
+FOLLOWER_EDGE_BYTES = 30  # per follower-graph edge while building (endpoints, uniforms, sort keys)
+AUDIENCE_LINK_BYTES = 24  # per account -> follower link
+ACCOUNT_BYTES = 4_000  # per matrix account: Python objects, Mesa agent, per-account arrays
+RELAY_EDGE_BYTES = 600  # per relay edge: pair set entry, RelayEdge object, de-duplication dict
+TICK_BYTES = 400  # per tick: a time-series row and the schedule
+IMPLICIT_FOLLOWER_BYTES = 4  # implicit world: nothing per person but sparse state of those reached
+EXPLICIT_MAX_EDGES = 40_000_000  # graph.world auto: explicit up to this many follower edges (= world.build's)
+BASE_SECONDS = 2.0
+SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
+SECONDS_PER_FOLLOWER_EDGE = 2e-7  # building the follower graph
+SECONDS_PER_FOLLOWER_ITEM = 1e-7  # deliveries and decisions, per follower and item
+SECONDS_PER_RELAY_ITEM = 2e-5  # one account's relay decision for one item
+MAX_TICKS = 1_000_000  # horizon / tick: a year at one-minute ticks is 525,600
+MAX_SECONDS = 24 * 3600.0  # refuse a run estimated to take longer than a day (check_memory=False skips)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Estimated peak bytes and seconds of a scenario, with the counts behind them."""
+
+    bytes: int
+    seconds: float
+    ticks: int
+    counts: Counts
+    parts: dict[str, float]  # bytes by cause: followers, graph, audiences, accounts, relays, ticks
+
+
+def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
+    """Estimate the peak memory (bytes) and run time (seconds) of ``sc`` from counts alone."""
+    counts = counts or count_matrix(sc)
     n = sc.population.size
-    items = max(1, len(matrix.items))
-    edges_ff = n * sc.graph.mean_followees
-    edges_acc = 0.0
-    for a in matrix.accounts:
-        mean = a.followers.median * float(math.exp(a.followers.sigma**2 / 2))
-        edges_acc += min(n, mean)
-    per_follower = 32 + 10 * items  # state arrays; per item: memory, last time, reposted flag
-    build_ff = 30  # bytes per follower edge while building (endpoints, uniforms, sort keys)
-    return int(200e6 + n * per_follower + edges_ff * build_ff + edges_acc * 24)
+    items = max(1, counts.items)
+    ticks = math.ceil(sc.time.horizon / sc.time.tick - 1e-9)
+    follower_edges = n * sc.graph.mean_followees
+    mode = getattr(sc.graph, "world", "auto")
+    explicit = mode == "explicit" or (mode == "auto" and follower_edges <= EXPLICIT_MAX_EDGES)
+    parts = {
+        "followers": n * (FOLLOWER_BYTES + FOLLOWER_ITEM_BYTES * items if explicit else IMPLICIT_FOLLOWER_BYTES),
+        "graph": follower_edges * FOLLOWER_EDGE_BYTES if explicit else 0.0,
+        "audiences": counts.audience_links * AUDIENCE_LINK_BYTES,
+        "accounts": counts.accounts * ACCOUNT_BYTES,
+        "relays": counts.relay_edges * RELAY_EDGE_BYTES,
+        "ticks": ticks * TICK_BYTES,
+    }
+    seconds = (
+        BASE_SECONDS
+        + ticks * SECONDS_PER_TICK
+        + follower_edges * SECONDS_PER_FOLLOWER_EDGE
+        + n * items * SECONDS_PER_FOLLOWER_ITEM
+        + counts.relay_edges * items * SECONDS_PER_RELAY_ITEM
+    )
+    return Cost(int(BASE_BYTES + sum(parts.values())), seconds, ticks, counts, parts)
+
+
+def estimate_memory(sc: Scenario) -> int:
+    """Rough peak bytes of building and running the scenario (see README 'Scale')."""
+    return estimate_cost(sc).bytes
+
+
+def _field_to_change(sc: Scenario, cost: Cost, part: str) -> tuple[tuple, str]:
+    """The field that drives a cost ``part``, and how to say what to reduce."""
+    if part == "relays":
+        k = max(range(len(cost.counts.relay_edges_by_entry)), key=cost.counts.relay_edges_by_entry.__getitem__)
+        return ("relays", k), f"{cost.counts.relay_edges:,} relay edges: relay to a smaller group or use pattern: ring"
+    if part == "ticks":
+        return ("time", "tick"), f"{cost.ticks:,} ticks: use a longer tick or a shorter horizon"
+    if part == "accounts":
+        return ("accounts",), f"{cost.counts.accounts:,} accounts: use smaller groups (count)"
+    return ("population", "size"), (
+        f"population {sc.population.size:,}, {sc.graph.mean_followees:g} followees each, "
+        f"{cost.counts.items} items: reduce population.size or graph.mean_followees"
+    )
+
+
+def cost_problems(sc: Scenario, cost: Cost, check_memory: bool) -> list[tuple[tuple, str]]:
+    """Refusals from the estimate: the tick limit always, memory and time unless ``check_memory``
+    is off. Each names the field that drives the cost."""
+    problems = limit_problems(sc, cost.counts)
+    if cost.ticks > MAX_TICKS:
+        problems.append(
+            (
+                ("time", "tick"),
+                f"horizon {sc.time.horizon:g} h / tick {sc.time.tick:g} h = {cost.ticks:,} ticks; at most "
+                f"{MAX_TICKS:,}: use a longer tick",
+            )
+        )
+    if not check_memory or problems:
+        return problems
+    have = available_memory()
+    if cost.bytes > D.MEMORY_FRACTION * have:
+        path, why = _field_to_change(sc, cost, max(cost.parts, key=cost.parts.__getitem__))
+        need = f"this scenario would need about {cost.bytes / 1e9:.1f} GB of memory"
+        problems.append((path, f"{need} but only {have / 1e9:.1f} GB is available ({why})"))
+    elif cost.seconds > MAX_SECONDS:
+        drivers = {"ticks": cost.ticks * SECONDS_PER_TICK, "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM}
+        part = max(drivers, key=drivers.__getitem__) if max(drivers.values()) > cost.seconds / 2 else "followers"
+        path, why = _field_to_change(sc, cost, part)
+        problems.append((path, f"this scenario would run for about {cost.seconds / 3600:.0f} hours ({why})"))
+    return problems
 
 
 def available_memory() -> int:
@@ -83,77 +178,82 @@ def load_document(
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
     a quick run at 5% size with the same shape); it is applied after the preset is expanded.
+    ``check_memory=False`` skips the memory and run-time refusals (the hard limits stay).
     """
-    locs = locs or {}
     if not isinstance(doc, dict):
         raise ScenarioError(
             [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
         )
-    doc = copy.deepcopy(doc)
+    try:
+        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale)
+    except RecursionError:  # only a document built in Python can nest this deep (the YAML reader stops at 64)
+        raise ScenarioError([Problem(source, None, None, "", "the document is nested too deeply")]) from None
+
+
+def _load(
+    doc: dict, source: str, locs: Locations, overrides: list[tuple[tuple, Any]], check_memory: bool, scale: float | None
+) -> LoadedScenario:
     section = doc.pop("sweep", None)
     if section is not None:
         # a sweep definition belongs to `propsim sweep`; elsewhere it is checked, then ignored
         from simulator.scenario.sweep_spec import parse_section
 
         parse_section(section, source, locs)
-    overridden: set[tuple] = set()
-    problems: list[Problem] = []
-    for path, value in overrides or []:
-        try:
-            apply_override(doc, path, value)
-            overridden.add(path)
-        except ValueError as e:
-            problems.append(Problem("--set", None, None, fmt_path(path), str(e)))
-    if problems:
-        raise ScenarioError(problems)
-
-    origin: dict[tuple, tuple] = {}
-    locate = Locator(source, locs, origin, overridden)
-    topo = doc.get("topology")
-    if topo is not None:
-        spec = {"preset": topo} if isinstance(topo, str) else topo
-        if isinstance(spec, dict) and isinstance(spec.get("preset"), str):
-            name_path = ("topology",) if isinstance(topo, str) else ("topology", "preset")
-            try:
-                canon = presets.canonical_name(spec["preset"])
-                frag = presets.expand(canon, spec.get("params") if isinstance(spec.get("params"), dict) else {})
-            except ValueError as e:
-                if isinstance(e, ValidationError):
-                    raise ScenarioError(validation_problems(e, doc, locate, ("topology", "params"))) from None
-                src, line, col = locate(name_path)
-                raise ScenarioError([Problem(src, line, col, fmt_path(name_path), str(e))]) from None
-            doc, origin_new = presets.merge_preset(doc, frag)
-            origin.update(origin_new)
-            if isinstance(topo, str):
-                doc["topology"] = {"preset": canon}
-            else:
-                doc["topology"] = {**spec, "preset": canon}
+    locate = Locator(source, locs, {}, _apply_overrides(doc, overrides))
+    doc = _expand_topology(doc, locate)
     try:
         sc = Scenario.model_validate(doc, strict=True)
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, doc, locate)) from None
     if scale is not None:
         sc = scaled(sc, scale)
-
+    # the estimate comes from counts alone: nothing is expanded before it is known to fit
+    cost = estimate_cost(sc)
+    refused = cost_problems(sc, cost, check_memory)
+    if refused:
+        raise ScenarioError([locate.problem(path, msg) for path, msg in refused])
     matrix, mproblems = build_matrix(sc)
-    if mproblems:
+    if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
-    assert matrix is not None
-    need = estimate_memory(sc, matrix)
-    if check_memory:
-        have = available_memory()
-        if need > D.MEMORY_FRACTION * have:
-            raise ScenarioError(
-                [
-                    locate.problem(
-                        ("population", "size"),
-                        f"this scenario would need about {need / 1e9:.1f} GB of memory (population {sc.population.size:,}, "
-                        f"{sc.graph.mean_followees:g} followees each, {len(matrix.items)} items) but only "
-                        f"{have / 1e9:.1f} GB is available; reduce population.size or graph.mean_followees",
-                    )
-                ]
-            )
-    return LoadedScenario(sc, matrix, source, need)
+    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds)
+
+
+def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:
+    """Apply ``--set`` overrides in place; the set of paths they own (set or created)."""
+    overridden: set[tuple] = set()
+    problems: list[Problem] = []
+    for path, value in overrides:
+        try:
+            # mappings the override creates are its own too: a problem there is the --set's
+            overridden.update(apply_override(doc, path, value))
+            overridden.add(path)
+        except ValueError as e:
+            problems.append(Problem("--set", None, None, fmt_path(path), str(e)))
+    if problems:
+        raise ScenarioError(problems)
+    return overridden
+
+
+def _expand_topology(doc: dict, locate: Locator) -> dict:
+    """Merge a ``topology:`` preset's expansion under the document (``locate.origin`` records
+    where merged list items came from)."""
+    topo = doc.get("topology")
+    spec = {"preset": topo} if isinstance(topo, str) else topo
+    if not (isinstance(spec, dict) and isinstance(spec.get("preset"), str)):
+        return doc
+    name_path = ("topology",) if isinstance(topo, str) else ("topology", "preset")
+    try:
+        canon = presets.canonical_name(spec["preset"])
+        frag = presets.expand(canon, spec.get("params") if isinstance(spec.get("params"), dict) else {})
+    except ValueError as e:
+        if isinstance(e, ValidationError):
+            raise ScenarioError(validation_problems(e, doc, locate, ("topology", "params"))) from None
+        src, line, col = locate(name_path)
+        raise ScenarioError([Problem(src, line, col, fmt_path(name_path), str(e))]) from None
+    doc, origin_new = presets.merge_preset(doc, frag)
+    locate.origin.update(origin_new)
+    doc["topology"] = {"preset": canon} if isinstance(topo, str) else {**spec, "preset": canon}
+    return doc
 
 
 def scaled(sc: Scenario, factor: float) -> Scenario:
@@ -163,8 +263,14 @@ def scaled(sc: Scenario, factor: float) -> Scenario:
     data = sc.model_dump()
     data["population"]["size"] = max(1, int(round(data["population"]["size"] * factor)))
     for acc in data["accounts"]:
-        acc["followers"]["median"] = max(1e-9, acc["followers"]["median"] * factor)
-    return Scenario.model_validate(data)
+        acc["followers"]["median"] = max(LOGNORMAL_MEDIAN[0], acc["followers"]["median"] * factor)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        msgs = "; ".join(f"{fmt_path(tuple(err['loc']))}: {err['msg']}" for err in e.errors()[:3])
+        raise ScenarioError(
+            [Problem("--scale", None, None, "", f"scale {factor:g} gives an invalid scenario: {msgs}")]
+        ) from None
 
 
 def load_text(

@@ -1,7 +1,9 @@
 """Mapping validation errors back to the user's file: pydantic error paths -> ``FILE:LINE:COL``.
 
-A preset's expansion merges list items under the user's document, so the position of an item
-only the preset defines is the ``topology:`` line; ``--set`` overrides are reported at ``--set``.
+Works for any pydantic root model (the scenario, a calibration target). A preset's expansion
+merges list items under the user's document, so the position of an item only the preset defines
+is the ``topology:`` line; ``--set`` overrides (and the mappings they create) are reported at
+``--set``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from simulator.scenario.errors import Loc, Problem, fmt_path
+from simulator.scenario.errors import Loc, Problem, fmt_path, shown
 from simulator.scenario.schema import Scenario
 
 
@@ -19,9 +21,15 @@ class Locator:
     """Maps a path in the merged document to a location in the user's file."""
 
     def __init__(
-        self, source: str, locs: dict[tuple, tuple[int, int]], origin: dict[tuple, tuple], overridden: set[tuple]
+        self,
+        source: str,
+        locs: dict[tuple, tuple[int, int]],
+        origin: dict[tuple, tuple] | None = None,
+        overridden: set[tuple] | None = None,
     ):
-        self.source, self.locs, self.origin, self.overridden = source, locs, origin, overridden
+        self.source, self.locs = source, locs
+        self.origin: dict[tuple, tuple] = {} if origin is None else origin
+        self.overridden: set[tuple] = set() if overridden is None else overridden
 
     def user_path(self, path: tuple) -> tuple:
         """The path as the user wrote it (list positions of merged preset items mapped back)."""
@@ -30,6 +38,7 @@ class Locator:
         return path
 
     def problem(self, path: tuple, message: str) -> Problem:
+        """A problem at ``path`` of the merged document, located in the user's file."""
         src, line, col = self(path)
         shown = self.user_path(path)
         if shown[:1] == ("topology",) and path[:1] != ("topology",):
@@ -55,7 +64,13 @@ def _clean_loc(loc: tuple, data: Any, missing: bool) -> tuple:
     out: list = []
     cur = data
     for i, part in enumerate(loc):
-        if isinstance(cur, dict) and part in cur or isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        if (
+            isinstance(cur, dict)
+            and part in cur
+            or isinstance(cur, list)
+            and isinstance(part, int)
+            and 0 <= part < len(cur)
+        ):
             cur = cur[part]
             out.append(part)
         elif missing and i == len(loc) - 1 or isinstance(part, str) and i == len(loc) - 1 and isinstance(cur, dict):
@@ -63,7 +78,7 @@ def _clean_loc(loc: tuple, data: Any, missing: bool) -> tuple:
     return tuple(out)
 
 
-def _model_at(path: tuple, root: type[BaseModel] = Scenario) -> type[BaseModel] | None:
+def _model_at(path: tuple, root: type[BaseModel]) -> type[BaseModel] | None:
     """The pydantic model class that validates the mapping at ``path`` (for 'expected keys')."""
     tp: Any = root
     for part in path:
@@ -93,12 +108,12 @@ def _unwrap(tp: Any, want_model: bool) -> Any:
     return tp
 
 
-def _describe(err: dict, path: tuple) -> str:
+def _describe(err: Any, path: tuple, root: type[BaseModel]) -> str:
     kind = err.get("type", "")
     if kind == "extra_forbidden":
-        model = _model_at(path[:-1])
+        model = _model_at(path[:-1], root)
         allowed = f"; expected one of: {', '.join(model.model_fields)}" if model else ""
-        return f"unknown field {path[-1]!r}{allowed}"
+        return f"unknown field {shown(path[-1])}{allowed}"
     if kind == "missing":
         return "required field is missing"
     msg = err.get("msg", "invalid value")
@@ -109,16 +124,20 @@ def _describe(err: dict, path: tuple) -> str:
         and kind not in ("model_type", "dict_type")
         and not isinstance(err["input"], (dict, list))
     ):
-        msg += f" (got {err['input']!r})"
+        msg += f" (got {shown(err['input'])})"
     return msg
 
 
-def validation_problems(e: ValidationError, data: dict, locate: Locator, prefix: tuple = ()) -> list[Problem]:
+def validation_problems(
+    e: ValidationError, data: Any, locate: Locator, prefix: tuple = (), root: type[BaseModel] = Scenario
+) -> list[Problem]:
+    """Every error of a pydantic validation of ``data`` (whose model is ``root``) as located
+    problems, sorted by position; ``prefix`` is where ``data`` sits in the document."""
     problems = []
     seen = set()
     for err in e.errors():
         path = prefix + _clean_loc(tuple(err["loc"]), _get(data, prefix), err.get("type") == "missing")
-        p = locate.problem(path, _describe(err, path))
+        p = locate.problem(path, _describe(err, path, root))
         if (p.path, p.message) not in seen:
             seen.add((p.path, p.message))
             problems.append(p)

@@ -5,30 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simulator.scenario.errors import Problem, ScenarioError, fmt_path
+from simulator.scenario.errors import Problem, ScenarioError, fmt_path, shown
 from simulator.scenario.yaml_io import parse_yaml
 
 Override = tuple[tuple, Any]  # (path, value): ``(("behaviour", "p0"), 0.001)``
 
 
+MAX_PATH_PARTS = 32  # a scenario nests a few levels; longer paths are mistakes
+
+
 def parse_path(text: str) -> tuple:
     """``"relays.0.probability"`` -> ``("relays", 0, "probability")``; ValueError if malformed."""
     key = text.strip()
-    path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    parts = key.split(".")
+    if len(parts) > MAX_PATH_PARTS:
+        raise ValueError(f"{shown(text)}: at most {MAX_PATH_PARTS} parts in a field path")
+    path = tuple(int(p) if p.isascii() and p.isdigit() else p for p in parts)
     if not key or any(p == "" for p in path):
-        raise ValueError(f"{text!r}: empty field name in the path")
+        raise ValueError(f"{shown(text)}: empty field name in the path")
     return path
 
 
 def parse_override(text: str) -> Override:
     """``"behaviour.p0=1e-3"`` -> ``(("behaviour", "p0"), 0.001)``; the value is YAML 1.2."""
     if "=" not in text:
-        raise ValueError(f"--set {text!r}: expected PATH=VALUE, e.g. behaviour.p0=0.002")
+        raise ValueError(f"--set {shown(text)}: expected PATH=VALUE, e.g. behaviour.p0=0.002")
     key, _, raw = text.partition("=")
     try:
         path = parse_path(key)
-    except ValueError:
-        raise ValueError(f"--set {text!r}: empty field name") from None
+    except ValueError as e:
+        raise ValueError(f"--set {e}") from None
     value, _ = parse_yaml(raw if raw.strip() else "''", "--set")
     return path, value
 
@@ -57,9 +63,12 @@ def parse_overrides(items: Iterable[str | Override] | Mapping[str, Any] | None) 
     return out
 
 
-def apply_override(doc: dict, path: tuple, value: Any) -> None:
-    """Set ``doc[path] = value``, creating intermediate mappings; raise ValueError on a bad path."""
+def apply_override(doc: dict, path: tuple, value: Any) -> list[tuple]:
+    """Set ``doc[path] = value``, creating intermediate mappings; raise ValueError on a bad path.
+
+    Returns the paths of the mappings it created (so problems there are located at ``--set``)."""
     cur: Any = doc
+    created: list[tuple] = []
     for i, p in enumerate(path[:-1]):
         nxt_is_index = isinstance(path[i + 1], int)
         if isinstance(cur, dict):
@@ -67,6 +76,7 @@ def apply_override(doc: dict, path: tuple, value: Any) -> None:
                 if nxt_is_index:
                     raise ValueError(f"{fmt_path(path[: i + 1])} is not a list in the scenario")
                 cur[p] = {}
+                created.append(path[: i + 1])
             cur = cur[p]
         elif isinstance(cur, list) and isinstance(p, int):
             if p >= len(cur):
@@ -83,3 +93,4 @@ def apply_override(doc: dict, path: tuple, value: Any) -> None:
         cur[last] = value
     else:
         raise ValueError(f"{fmt_path(path)}: cannot set this field")
+    return created

@@ -7,20 +7,46 @@ file by :func:`merge_preset`: an account entry with the same ``id`` overrides pr
 with the same ``(source, target)`` replaces the preset's, and a ``campaign`` list replaces the
 preset's campaign whole. All numbers are assumptions meant to be swept.
 
+``topology.params`` may hold, besides a preset's own parameters:
+
+- ``budget: {audience, accounts, posts_per_week, official_share}``: build the preset at an equal
+  budget (:mod:`simulator.scenario.budget` documents how each preset spends it);
+- ``schedule: [{at, topic, scope, promotional, appeal, label}, ...]``: the original posts given
+  explicitly (the preset chooses who posts them: the official account; organic: units in turn);
+- a section per preset, ``hub: {regional: 12}``, ``dandelion: {spokes_per_sub: 3}``: parameters
+  that apply only when that preset is the one expanded (for sweeps over ``topology.preset``).
+  Parameters outside a section are shared by every preset.
+
+The pseudo-preset ``custom`` takes a matrix written out in full (``params: {accounts, relays,
+campaign}``): the user's own matrix as one value of a ``topology.preset`` sweep (``propsim
+compare`` uses it).
+
 >>> canonical_name("蒲公英式"), canonical_name("hub-and-spoke"), canonical_name("HUB式")
 ('dandelion', 'hub', 'hub')
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
-from simulator.scenario.schema import LogNormal, Probability
+from simulator import defaults as D
+from simulator.scenario import budget as B
+from simulator.scenario.preset_shapes import (
+    BUILDERS,
+    CustomParams,
+    DandelionParams,
+    PresetParams,
+    TwinStarParams,
+    ln,
+)
 
 PRESETS = ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star")
+CUSTOM = "custom"  # not a preset: a matrix given in full (``params: {accounts, relays, campaign}``)
 
 ALIASES: dict[str, str] = {
     "centralized": "centralized",
@@ -47,6 +73,10 @@ ALIASES: dict[str, str] = {
     "twinstar": "twin_star",
     "双子星式": "twin_star",
     "双子星": "twin_star",
+    "custom": CUSTOM,
+    "own": CUSTOM,
+    "yours": CUSTOM,
+    "自定义": CUSTOM,
 }
 
 
@@ -60,360 +90,257 @@ def canonical_name(name: str) -> str:
     raise ValueError(
         f"unknown topology preset {name!r}; use one of {accepted} "
         "(aliases: distributed, hub_and_spoke, multiple_hub_and_spoke, holistic, 集权式, 分布式, "
-        "hub式, 蒲公英式, 蜂巢式, 双子星式)"
+        "hub式, 蒲公英式, 蜂巢式, 双子星式; custom: a matrix written out in params)"
     )
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    population_size: int = Field(300_000, ge=1)
-    post_at: float = Field(0.0, ge=0.0)  # hour of the default campaign's first post
-    posts: int = Field(1, ge=1, le=1000)  # how many times the default campaign posts ...
-    every: float = Field(24.0, gt=0.0)  # ... every this many hours
+def _section_name(key: Any) -> str | None:
+    """The canonical preset a ``topology.params`` key names (a per-preset section), else None."""
+    try:
+        return canonical_name(key) if isinstance(key, str) else None
+    except ValueError:
+        return None
 
 
-def _post(account: str, p: _Params) -> dict[str, Any]:
-    return {"account": account, "at": p.post_at, "repeat": p.posts, "every": p.every}
+def params_model(name: str) -> type[BaseModel]:
+    """The pydantic model of a preset's ``params`` (for validation and the JSON schema)."""
+    canon = canonical_name(name)
+    return CustomParams if canon == CUSTOM else BUILDERS[canon][0]
 
 
-def _ln(median: float, sigma: float) -> dict[str, float]:
-    return {"median": median, "sigma": sigma}
+def param_names(name: str) -> set[str]:
+    """The parameter names a preset accepts (per-preset sections aside)."""
+    return set(params_model(name).model_fields)
 
 
-def _latency(m: LogNormal) -> dict[str, float]:
-    return {"median": m.median, "sigma": m.sigma}
+# --- budgets --------------------------------------------------------------------------------------
 
-
-class CentralizedParams(_Params):
-    official_followers: int = Field(100_000, ge=0)
-    controlled: int = Field(5, ge=0, le=1000)
-    controlled_followers: LogNormal = LogNormal(median=20_000, sigma=0.5)
-    overlap: Probability = 0.5  # controlled accounts' audiences overlap the official's
-    relay_probability: Probability = 0.9
-    latency: LogNormal = LogNormal(median=4.0, sigma=1.0)
-
-
-def centralized(p: CentralizedParams) -> dict[str, Any]:
-    """One official account; controlled sub-accounts repost it verbatim, never each other."""
-    accounts = [{"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers}]
-    relays = []
-    if p.controlled:
-        accounts.append(
-            {
-                "id": "controlled",
-                "kind": "sub_brand",
-                "count": p.controlled,
-                "handle": "@Official_{i}",
-                "followers": p.controlled_followers.model_dump(),
-                "overlap": {"official": p.overlap},
-            }
-        )
-        relays.append(
-            {
-                "source": "official",
-                "target": "controlled",
-                "probability": p.relay_probability,
-                "latency": _latency(p.latency),
-                "variation": "verbatim",
-            }
-        )
-    return {"accounts": accounts, "relays": relays}
-
-
-class OrganicParams(_Params):
-    accounts: int = Field(8, ge=1, le=10_000)
-    followers: LogNormal = LogNormal(median=5_000, sigma=1.5)
-
-
-def organic(p: OrganicParams) -> dict[str, Any]:
-    """Independent units with uneven audiences, each posting its own content, no relays."""
-    accounts = [
-        {
-            "id": "unit",
-            "kind": "other",
-            "count": p.accounts,
-            "handle": "@Unit_{i}",
-            "followers": p.followers.model_dump(),
-            "region": "*",
-            "region_share": 0.5,
-        }
-    ]
-    return {"accounts": accounts, "relays": [], "campaign": [_post("unit", p)]}
-
-
-class HubParams(_Params):
-    official_followers: int = Field(100_000, ge=0)
-    regional: int = Field(30, ge=1, le=10_000)
-    regional_followers: LogNormal = LogNormal(median=5_000, sigma=0.5)
-    region_share: Probability = 0.9
-    core_overlap: Probability = 0.2
-    relay_probability: Probability = 0.6
-    latency: LogNormal = LogNormal(median=1.0, sigma=1.0)
-    variation: str = "cosmetic"
-
-
-def hub(p: HubParams) -> dict[str, Any]:
-    """A core account broadcasts to regional accounts with local audiences; spokes never talk."""
-    regions = {f"city{i:02d}": 1.0 for i in range(1, p.regional + 1)}
-    accounts = [
-        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {
-            "id": "regional",
-            "kind": "regional",
-            "count": p.regional,
-            "handle": "@Official_{region}",
-            "followers": p.regional_followers.model_dump(),
-            "region": "*",
-            "region_share": p.region_share,
-            "overlap": {"official": p.core_overlap},
-        },
-    ]
-    relays = [
-        {
-            "source": "official",
-            "target": "regional",
-            "probability": p.relay_probability,
-            "latency": _latency(p.latency),
-            "variation": p.variation,
-        }
-    ]
-    return {"accounts": accounts, "relays": relays, "population": {"regions": regions}}
-
-
-class DandelionParams(_Params):
-    official_followers: int = Field(100_000, ge=0)
-    sub_brands: list[str] = Field(
-        default_factory=lambda: ["running", "basketball", "football", "lifestyle"], min_length=1, max_length=100
-    )
-    sub_followers: LogNormal = LogNormal(median=30_000, sigma=0.3)
-    spokes_per_sub: int = Field(5, ge=0, le=1000)
-    spoke_followers: LogNormal = LogNormal(median=3_000, sigma=0.7)
-    core_overlap: Probability = 0.3
-    sub_overlap: Probability = 0.1
-    spoke_overlap: Probability = 0.2
-    on_topic_probability: Probability = 0.8
-    off_topic_probability: Probability = 0.1
-    spoke_probability: Probability = 0.5
-    lateral_probability: Probability = 0.2
-    latency: LogNormal = LogNormal(median=2.5, sigma=1.0)
-
-
-def dandelion(p: DandelionParams) -> dict[str, Any]:
-    """Sub-brands repost the core and each other; each sub-brand is the hub of its own spokes."""
-    accounts: list[dict[str, Any]] = [
-        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers}
-    ]
-    relays: list[dict[str, Any]] = []
-    lat = _latency(p.latency)
-    subs = [f"sub_{b}" for b in p.sub_brands]
-    for k, (brand, sub) in enumerate(zip(p.sub_brands, subs)):
-        # Each sub-brand shares a slice of the core's audience and a little of earlier subs'.
-        overlap = {"official": p.core_overlap}
-        overlap.update({s: p.sub_overlap for s in subs[:k]})
-        if sum(overlap.values()) > 1:
-            scale = 1 / sum(overlap.values())
-            overlap = {key: v * scale for key, v in overlap.items()}
-        accounts.append(
-            {
-                "id": sub,
-                "kind": "sub_brand",
-                "handle": f"@Official_{brand}",
-                "followers": p.sub_followers.model_dump(),
-                "interest": brand,
-                "overlap": overlap,
-            }
-        )
-        relays.append(
-            {
-                "source": "official",
-                "target": sub,
-                "probability": p.on_topic_probability,
-                "off_topic_probability": p.off_topic_probability,
-                "latency": lat,
-            }
-        )
-        if p.spokes_per_sub:
-            spokes = f"spokes_{brand}"
-            accounts.append(
-                {
-                    "id": spokes,
-                    "kind": "regional",
-                    "count": p.spokes_per_sub,
-                    "handle": f"@Official_{brand}_{{region}}",
-                    "region": "*",
-                    "followers": p.spoke_followers.model_dump(),
-                    "interest": brand,
-                    "overlap": {sub: p.spoke_overlap},
-                }
-            )
-            relays.append({"source": sub, "target": spokes, "probability": p.spoke_probability, "latency": lat})
-    for a in subs:
-        for b in subs:
-            if a != b and p.lateral_probability > 0:
-                relays.append({"source": a, "target": b, "probability": p.lateral_probability, "latency": lat})
-    interests = {b: 1.0 for b in p.sub_brands}
-    return {"accounts": accounts, "relays": relays, "population": {"interests": interests}}
-
-
-class HoneycombParams(_Params):
-    official_followers: int = Field(100_000, ge=0)
-    employees: int = Field(200, ge=1, le=100_000)
-    employee_followers: LogNormal = LogNormal(median=300, sigma=1.0)
-    core_overlap: Probability = 0.1
-    relay_probability: Probability = 0.15
-    lateral_probability: Probability = 0.05
-    neighbours: int = Field(3, ge=0, le=1000)
-    latency: LogNormal = LogNormal(median=1.0, sigma=1.5)
-
-
-def honeycomb(p: HoneycombParams) -> dict[str, Any]:
-    """Every employee is enabled: many small personal accounts add their own take (commentary)
-    and pick up colleagues' posts on a ring lattice (cells of neighbours)."""
-    lat = _latency(p.latency)
-    accounts = [
-        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {
-            "id": "employee",
-            "kind": "employee",
-            "count": p.employees,
-            "handle": "@Employee_{i}",
-            "followers": p.employee_followers.model_dump(),
-            "region": "*",
-            "region_share": 0.6,
-            "overlap": {"official": p.core_overlap},
-        },
-    ]
-    relays = [
-        {
-            "source": "official",
-            "target": "employee",
-            "probability": p.relay_probability,
-            "latency": lat,
-            "variation": "commentary",
-        }
-    ]
-    if p.neighbours and p.lateral_probability > 0 and p.employees > 1:
-        relays.append(
-            {
-                "source": "employee",
-                "target": "employee",
-                "probability": p.lateral_probability,
-                "latency": lat,
-                "variation": "commentary",
-                "pattern": "ring",
-                "neighbours": min(p.neighbours, p.employees - 1),
-            }
-        )
-    return {"accounts": accounts, "relays": relays}
-
-
-class TwinStarParams(_Params):
-    official_followers: int = Field(100_000, ge=0)
-    executives: int = Field(2, ge=1, le=100)
-    executive_followers: LogNormal = LogNormal(median=50_000, sigma=0.3)
-    executive_overlap: Probability = 0.3
-    verticals: list[str] = Field(default_factory=lambda: ["finance", "auto", "retail"], max_length=100)
-    vertical_followers: LogNormal = LogNormal(median=15_000, sigma=0.5)
-    vertical_interest_share: Probability = 0.9
-    official_to_executive: Probability = 0.5
-    executive_to_official: Probability = 0.3
-    executive_to_executive: Probability = 0.3
-    official_to_vertical: Probability = 0.5
-    vertical_off_topic: Probability = 0.05
-    latency: LogNormal = LogNormal(median=1.0, sigma=1.0)
-
-
-def twin_star(p: TwinStarParams) -> dict[str, Any]:
-    """Official account plus executives with partly separate, more credible audiences who add
-    their own commentary; vertical business lines whose fans ignore other verticals."""
-    lat = _latency(p.latency)
-    accounts: list[dict[str, Any]] = [
-        {"id": "official", "kind": "official", "handle": "@Official", "followers": p.official_followers},
-        {
-            "id": "executive",
-            "kind": "executive",
-            "count": p.executives,
-            "handle": "@Executive_{i}",
-            "followers": p.executive_followers.model_dump(),
-            "overlap": {"official": p.executive_overlap},
-        },
-    ]
-    relays: list[dict[str, Any]] = [
-        {
-            "source": "official",
-            "target": "executive",
-            "probability": p.official_to_executive,
-            "latency": lat,
-            "variation": "commentary",
-        },
-        {"source": "executive", "target": "official", "probability": p.executive_to_official, "latency": lat},
-    ]
-    if p.executives > 1:
-        relays.append(
-            {
-                "source": "executive",
-                "target": "executive",
-                "probability": p.executive_to_executive,
-                "latency": lat,
-                "variation": "commentary",
-            }
-        )
-    for v in p.verticals:
-        accounts.append(
-            {
-                "id": f"vertical_{v}",
-                "kind": "vertical",
-                "handle": f"@Official_{v}",
-                "followers": p.vertical_followers.model_dump(),
-                "interest": v,
-                "interest_share": p.vertical_interest_share,
-            }
-        )
-        relays.append(
-            {
-                "source": "official",
-                "target": f"vertical_{v}",
-                "probability": p.official_to_vertical,
-                "off_topic_probability": p.vertical_off_topic,
-                "latency": lat,
-                "variation": "cosmetic",
-            }
-        )
-    interests = {"general": 2.0, **{v: 1.0 for v in p.verticals}}
-    return {"accounts": accounts, "relays": relays, "population": {"interests": interests}}
-
-
-_BUILDERS: dict[str, tuple[type[_Params], Callable[[Any], dict[str, Any]]]] = {
-    "centralized": (CentralizedParams, centralized),
-    "organic": (OrganicParams, organic),
-    "hub": (HubParams, hub),
-    "dandelion": (DandelionParams, dandelion),
-    "honeycomb": (HoneycombParams, honeycomb),
-    "twin_star": (TwinStarParams, twin_star),
+# Parameters a budget sets (giving them too is a conflict, reported at their line).
+BUDGET_SETS: dict[str, tuple[str, ...]] = {
+    "centralized": ("official_followers", "controlled", "controlled_followers"),
+    "organic": ("accounts", "sizes"),
+    "hub": ("official_followers", "regional", "regional_followers"),
+    "dandelion": ("official_followers", "sub_followers", "spokes_per_sub", "spokes", "spoke_followers"),
+    "honeycomb": ("official_followers", "employees", "employee_followers"),
+    "twin_star": ("official_followers", "executive_followers", "vertical_followers"),
 }
 
 
-def params_model(name: str) -> type[_Params]:
-    """The pydantic model of a preset's ``params`` (for validation and the JSON schema)."""
-    return _BUILDERS[canonical_name(name)][0]
+def _spend_star(b: B.Budget, count_field: str, size_field: str) -> dict[str, Any]:
+    """Official + ``n - 1`` equal sub-accounts (centralized, hub, honeycomb)."""
+    k = b.accounts - 1
+    official, sizes = B.official_and_groups(b, [(k, 1.0)])
+    update: dict[str, Any] = {"official_followers": official, count_field: k}
+    if k:
+        update[size_field] = ln(sizes[0])
+    return update
 
 
-def expand(name: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def _spend_dandelion(p: DandelionParams, b: B.Budget) -> dict[str, Any]:
+    s = min(len(p.sub_brands), b.accounts - 1)
+    n_spokes = b.accounts - 1 - s
+    spokes = [n_spokes // s + (1 if k < n_spokes % s else 0) for k in range(s)]
+    w_sub, w_spoke = B.WEIGHTS[("dandelion", "sub_brand")], B.WEIGHTS[("dandelion", "spoke")]
+    official, (sub, spoke) = B.official_and_groups(b, [(s, w_sub), (n_spokes, w_spoke)])
+    return {
+        "official_followers": official,
+        "sub_brands": p.sub_brands[:s],
+        "sub_followers": ln(sub),
+        "spokes": spokes,
+        "spoke_followers": ln(max(spoke, 1)),
+    }
+
+
+def _spend_twin_star(p: TwinStarParams, b: B.Budget) -> dict[str, Any]:
+    e = min(p.executives, b.accounts - 1)
+    v = b.accounts - 1 - e
+    names = list(p.verticals[:v]) + [f"line{k:02d}" for k in range(len(p.verticals) + 1, v + 1)]
+    w_exec, w_vert = B.WEIGHTS[("twin_star", "executive")], B.WEIGHTS[("twin_star", "vertical")]
+    official, (ex, vert) = B.official_and_groups(b, [(e, w_exec), (v, w_vert)])
+    return {
+        "official_followers": official,
+        "executives": e,
+        "executive_followers": ln(ex),
+        "verticals": names,
+        "vertical_followers": ln(max(vert, 1)),
+    }
+
+
+def _spend(name: str, p: Any, b: B.Budget) -> dict[str, Any]:
+    """The parameter values that spend budget ``b`` in preset ``name`` (BudgetError if it cannot)."""
+    B.check_accounts(name, b)
+    if name == "organic":
+        sizes = B.split(b.audience, B.quantile_weights(b.accounts, p.followers.sigma))
+        if min(sizes) < 1:
+            raise B.BudgetError(
+                "audience",
+                f"an audience of {b.audience:,} leaves the smallest of {b.accounts} uneven organic units "
+                f"without followers (followers.sigma {p.followers.sigma:g}); raise audience or lower accounts",
+            )
+        return {"accounts": b.accounts, "sizes": sizes}
+    if name == "dandelion":
+        return _spend_dandelion(p, b)
+    if name == "twin_star":
+        return _spend_twin_star(p, b)
+    fields = {"centralized": ("controlled", "controlled_followers"), "hub": ("regional", "regional_followers")}
+    return _spend_star(b, *fields.get(name, ("employees", "employee_followers")))
+
+
+# --- expansion ------------------------------------------------------------------------------------
+
+
+def _error(loc: tuple, message: str, value: Any) -> dict[str, Any]:
+    # The message goes through the context: a template would read its braces as placeholders.
+    return {"type": PydanticCustomError("preset_param", "{message}", {"message": message}), "loc": loc, "input": value}
+
+
+def _raise(errors: list[dict[str, Any]]) -> None:
+    if errors:
+        raise ValidationError.from_exception_data("topology.params", errors)  # type: ignore[arg-type]
+
+
+def _unknown_message(key: str, name: str) -> str:
+    owners = [q for q in (*PRESETS, CUSTOM) if q != name and key in param_names(q)]
+    if owners:
+        return (
+            f"{key!r} is a parameter of {', '.join(owners)}, not of {name}: to set it for one preset only, "
+            f"write it in that preset's section (topology.params: {{{owners[0]}: {{{key}: ...}}}})"
+        )
+    return f"unknown parameter {key!r} of preset {name}; expected one of: {', '.join(params_model(name).model_fields)}"
+
+
+def _unknown_nested(model: type[BaseModel], loc: tuple) -> str:
+    """'unknown field' inside a nested parameter (``budget``, ``schedule``, a lognormal)."""
+    tp: Any = model.model_fields[loc[0]].annotation if loc[0] in model.model_fields else None
+    for arg in (tp, *typing.get_args(tp), *(a for t in typing.get_args(tp) for a in typing.get_args(t))):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return f"unknown field {loc[-1]!r}; expected one of: {', '.join(arg.model_fields)}"
+    return f"unknown field {loc[-1]!r}"
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], name: str, prefix: Callable[[Any], tuple]) -> Any:
+    """``model.model_validate(data)``, errors located at ``prefix(key) + rest`` of params."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        errors = []
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            where = prefix(loc[0]) + loc[1:] if loc else ()
+            if err["type"] == "extra_forbidden" and len(loc) == 1:
+                errors.append(_error(where, _unknown_message(str(loc[0]), name), {loc[0]: err["input"]}))
+            elif err["type"] == "extra_forbidden":
+                errors.append(_error(where, _unknown_nested(model, loc), {loc[-1]: err["input"]}))
+            else:
+                errors.append(_error(where, err["msg"].removeprefix("Value error, "), err.get("input")))
+        _raise(errors)
+    raise AssertionError("unreachable")
+
+
+def _under(section: str) -> Callable[[Any], tuple]:
+    return lambda k: (section, k)
+
+
+def _select(name: str, params: Mapping[str, Any]) -> tuple[Any, dict[str, tuple]]:
+    """Validate ``params`` for preset ``name``: shared keys plus its own section (which wins);
+    other presets' sections are checked against their own presets. Returns (model, key -> loc)."""
+    shared = {k: v for k, v in params.items() if _section_name(k) is None}
+    where: dict[str, tuple] = {k: (k,) for k in shared}
+    own: dict[str, Any] = {}
+    for key, section in params.items():
+        canon = _section_name(key)
+        if canon is None:
+            continue
+        if not isinstance(section, dict):
+            _raise([_error((key,), f"a per-preset section must be a mapping of {canon} parameters", section)])
+        elif canon == name:
+            own.update(section)
+            where.update({k: (key, k) for k in section})
+        else:
+            _validate(params_model(canon), section, canon, _under(key))
+    data = {**shared, **own}
+    return _validate(params_model(name), data, name, lambda k: where.get(k, (k,))), where
+
+
+def _campaign(p: PresetParams, posters: list[str], horizon: float) -> tuple[list[dict[str, Any]], dict | None]:
+    """The default campaign and, for a budget's posting rate, what refits it to another horizon."""
+    if p.schedule is not None:
+        posts = []
+        for k, slot in enumerate(p.schedule):
+            post = {"account": posters[k % len(posters)], **slot.model_dump(exclude_none=True)}
+            posts.append(post)
+        return posts, None
+    if p.budget is not None:
+        rate = {"posters": posters, "start": p.post_at, "every": p.budget.every_h}
+        return _rate_campaign(rate, horizon), rate
+    return [{"account": a, "at": p.post_at, "repeat": p.posts, "every": p.every} for a in posters], None
+
+
+def _rate_campaign(rate: Mapping[str, Any], horizon: float) -> list[dict[str, Any]]:
+    times = B.post_times(rate["start"], rate["every"], horizon)
+    posters = rate["posters"]
+    return [{"account": posters[k % len(posters)], "at": t} for k, t in enumerate(times)]
+
+
+def _apply_budget(name: str, p: PresetParams, where: Mapping[str, tuple]) -> PresetParams:
+    """``p`` with the fields a budget sets; conflicts and impossible budgets as located errors."""
+    assert p.budget is not None
+    given = p.model_fields_set
+    conflicts = [f for f in BUDGET_SETS[name] if f in given]
+    if p.schedule is None:
+        conflicts += [f for f in ("posts", "every") if f in given]
+    if conflicts:
+        _raise(
+            [
+                _error(
+                    where.get(f, (f,)),
+                    f"{f} is set by topology.params.budget (audience, accounts, posts_per_week); remove one of the two",
+                    getattr(p, f),
+                )
+                for f in conflicts
+            ]
+        )
+    try:
+        update = _spend(name, p, p.budget)
+    except B.BudgetError as e:
+        loc = where.get("budget", ("budget",)) + (e.field,)
+        _raise([_error(loc, str(e), {e.field: getattr(p.budget, e.field)})])
+    return type(p).model_validate({**p.model_dump(exclude_unset=True), **update})
+
+
+def expand(name: str, params: dict[str, Any] | None = None, horizon: float | None = None) -> dict[str, Any]:
     """Expand a preset into scenario fragments (``accounts``, ``relays``, ``campaign``, ``population``).
 
-    Raises ``ValueError`` for an unknown name and ``pydantic.ValidationError`` for bad params.
+    ``horizon`` (hours, default the model's) bounds a budget's posting rate (:func:`merge_preset`
+    refits it to the scenario's own horizon). Raises ``ValueError`` for an unknown name and
+    ``pydantic.ValidationError`` for bad params (locations relative to ``topology.params``).
 
     >>> frag = expand("hub", {"regional": 3})
     >>> [a["id"] for a in frag["accounts"]], frag["relays"][0]["probability"]
     (['official', 'regional'], 0.6)
+    >>> frag = expand("hub", {"budget": {"audience": 10_000, "accounts": 5, "posts_per_week": 7}})
+    >>> frag["accounts"][0]["followers"], frag["accounts"][1]["followers"], len(frag["campaign"])
+    (4000, {'median': 1500.0, 'sigma': 0.0}, 3)
     """
-    model, build = _BUILDERS[canonical_name(name)]
-    p = model.model_validate(params or {})
-    frag = build(p)
-    frag.setdefault("campaign", [_post("official", p)])
-    pop = frag.setdefault("population", {})
-    pop.setdefault("size", p.population_size)
+    canon = canonical_name(name)
+    p, where = _select(canon, params or {})
+    if canon == CUSTOM:
+        return {"accounts": list(p.accounts), "relays": list(p.relays), "campaign": list(p.campaign)}
+    if p.budget is not None:
+        p = _apply_budget(canon, p, where)
+    frag = BUILDERS[canon][1](p)
+    posters = frag.pop("posters", ["official"])
+    frag["campaign"], rate = _campaign(p, posters, D.HORIZON_HOURS if horizon is None else horizon)
+    if rate is not None:
+        frag["rate"] = rate
+    frag.setdefault("population", {}).setdefault("size", p.population_size)
     return frag
+
+
+def _horizon(doc: Mapping[str, Any]) -> float:
+    time = doc.get("time")
+    h = time.get("horizon") if isinstance(time, dict) else None
+    return float(h) if isinstance(h, (int, float)) and not isinstance(h, bool) and h > 0 else D.HORIZON_HOURS
 
 
 def merge_preset(doc: dict[str, Any], frag: dict[str, Any]) -> tuple[dict[str, Any], dict[tuple, tuple]]:
@@ -422,6 +349,7 @@ def merge_preset(doc: dict[str, Any], frag: dict[str, Any]) -> tuple[dict[str, A
     Returns the merged document and ``origin``: a map from a merged list item's path
     (e.g. ``("accounts", 3)``) to the user document's path it came from, so that validation
     errors point at the user's line; items only the preset defines map to ``("topology",)``.
+    A budget's posting rate (``frag["rate"]``) is fitted to the document's ``time.horizon``.
     """
     merged = dict(doc)
     origin: dict[tuple, tuple] = {}
@@ -453,7 +381,65 @@ def merge_preset(doc: dict[str, Any], frag: dict[str, Any]) -> tuple[dict[str, A
                 items.append(u)
         merged[key] = items
     if "campaign" not in doc:
-        merged["campaign"] = frag.get("campaign", [])
+        rate = frag.get("rate")
+        merged["campaign"] = _rate_campaign(rate, _horizon(doc)) if rate else frag.get("campaign", [])
         for i in range(len(merged["campaign"])):
             origin[("campaign", i)] = ("topology",)
     return merged, origin
+
+
+# --- sweeping presets -----------------------------------------------------------------------------
+
+
+def scope_params(
+    doc: dict[str, Any], presets: Iterable[Any], locs: dict[tuple, tuple[int, int]] | None = None
+) -> dict[str, list[str]]:
+    """Make a file's preset parameters work in a sweep (or ``--fix``) over ``topology.preset``.
+
+    Parameters in ``topology.params`` that the file's own preset has but some of ``presets``
+    do not (``regional`` when ``scenarios/hub.yaml`` is swept to dandelion) are moved into the
+    file preset's section (``topology.params.hub.regional``), so they keep applying to the file's
+    preset and the others use their own defaults; shared names (``official_followers``,
+    ``budget``, ``posts``, ...) apply to every preset. ``doc`` (and ``locs``, so errors still
+    point at the line) are changed in place. Returns ``{moved parameter: [presets lacking it]}``
+    (empty when nothing moved; unknown names are left for validation to report).
+    """
+    topo = doc.get("topology")
+    params = topo.get("params") if isinstance(topo, dict) else None
+    home = _section_name(topo.get("preset")) if isinstance(topo, dict) else None
+    if not isinstance(params, dict) or home is None or home == CUSTOM:
+        return {}
+    targets = {c for c in (_section_name(v) for v in presets) if c is not None and c != home}
+    section_key = next((k for k in params if _section_name(k) == home), home)
+    moved: dict[str, list[str]] = {}
+    for key in [k for k in params if _section_name(k) is None and k in param_names(home)]:
+        lacking = sorted(q for q in targets if key not in param_names(q))
+        if not lacking:
+            continue
+        section = params.setdefault(section_key, {})
+        if not isinstance(section, dict):
+            return moved  # reported by validation
+        value = params.pop(key)
+        section.setdefault(key, value)
+        moved[key] = lacking
+        if locs is not None and ("topology", "params", key) in locs:
+            locs[("topology", "params", section_key, key)] = locs[("topology", "params", key)]
+    return moved
+
+
+def describe_scoped(moved: Mapping[str, list[str]], home: str, where: str = "") -> str:
+    """One note for the user: which parameters apply to which presets, and how to write it."""
+    by_preset: dict[str, list[str]] = {}
+    for key, lacking in moved.items():
+        for q in lacking:
+            by_preset.setdefault(q, []).append(key)
+    parts = "; ".join(f"{q} has no {', '.join(keys)}" for q, keys in sorted(by_preset.items()))
+    others = sorted(by_preset)
+    example = next(iter(moved))
+    return (
+        f"{where}topology.params {', '.join(moved)} apply to {home} only ({parts}), so the {', '.join(others)} "
+        f"points use {'its' if len(others) == 1 else 'their'} own defaults for them; shared parameters apply to "
+        f"every preset. To set parameters per preset write topology.params: {{{home}: {{{example}: ...}}, "
+        f"{others[0]}: {{...}}}}; to compare presets at one size give them one budget "
+        "(topology.params.budget: {audience, accounts, posts_per_week})."
+    )

@@ -1,53 +1,65 @@
-"""Named behaviour profiles (``behaviour.profile``): calibrated follower behaviour with its provenance,
-and the plausible range of each fitted parameter (what charts shade and warnings check against).
+"""Named behaviour profiles (``behaviour.profile``): calibrated follower behaviour with its provenance.
 
-PROVISIONAL: the values below are the first version's calibration (README "Against real cascades",
-20 followees per follower). They are replaced by the profiles fitted by ``propsim calibrate`` at the
-new default follower graph (issue "Credible out of the box"); the interface stays.
+A profile gives the fitted values of follower behaviour (``behaviour.p0``, ``behaviour.appeal_sigma``,
+the organic repost latency) and the plausible range of each (what charts shade and warnings check
+against), fitted by ``propsim calibrate --profile NAME`` on the default follower graph against the
+measured cascade profiles in ``simulator/data/empirical_profiles.json``. They are stored, with the fit
+table and its provenance, in ``simulator/data/behaviour_profiles.json``. A scenario's own values always
+win over its profile's; ``behaviour.profile: none`` uses the plain defaults of :mod:`simulator.defaults`.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_PROFILE = "weibo"
+NO_PROFILE = "none"
+PROFILE_FILE = "behaviour_profiles.json"
 
 
 @dataclass(frozen=True)
 class Profile:
-    """A calibrated behaviour profile: fitted values and their plausible ranges."""
+    """A calibrated behaviour profile: fitted values, their plausible ranges and the fit behind them."""
 
     name: str
     values: dict[str, float]  # dotted scenario path -> fitted value
     plausible: dict[str, tuple[float, float]]  # dotted path -> (low, high) consistent with the data
     source: str  # where the numbers come from
-    fit: dict[str, dict[str, float]] = field(default_factory=dict)  # statistic -> {target, simulated}
+    fit: dict[str, Any] = field(default_factory=dict)  # statistic -> {target, simulated, ...}
 
 
-PROFILES: dict[str, Profile] = {
-    "weibo": Profile(
-        "weibo",
-        {"behaviour.p0": 0.0193},
-        {"behaviour.p0": (0.012, 0.03)},
-        "provisional: first-version calibration (hub, 20 followees)",
-    ),
-    "twitter": Profile(
-        "twitter",
-        {"behaviour.p0": 0.0087},
-        {"behaviour.p0": (0.005, 0.014)},
-        "provisional: first-version calibration (hub, 20 followees)",
-    ),
-}
+@functools.cache
+def _load() -> dict[str, Profile]:
+    text = importlib.resources.files("simulator.data").joinpath(PROFILE_FILE).read_text("utf-8")
+    data = json.loads(text)
+    out = {}
+    for name, p in data["profiles"].items():
+        plausible = {k: (float(v[0]), float(v[1])) for k, v in p.get("plausible", {}).items()}
+        out[name] = Profile(name, {k: float(v) for k, v in p["values"].items()}, plausible, p.get("source", ""),
+                            p.get("fit", {}))
+    return out
+
+
+def names() -> list[str]:
+    """Known profile names (plus ``none``)."""
+    return [*_load(), NO_PROFILE]
 
 
 def profile(name: str = DEFAULT_PROFILE) -> Profile:
     """A profile by name; ValueError listing the known ones otherwise."""
     key = name.strip().lower()
-    if key not in PROFILES:
-        raise ValueError(f"unknown behaviour profile {name!r}; known: {', '.join(PROFILES)}")
-    return PROFILES[key]
+    profiles = _load()
+    if key not in profiles:
+        raise ValueError(f"unknown behaviour profile {name!r}; known: {', '.join(names())}")
+    return profiles[key]
 
 
 def plausible_ranges(name: str = DEFAULT_PROFILE) -> dict[str, tuple[float, float]]:
     """Dotted scenario path -> (low, high): the values consistent with the profile's data."""
+    if name.strip().lower() == NO_PROFILE:
+        return {}
     return dict(profile(name).plausible)

@@ -10,14 +10,57 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator import defaults as D
+from simulator.scenario.profiles import DEFAULT_PROFILE, NO_PROFILE
+from simulator.scenario.profiles import names as profile_names
+from simulator.scenario.profiles import profile as get_profile
+from simulator.scenario.errors import UNSAFE_CHARS
+
+# --- reusable field types -------------------------------------------------------------------------
+# Every number is finite (``Strict`` refuses .inf and .nan) and within a range the kernel computes
+# without overflow, float32 state included: the limits are far beyond any meaningful value, so a
+# value outside them is a typo or an attempt to break the run, refused with FILE:LINE:COL. There is
+# no infinite "never decays" half-life: MAX_HOURS (114 years) already means that for any horizon.
+MAX_HOURS = 1e6  # times, delays and half-lives (the horizon is at most a year)
+MAX_MULTIPLIER = 1e3  # appeal multipliers
+MAX_WEIGHT = 100.0  # fatigue load and exposure-memory weights per delivery
+MAX_SHARE_WEIGHT = 1e9  # relative weights of regions and interests (normalised)
+MAX_SIGMA = 10.0  # lognormal log-scale spread: exp(10 z) stays finite in float32
+LOGNORMAL_MEDIAN = (1e-6, 1e9)  # follower counts, hours or load units
+MIN_HALF_LIFE = 1e-3  # hours (3.6 s)
+MIN_TICK = 1e-6  # hours; what limits a small tick is the number of ticks (see loading.MAX_TICKS)
+MAX_TEXT = 200  # characters of a name, handle, label or reference
+MAX_DESCRIPTION = 10_000
+
+
+def _safe_text(value: str, allow: str = "") -> str:
+    """Refuse control characters (NUL, BEL, ESC ...) and bidirectional-format characters
+    (right-to-left override ...): they would reach terminals and CSV files and can make text
+    display differently from what it is. ``allow`` lists permitted ones (newlines in descriptions)."""
+    for m in UNSAFE_CHARS.finditer(value):
+        if m.group() not in allow:
+            raise ValueError(
+                f"contains the control or bidirectional-format character U+{ord(m.group()):04X} "
+                f"at character {m.start() + 1}; remove it"
+            )
+    return value
+
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegFloat = Annotated[float, Field(ge=0.0)]
-PosFloat = Annotated[float, Field(gt=0.0)]
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s.,:{}\[\]]+$")]
+NonNegFloat = Annotated[float, Field(ge=0.0, le=MAX_HOURS)]  # hours unless said otherwise
+PosFloat = Annotated[float, Field(gt=0.0, le=MAX_HOURS)]  # hours unless said otherwise
+HalfLife = Annotated[float, Field(ge=MIN_HALF_LIFE, le=MAX_HOURS)]
+Multiplier = Annotated[float, Field(gt=0.0, le=MAX_MULTIPLIER)]
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+ShareWeight = Annotated[float, Field(ge=0.0, le=MAX_SHARE_WEIGHT)]
+Rate = Annotated[float, Field(ge=0.0, le=1e6)]  # a hazard slope (kappa): large is "always capped"
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_safe_text)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION), AfterValidator(lambda v: _safe_text(v, "\n\t\r"))]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[^\s.,:{}\[\]]+$"), AfterValidator(_safe_text)
+]
 
 ACCOUNT_KINDS = ("official", "sub_brand", "regional", "executive", "employee", "vertical", "other")
 VARIATIONS = ("verbatim", "cosmetic", "commentary")
@@ -28,14 +71,14 @@ NATIONAL_SCOPE = "national"
 class Strict(BaseModel):
     """Base: unknown keys are errors, values are checked on assignment too."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class LogNormal(Strict):
     """A lognormal distribution given by its median and log-scale sigma (sigma 0 = constant)."""
 
-    median: PosFloat
-    sigma: NonNegFloat = 0.0
+    median: Annotated[float, Field(ge=LOGNORMAL_MEDIAN[0], le=LOGNORMAL_MEDIAN[1])]
+    sigma: Annotated[float, Field(ge=0.0, le=MAX_SIGMA)] = 0.0
 
 
 def _lognormal_or_number(value: Any, what: str) -> Any:
@@ -52,7 +95,7 @@ def _lognormal_or_number(value: Any, what: str) -> Any:
 class TimeSpec(Strict):
     """Model clock. ``tick`` is the resolution of the schedule, ``horizon`` the campaign length."""
 
-    tick: Annotated[float, Field(gt=0.0, le=24.0)] = D.TICK_HOURS
+    tick: Annotated[float, Field(ge=MIN_TICK, le=24.0)] = D.TICK_HOURS
     horizon: Annotated[float, Field(gt=0.0, le=24.0 * 365)] = D.HORIZON_HOURS
 
     @model_validator(mode="after")
@@ -66,8 +109,8 @@ class PopulationSpec(Strict):
     """The follower population: size, regions and interest topics (weights are normalised)."""
 
     size: Annotated[int, Field(ge=1, le=D.MAX_POPULATION)] = D.POPULATION_SIZE
-    regions: dict[Identifier, NonNegFloat] = Field(default_factory=lambda: dict(D.REGIONS))
-    interests: dict[Identifier, NonNegFloat] = Field(default_factory=lambda: dict(D.INTERESTS))
+    regions: dict[Identifier, ShareWeight] = Field(default_factory=lambda: dict(D.REGIONS))
+    interests: dict[Identifier, ShareWeight] = Field(default_factory=lambda: dict(D.INTERESTS))
 
     @field_validator("regions", "interests")
     @classmethod
@@ -106,16 +149,16 @@ class AccountSpec(Strict):
     """
 
     id: Identifier
-    handle: str | None = None
+    handle: Text | None = None
     kind: Literal[ACCOUNT_KINDS] = "other"  # type: ignore[valid-type]
     count: Annotated[int, Field(ge=1, le=100_000)] | None = None
     followers: LogNormal = Field(default_factory=lambda: LogNormal(median=D.ACCOUNT_FOLLOWERS))
-    region: str | list[str] | None = None
+    region: Text | list[Text] | None = None
     region_share: Probability = D.REGIONAL_SHARE
     interest: Identifier | None = None
     interest_share: Probability = D.INTEREST_SHARE
     topics: list[Identifier] | None = None
-    overlap: dict[str, Probability] = Field(default_factory=dict)
+    overlap: dict[Text, Probability] = Field(default_factory=dict)
 
     @field_validator("followers", mode="before")
     @classmethod
@@ -138,8 +181,8 @@ class RelaySpec(Strict):
     links ``pattern: all`` ordered pairs, or each member to its ``neighbours`` nearest (ring).
     """
 
-    source: str
-    target: str
+    source: Text
+    target: Text
     probability: Probability
     off_topic_probability: Probability | None = None
     latency: LogNormal = Field(
@@ -160,54 +203,82 @@ class PostSpec(Strict):
     ``repeat`` times every ``every`` hours). ``scope`` is ``national`` or a region name;
     ``appeal`` fixes the item's appeal multiplier (None = LogNormal(0, behaviour.appeal_sigma))."""
 
-    account: str
+    account: Text
     at: NonNegFloat = 0.0
     topic: Identifier = GENERAL_TOPIC
     scope: Identifier = NATIONAL_SCOPE
     promotional: bool = False
-    appeal: PosFloat | None = None
+    appeal: Multiplier | None = None
     repeat: Annotated[int, Field(ge=1, le=1000)] = 1
     every: PosFloat = 24.0
-    label: str | None = None
+    label: Text | None = None
 
 
 class BehaviourSpec(Strict):
-    """Follower repost behaviour (MODEL-REFERENCE section 2, steps 1-2)."""
+    """Follower repost behaviour (``docs/model.md``, "One delivery", steps 1-2).
 
-    p0: Probability = D.P0
+    ``profile`` names a calibrated behaviour profile (:mod:`simulator.scenario.profiles`: ``weibo``, the
+    default, or ``twitter``) that supplies ``p0``, ``appeal_sigma`` and the organic ``latency`` a file does
+    not set; ``none`` uses the plain defaults of :mod:`simulator.defaults`.
+    """
+
+    profile: str = DEFAULT_PROFILE
+    p0: Probability | None = None
     p0_promotional: Probability = D.P0_PROMOTIONAL
-    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] = D.APPEAL_SIGMA
+    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] | None = None
     off_topic_factor: Probability = D.OFF_TOPIC_FACTOR
     alpha: Annotated[float, Field(ge=0.0, le=10.0)] = D.ALPHA
     beta: Annotated[float, Field(ge=0.0, le=10.0)] = D.BETA
-    exposure_half_life: PosFloat = D.EXPOSURE_HALF_LIFE_H
-    latency: LogNormal = Field(default_factory=lambda: LogNormal(median=D.LATENCY_MEDIAN_H, sigma=D.LATENCY_SIGMA))
-    variation_weights: dict[Literal[VARIATIONS], NonNegFloat] = Field(  # type: ignore[valid-type]
+    exposure_half_life: HalfLife = D.EXPOSURE_HALF_LIFE_H
+    latency: LogNormal | None = None
+    variation_weights: dict[Literal[VARIATIONS], Weight] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict(D.VARIATION_WEIGHTS)
     )
-    commentary_appeal: PosFloat = D.COMMENTARY_APPEAL
+    commentary_appeal: Multiplier = D.COMMENTARY_APPEAL
 
     @field_validator("latency", mode="before")
     @classmethod
     def _latency(cls, v: Any) -> Any:
-        return _lognormal_or_number(v, "a latency in hours")
+        return None if v is None else _lognormal_or_number(v, "a latency in hours")
 
     @field_validator("variation_weights")
     @classmethod
     def _all_variations(cls, v: dict[str, float]) -> dict[str, float]:
         return {**D.VARIATION_WEIGHTS, **v}
 
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, v: str) -> str:
+        key = v.strip().lower()
+        if key not in profile_names():
+            raise ValueError(f"unknown behaviour profile {v!r}; known: {', '.join(profile_names())}")
+        return key
+
+    @model_validator(mode="after")
+    def _from_profile(self) -> BehaviourSpec:
+        """Fill what the file leaves unset from the profile (or the plain defaults)."""
+        values = {} if self.profile == NO_PROFILE else get_profile(self.profile).values
+        if self.p0 is None:
+            object.__setattr__(self, "p0", values.get("behaviour.p0", D.P0))
+        if self.appeal_sigma is None:
+            object.__setattr__(self, "appeal_sigma", values.get("behaviour.appeal_sigma", D.APPEAL_SIGMA))
+        if self.latency is None:
+            median = values.get("behaviour.latency.median", D.LATENCY_MEDIAN_H)
+            sigma = values.get("behaviour.latency.sigma", D.LATENCY_SIGMA)
+            object.__setattr__(self, "latency", LogNormal(median=median, sigma=sigma))
+        return self
+
 
 class FatigueSpec(Strict):
     """Load-driven exits (MODEL-REFERENCE section 2, steps 3-4) and baseline churn."""
 
     enabled: bool = True
-    load_half_life: PosFloat = D.LOAD_HALF_LIFE_H
+    load_half_life: HalfLife = D.LOAD_HALF_LIFE_H
     tolerance: LogNormal = Field(default_factory=lambda: LogNormal(median=D.TOLERANCE_MEDIAN, sigma=D.TOLERANCE_SIGMA))
-    w_dup: NonNegFloat = D.W_DUP
-    w_irr: NonNegFloat = D.W_IRR
-    w_promo: NonNegFloat = D.W_PROMO
-    kappa: NonNegFloat = D.KAPPA
+    w_dup: Weight = D.W_DUP
+    w_irr: Weight = D.W_IRR
+    w_promo: Weight = D.W_PROMO
+    kappa: Rate = D.KAPPA
     p_exit_max: Probability = D.P_EXIT_MAX
     q_mute: Probability = D.Q_MUTE
     churn_per_day: Probability = D.CHURN_PER_DAY
@@ -227,15 +298,15 @@ class MetricsSpec(Strict):
 class TopologySpec(Strict):
     """A preset account matrix; ``params`` override the preset's own defaults."""
 
-    preset: str
+    preset: Text
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Scenario(Strict):
     """A complete, validated scenario (after any ``topology`` preset has been expanded)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: str = ""
+    name: Annotated[Text, Field(min_length=1)]
+    description: Description = ""
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     time: TimeSpec = Field(default_factory=TimeSpec)
     population: PopulationSpec = Field(default_factory=PopulationSpec)

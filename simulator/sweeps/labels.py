@@ -3,7 +3,7 @@
 ``parameter_labels``: ``{path: {"en": ..., "zh": ...}}`` for every swept field: the parameter's own
 ``label:`` / ``label_zh:`` when the sweep section gives one, else a name from the field (a relay's
 probability is named by its source and target accounts' handles, e.g. ``relays.3.probability`` ->
-"official -> city relay probability"), else the path itself. ``plausible``: the behaviour
+"official → city relay probability"), else the path itself. ``plausible``: the behaviour
 profile's plausible range of each swept field that has one (charts shade it).
 """
 
@@ -77,7 +77,7 @@ def _relay_label(path: tuple, doc: Mapping[str, Any], loaded: Any) -> dict[str, 
     if not isinstance(source, str) or not isinstance(target, str):
         return None
     names = _account_names(loaded)
-    pair = f"{names.get(source, source)} -> {names.get(target, target)}"
+    pair = f"{names.get(source, source)} → {names.get(target, target)}"
     en, zh = RELAY_FIELDS[path[2]]
     return {"en": f"{pair} {en}", "zh": f"{pair} {zh}"}
 

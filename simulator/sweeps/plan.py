@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.scenario import presets
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import load_document, read_scenario
 from simulator.scenario.overrides import apply_override, parse_overrides
@@ -188,6 +189,7 @@ def prepare(
     paths = [p for p, _ in fixed] + [p.path for p in spec.parameters]
     if isinstance(doc.get("topology"), str) and any(len(p) > 1 and p[0] == "topology" for p in paths):
         doc["topology"] = {"preset": doc["topology"]}  # `topology: hub` + a swept topology.params.x
+    notes = _scope_presets(doc, locs, source, fixed, spec)
 
     keep_loaded = eng is not ABM  # other engines check the loaded points before any run
     loaded_points: list[Any] = []
@@ -245,13 +247,28 @@ def prepare(
             "metrics": _callable_name(metrics),
         },
     }
-    metadata = {
+    metadata: dict[str, Any] = {
         "parameter_labels": parameter_labels(spec, base, first_loaded),
         "plausible": plausible(spec, first_loaded),
     }
+    if notes:
+        metadata["notes"] = notes
     plan = SweepPlan(spec, ctx, points, groups, population, need, identity, text, baseline=base_point)
     plan.metadata = metadata
     return plan
+
+
+def _scope_presets(doc: dict, locs: dict, source: str, fixed: list, spec: SweepSpec) -> list[str]:
+    """A sweep (or ``--fix``) over ``topology.preset``: the file's preset-only parameters stay with
+    its preset (:func:`simulator.scenario.presets.scope_params`); returns the note saying so."""
+    targets = [v for p, v in fixed if p == ("topology", "preset")]
+    targets += [v for p in spec.parameters if p.path == ("topology", "preset") for v in p.values]
+    moved = presets.scope_params(doc, targets, locs) if targets else {}
+    if not moved:
+        return []
+    line = locs.get(("topology", "params"))
+    where = f"{source}:{line[0]}: " if line else f"{source}: "
+    return [presets.describe_scoped(moved, presets.canonical_name(doc["topology"]["preset"]), where)]
 
 
 def _relocate(p: Problem, spec: SweepSpec) -> Problem:

@@ -6,7 +6,7 @@ A directed Chung-Lu graph with regional locality (an edge ``u -> v`` means ``v``
   for a light-tailed graph) and ``k_u ~ Poisson(lambda_u)`` follower draws, ``lambda_u = w_u z / E[w]``
   so that the mean number of followees (and followers) is ``z = graph.mean_followees``;
 * each draw is, with probability ``locality``, a uniform person of ``u``'s region, else a uniform person
-  of the whole population; self-draws are dropped and repeated draws count once.
+  of the whole population; self-draws are dropped and repeated draws count once (rows keep draw order).
 
 Followee counts are then light-tailed and independent of follower counts, so ``<jk> = <j><k>``
 (``docs/model.md``, oracles). Every number comes from :mod:`simulator.streams` keyed by ``(seed, u, j)``,
@@ -151,9 +151,11 @@ if _numba is not None:
         return bounds[r], bounds[r + 1] - bounds[r]
 
     @_numba.njit(cache=True, nogil=True)
-    def nb_row(g, u, buf):  # pragma: no cover - compiled
-        """Write the followers of ``u`` into ``buf[:k]`` (sorted, distinct, without ``u``); return k.
-        ``buf`` must hold at least ``nb_draws(g, u)`` entries."""
+    def nb_row(g, u, buf, seen):  # pragma: no cover - compiled
+        """Write the followers of ``u`` into ``buf[:k]`` (distinct, in draw order, without ``u``); return k.
+
+        ``buf`` must hold at least ``nb_draws(g, u)`` entries; ``seen`` is scratch for the repeated-draw
+        check: an int64 array of a power-of-two size >= 2 x that, all -1 (it is left all -1)."""
         n, alpha, w_cap, lam_scale, locality, bounds, key_w, key_deg, key_loc, key_pos = g
         k = nb_draws(g, u)
         if k == 0:
@@ -161,24 +163,38 @@ if _numba is not None:
         lo, size = nb_region_bounds_of(bounds, u)
         kl = nb_derive(key_loc, u)
         kp = nb_derive(key_pos, u)
+        cap = 16
+        while cap < 2 * k:
+            cap *= 2
+        mask = np.uint64(cap - 1)
         m = 0
         for j in range(k):
             if locality > 0.0 and nb_uniform(kl, j) < locality:
                 v = lo + np.int64(nb_uniform(kp, j) * size)
             else:
                 v = np.int64(nb_uniform(kp, j) * n)
-            if v != u:
+            if v == u:
+                continue
+            h = np.int64(S.nb_mix(np.uint64(v)) & mask)
+            while seen[h] != -1 and seen[h] != v:
+                h = (h + 1) & (cap - 1)
+            if seen[h] == -1:  # first draw of v: keep it (a repeated draw is the same follow)
+                seen[h] = v
                 buf[m] = v
                 m += 1
-        if m > 1:
-            buf[:m].sort()
-            w = 1
-            for i in range(1, m):
-                if buf[i] != buf[w - 1]:
-                    buf[w] = buf[i]
-                    w += 1
-            m = w
+        for i in range(m):  # leave the scratch clean: clear exactly the slots used
+            h = np.int64(S.nb_mix(np.uint64(buf[i])) & mask)
+            while seen[h] != buf[i]:
+                h = (h + 1) & (cap - 1)
+            seen[h] = -1
         return m
+
+    @_numba.njit(cache=True, inline="always")
+    def scratch_size(k):  # pragma: no cover - compiled
+        cap = 16
+        while cap < 2 * k:
+            cap *= 2
+        return cap
 
     @_njit
     def _draw_counts(g, n):  # pragma: no cover - compiled
@@ -189,9 +205,15 @@ if _numba is not None:
         return out
 
     @_numba.njit(cache=True, nogil=True, parallel=True)
-    def _fill_rows(g, n, bound, out, lengths):  # pragma: no cover - compiled
-        for u in _numba.prange(n):
-            lengths[u] = nb_row(g, u, out[bound[u] : bound[u + 1]])
+    def _fill_rows(g, n, bound, out, lengths, top):  # pragma: no cover - compiled
+        step = (n + 63) // 64
+        for chunk in _numba.prange(64):  # one scratch per chunk of rows (the rows are independent)
+            seen = np.full(scratch_size(top), -1, np.int64)
+            buf = np.empty(max(top, 1), np.int64)
+            for u in range(chunk * step, min(n, (chunk + 1) * step)):
+                k = nb_row(g, u, buf, seen)
+                out[bound[u] : bound[u] + k] = buf[:k]
+                lengths[u] = k
 
     @_njit
     def _compact(bound, lengths, out, indptr):  # pragma: no cover - compiled
@@ -217,7 +239,8 @@ def materialize(model: GraphModel) -> CSR:
     bound = _draw_counts(g, n)
     out = np.empty(int(bound[-1]), dtype=np.int64 if n >= 2**31 else np.int32)
     lengths = np.zeros(n, dtype=np.int64)
-    _fill_rows(g, n, bound, out, lengths)
+    top = int(np.diff(bound).max()) if n else 0
+    _fill_rows(g, n, bound, out, lengths, top)
     indptr = np.zeros(n + 1, dtype=np.int64)
     total = _compact(bound, lengths, out, indptr)
     out.resize(total, refcheck=False)
@@ -227,8 +250,9 @@ def materialize(model: GraphModel) -> CSR:
 def follower_row(model: GraphModel, u: int) -> np.ndarray:
     """The followers of person ``u`` (sorted int64), generated on demand."""
     g = model.arrays()
-    buf = np.empty(int(_draw_counts_one(g, u)), dtype=np.int64)
-    k = nb_row(g, np.int64(u), buf)
+    k = int(_draw_counts_one(g, u))
+    buf = np.empty(k, dtype=np.int64)
+    k = nb_row(g, np.int64(u), buf, np.full(int(scratch_size(k)), -1, np.int64))
     return buf[:k]
 
 
