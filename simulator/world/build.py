@@ -85,7 +85,7 @@ class World:
         return self.population.region_bounds
 
     def followers_of(self, person: int) -> np.ndarray:
-        """The people who see ``person``'s reposts (sorted)."""
+        """The people who see ``person``'s reposts (in draw order)."""
         if self.graph is not None:
             return self.graph.row(person).astype(np.int64)
         from simulator.world.generator import follower_row
@@ -140,7 +140,10 @@ def build_world(sc: Scenario, matrix: Matrix, mode: WorldMode | None = None) -> 
     interests = {t: i for i, t in enumerate(pop.interest_names)}
     audience, warnings = build_audiences(matrix, pop, sc.seed, regions, interests)
     overlaps = realised_overlaps(matrix, audience)
-    warnings += overlap_warnings(overlaps)
+    sizes: dict[str, int] = {}
+    for a in matrix.accounts:
+        sizes[a.group or a.id] = sizes.get(a.group or a.id, 0) + int(audience.indptr[a.index + 1] - audience.indptr[a.index])
+    warnings += overlap_warnings(overlaps, sizes, pop.n)
     churn = churn_times(matrix, audience, sc.fatigue.churn_per_day, sc.seed)
     world = World(pop, gm, None, audience, churn, overlaps=overlaps, warnings=warnings)
     if mode == "explicit":
