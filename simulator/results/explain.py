@@ -15,6 +15,7 @@ materialised, so this costs what the audiences cost) and reports:
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -177,10 +178,18 @@ def _spread(o: dict[str, Any]) -> str:
     return "" if lo == hi else f"{lo}-{hi}"
 
 
+def _width(text: str) -> int:
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _table(header: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    fmt = indent + "  ".join(f"{{:<{w}}}" for w in widths)
-    return [fmt.format(*header).rstrip()] + [fmt.format(*r).rstrip() for r in rows]
+    widths = [max(_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return indent + "  ".join(c + " " * (w - _width(c)) for c, w in zip(map(str, cells), widths)).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
 
 
 def _relay_lines(d: dict[str, Any]) -> list[str]:
