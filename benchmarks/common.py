@@ -1,7 +1,8 @@
-"""Helpers shared by the benchmarks: sizes, the benchmark graph, memory, tables."""
+"""Helpers shared by the benchmarks: sizes, the benchmark graphs, clocks, machine load, memory, tables."""
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import resource
@@ -48,11 +49,49 @@ def region_bounds(n: int) -> np.ndarray:
     return bounds
 
 
-def benchmark_graph(n: int, seed: int = 1) -> tuple[CSR, float]:
-    """The directed heavy-tailed follower graph (as the model builds it) and its build time, s."""
+def benchmark_graph(n: int, seed: int = 1, tail: float | None = TAIL_EXPONENT) -> tuple[CSR, float]:
+    """The directed follower graph as the model builds it, and its build time, s.
+
+    ``tail`` is the power-law exponent of follower counts (heavy-tailed, the default) or None
+    for Poisson follower counts (light-tailed: <jk> = z^2, so IC is critical at p = 1 / z).
+    """
     t0 = time.perf_counter()
-    g = follower_graph(n, MEAN_FOLLOWEES, TAIL_EXPONENT, LOCALITY, region_bounds(n), np.random.default_rng(seed))
+    g = follower_graph(n, MEAN_FOLLOWEES, tail, LOCALITY, region_bounds(n), np.random.default_rng(seed))
     return g, time.perf_counter() - t0
+
+
+class Clock:
+    """``with Clock() as c: ...`` -> ``c.wall`` and ``c.cpu`` in seconds.
+
+    ``cpu`` is the CPU time of this thread (``time.thread_time``): it does not count time the
+    thread spent descheduled, so it is the fairer clock on a machine shared with other jobs.
+    """
+
+    wall: float
+    cpu: float
+
+    def __enter__(self) -> Clock:
+        self._w, self._c = time.perf_counter(), time.thread_time()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.wall, self.cpu = time.perf_counter() - self._w, time.thread_time() - self._c
+
+
+def load_average() -> list[float]:
+    """The machine's 1-, 5- and 15-minute load averages (runnable processes; Unix)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - not available on this platform
+        return [float("nan")] * 3
+
+
+def spread(values: Sequence[float]) -> dict[str, float | int]:
+    """{"n", "min", "median", "max"} of the values (NaN when there are none)."""
+    a = np.asarray(values, dtype=float)
+    if len(a) == 0:
+        return {"n": 0, "min": float("nan"), "median": float("nan"), "max": float("nan")}
+    return {"n": len(a), "min": float(a.min()), "median": float(np.median(a)), "max": float(a.max())}
 
 
 def peak_rss_mb() -> float:
@@ -61,9 +100,38 @@ def peak_rss_mb() -> float:
 
 
 def machine() -> str:
-    import os
+    """One line: CPU model and count, Python and numpy versions."""
+    return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
 
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+
+def code_version() -> str:
+    """The git commit of the imported ``simulator`` package (with ``+dirty`` for local changes),
+    or ``unknown`` outside a git checkout."""
+    import subprocess
+
+    import simulator
+
+    where = os.path.dirname(os.path.abspath(simulator.__file__))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=where, capture_output=True, text=True)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except OSError:
+        return "unknown"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo on Linux), else the architecture."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
 
 
 def fmt_time(seconds: float | None) -> str:
