@@ -3,7 +3,7 @@
 This is what the full model reduces to with fatigue and time dynamics off (alpha = beta = 0, no
 exit, horizon long enough): every delivery ``u -> v`` is one independent trial that makes ``v``
 repost with probability ``p`` (times an optional per-follower weight, e.g. the suitability
-s(i, c) of MODEL-REFERENCE section 2).
+s(i, c) of docs/model.md#suitability).
 
 Semantics (one cascade):
 

@@ -1,7 +1,7 @@
 """The shapes of the six presets: each preset's parameters (pydantic models) and the function
 that turns them into plain scenario fragments (``accounts``, ``relays``, ``population``, and
 ``posters``: who publishes the originals). :mod:`simulator.scenario.presets` chooses, validates,
-spends budgets and merges; see MODEL-REFERENCE section 1 for the structures and their sources.
+spends budgets and merges; see docs/model.md#organisation-models-and-presets for the structures and their sources.
 """
 
 from __future__ import annotations

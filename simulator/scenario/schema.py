@@ -270,7 +270,7 @@ class BehaviourSpec(Strict):
 
 
 class FatigueSpec(Strict):
-    """Load-driven exits (MODEL-REFERENCE section 2, steps 3-4) and baseline churn."""
+    """Load-driven exits (docs/model.md#load-and-exits) and baseline churn (docs/model.md#churn-clocks)."""
 
     enabled: bool = True
     load_half_life: HalfLife = D.LOAD_HALF_LIFE_H
