@@ -12,9 +12,10 @@ Thresholds (and why):
   off-topic probability is below its on-topic one (the engine's rule: on-topic when the item's topic is
   ``general`` or one of the target's ``topics``).
 * ``commentary_no_appeal``: commentary relays by account kinds other than ``executive``/``employee`` while
-  ``behaviour.commentary_appeal`` is not 1. The multiplier models a person's own voice (MODEL-REFERENCE
-  section 2), so a brand account's commentary does not get it; it still has commentary's exposure weight
-  (0.4) and duplicate load. Declaring commentary for such an account usually means expecting the boost.
+  ``behaviour.commentary_appeal`` is not 1. The multiplier models a person's own voice (docs/model.md,
+  "Commentary multiplier"), so a brand account's commentary does not get it; it still has commentary's
+  exposure weight (0.4) and duplicate load. Declaring commentary for such an account usually means
+  expecting the boost.
 * ``audience_union_large``: the matrix's accounts together follow more than half the population (then
   every matrix reaches nearly the same people and their differences are artefacts of a small world).
 * ``random_overlap``: one unit's followers follow another unit, with no declared overlap between them,
@@ -54,7 +55,7 @@ UNION_WARN = 0.5  # share of the population the matrix's union audience may cove
 RANDOM_OVERLAP_WARN = 0.05  # = simulator.world.audiences.UNDECLARED_OVERLAP_WARN (tests check)
 SATURATION_WARN = 0.9  # reach share of a run above which matrices can no longer differ
 FAR = 1.5  # a value is "far outside" a plausible range beyond lo / FAR or hi * FAR
-# Relay probabilities: the deck's hub example (MODEL-REFERENCE section 1) had 30 city accounts relay the
+# Relay probabilities: the source deck's hub example (Wanda cinemas, docs/model.md "hub") had 30 city accounts relay the
 # core account 1,735 times in a month of ~90 core posts (3 a day): 1735 / (30 x 90) ~ 0.64 per edge and
 # post; the presets use 0.05 (employees' lateral ring) to 0.9 (controlled accounts). Below 0.02 (30x under
 # the deck, 2.5x under the lowest preset) an edge fires for fewer than 1 post in 50: a typo (0.006 for
