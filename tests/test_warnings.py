@@ -316,6 +316,29 @@ def test_hub_like_reverse_overlap_is_not_reported_as_chance(scenario_file):
     assert "random_overlap" not in codes(W.loaded_warnings(loaded))
 
 
+def test_chance_overlap_counts_followers_declared_inside_a_third_audience(scenario_file):
+    """The founder declares nothing: its followers meet the cities' free followers and the cities' followers
+    declared inside the official account's audience alike, all by chance (~10% of a 120k world). Two city
+    groups that both declare the official account share followers through it: implied, not chance."""
+    text = TEA.replace("size: 200000", "size: 120000").replace(
+        "    overlap: {official: 0.2}\n", "    overlap: {official: 0.2}\n  - {id: town, count: 4, followers: 1000, "
+        "overlap: {official: 0.5}}\n"
+    )
+    loaded, found = warnings_of(scenario_file, text)
+    est = estimate_audiences(loaded.scenario, loaded.matrix)
+    world = build_world(loaded.scenario, loaded.matrix, mode="implicit")
+    realised = {(o.account, o.other): o.realised for o in world.overlaps}
+    assert est.chance[("founder", "city")] == pytest.approx(realised[("founder", "city")], abs=0.02)
+    assert W.chance_exceeds(est.chance[("founder", "city")])
+    assert any(w.code == "random_overlap" and w.message.startswith("founder and city") for w in found)
+    measured = world_warnings(loaded.scenario, loaded.matrix, world)
+    assert any(w.code == "random_overlap" and w.message.startswith("founder and city") for w in measured)
+    # city and town both draw their declared followers from official's audience: that part is implied
+    assert est.chance[("town", "city")] < realised[("town", "city")] - 0.01
+    assert not any(w.message.startswith(("town and city", "city and town")) for w in found + measured)
+    assert not W.chance_exceeds(W.RANDOM_OVERLAP_WARN + W.CHANCE_SLACK)
+
+
 def test_unrealisable_overlap_reported_by_the_world_build(scenario_file):
     text = """
     name: unrealisable

@@ -26,6 +26,7 @@ from simulator.scenario.warnings import (
     SATURATION_WARN,
     UNION_WARN,
     ScenarioWarning,
+    chance_exceeds,
     exceeds,
     located,
     random_overlap_warning,
@@ -76,9 +77,9 @@ def union_audience(world: World) -> int:
 
 def world_warnings(sc: Scenario, matrix: Matrix, world: World) -> list[ScenarioWarning]:
     """Warnings from the built world (unlocated): ``audience_union_large`` measured, ``random_overlap``
-    where an undeclared overlap above 5% is chance (not the reverse or a chain of declared overlaps, as
-    estimated), ``overlap_unrealised`` for declared overlaps the build could not realise, and any other
-    build warning as ``world_build``."""
+    where an undeclared overlap is above 5% and so is its estimated chance part (not the reverse of a
+    declared overlap, nor implied through a shared partner), ``overlap_unrealised`` for declared overlaps
+    the build could not realise, and any other build warning as ``world_build``."""
     out: list[ScenarioWarning] = []
     share = union_audience(world) / max(1, world.n)
     if exceeds(share, UNION_WARN):
@@ -92,7 +93,7 @@ def world_warnings(sc: Scenario, matrix: Matrix, world: World) -> list[ScenarioW
         if chance is None:  # estimated only when needed: most worlds have no such pair
             chance = estimate_audiences(sc, matrix).chance
         expected = chance.get(pair)
-        if expected is None or exceeds(expected, RANDOM_OVERLAP_WARN):
+        if expected is None or chance_exceeds(expected):
             first = matrix.accounts[matrix.members(o.account)[0]]
             out.append(random_overlap_warning(o.account, o.other, expected or o.realised, o.realised, first.spec_path))
     for text in world.warnings:

@@ -111,6 +111,16 @@ def _log_miss(free: float, mass: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.log(np.clip(1.0 - d, 1e-300, 1.0))
 
 
+@dataclass
+class _UnitDensity:
+    """log P(a person of each cell is not a follower of the unit), split by where the followers come from."""
+
+    free: np.ndarray  # the free part (drawn outside the unit's declared partners)
+    declared: dict[str, np.ndarray]  # partner unit -> the part declared inside that partner's audience
+    free_mass: np.ndarray  # expected free followers per cell
+    partners: set[str]  # units the unit's accounts declare overlaps with
+
+
 def estimate_audiences(sc: Scenario, matrix: Matrix) -> AudienceEstimate:
     """Expected union audience and chance overlaps of a scenario's matrix (nothing is built)."""
     n = sc.population.size
@@ -121,19 +131,30 @@ def estimate_audiences(sc: Scenario, matrix: Matrix) -> AudienceEstimate:
     units = units_of(matrix)
     # members of a group share their targeting and expected count: one mass per distinct targeting
     masses: dict[tuple, np.ndarray] = {}
-    log_miss = {u: np.zeros_like(sizes) for u in units}
-    free_mass = {u: np.zeros_like(sizes) for u in units}
-    for a in matrix.accounts:
+
+    def mass(a: Account) -> np.ndarray:
         key = (a.region, a.region_share, a.interest, a.interest_share)
         if key not in masses:
             masses[key] = targeting_mass(a, sizes, regions, interests)
+        return masses[key]
+
+    dens = {u: _UnitDensity(np.zeros_like(sizes), {}, np.zeros_like(sizes), set()) for u in units}
+    for a in matrix.accounts:
+        d = dens[unit_of(a)]
         free = followers[a.index] * max(0.0, 1.0 - sum(a.overlap.values()))
-        u = unit_of(a)
-        log_miss[u] += _log_miss(free, masses[key], sizes)
-        free_mass[u] += free * masses[key]
-    total_miss = sum(log_miss.values(), np.zeros_like(sizes))
+        d.free += _log_miss(free, mass(a), sizes)
+        d.free_mass += free * mass(a)
+        for b, share in a.overlap.items():
+            # declared followers lie inside the partner's audience: spread like the partner's
+            partner = matrix.accounts[b]
+            p = unit_of(partner)
+            d.partners.add(p)
+            part = _log_miss(share * followers[a.index], mass(partner), sizes)
+            d.declared[p] = d.declared.get(p, np.zeros_like(sizes)) + part
+    # declared parts add nobody new to the union: they are inside other audiences
+    total_miss = sum((d.free for d in dens.values()), np.zeros_like(sizes))
     union = float((sizes * (1.0 - np.exp(total_miss))).sum())
-    chance = _chance_overlaps(matrix, units, followers, log_miss, free_mass, sizes.size)
+    chance = _chance_overlaps(matrix, units, followers, dens, sizes.size)
     return AudienceEstimate(n, followers, union, chance, units)
 
 
@@ -151,26 +172,30 @@ def _chance_overlaps(
     matrix: Matrix,
     units: dict[str, list[int]],
     followers: np.ndarray,
-    log_miss: dict[str, np.ndarray],
-    free_mass: dict[str, np.ndarray],
+    dens: dict[str, _UnitDensity],
     cells: int,
 ) -> dict[tuple[str, str], float]:
-    """Share of each unit's followers expected to follow another unit by chance: its free followers
-    spread over the cells, times the other unit's density there. Only the free parts meet at random (a
-    declared part is drawn inside its partner's audience), so a pair linked by a declared overlap in
-    either direction is left out: its overlap is what was declared, not chance."""
+    """Share of each unit's followers expected to follow another unit by chance: its free followers spread
+    over the cells, times the other unit's density there. The other unit's followers count whether free
+    or declared inside a third audience, except those declared inside an audience this unit's free
+    followers are drawn outside of (its own declared partners): overlap through a shared partner is implied
+    by the declarations, not chance. A pair linked by a declared overlap in either direction is left out."""
     if len(units) ** 2 * cells > MAX_CELL_PRODUCTS:
         return {}
     linked = declared_pairs(matrix)
-    density = {u: 1.0 - np.exp(lm) for u, lm in log_miss.items()}
     out: dict[tuple[str, str], float] = {}
     for x, members in units.items():
         total = float(followers[members].sum())
         if total <= 0:
             continue
         for y in units:
-            if x != y and (x, y) not in linked:
-                out[(x, y)] = float((free_mass[x] * density[y]).sum() / total)
+            if x == y or (x, y) in linked:
+                continue
+            dy = dens[y]
+            miss = dy.free + sum(
+                (part for p, part in dy.declared.items() if p not in dens[x].partners), np.zeros_like(dy.free)
+            )
+            out[(x, y)] = float((dens[x].free_mass * (1.0 - np.exp(miss))).sum() / total)
     return out
 
 
