@@ -33,7 +33,8 @@ accounts:
   - {{id: official, kind: official, followers: 2500}}
   - {{id: sport, kind: sub_brand, followers: 900, interest: sport, overlap: {{official: 0.3}}}}
   - {{id: boss, kind: executive, followers: 700, overlap: {{official: 0.2}}}}
-  - {{id: city, kind: regional, count: 3, followers: {{median: 300, sigma: 0.4}}, region: "*", overlap: {{official: 0.25}}}}
+  - {{id: city, kind: regional, count: 3, followers: {{median: 300, sigma: 0.4}}, region: "*",
+     overlap: {{official: 0.25}}}}
 relays:
   - {{source: official, target: sport, probability: 0.8, off_topic_probability: 0.3}}
   - {{source: official, target: boss, probability: 0.7, variation: commentary}}

@@ -232,7 +232,7 @@ def draw_account_matrix(
     if ax is None:
         fig = Figure(figsize=(7, 7))
         ax = fig.add_subplot()
-    fig = ax.get_figure()
+    fig = ax.get_figure()  # type: ignore[assignment]  # a Figure here: the axes are never in a subfigure
     if active is None:
         active = np.union1d(getattr(model, "posted_now", []), getattr(model, "relayed_now", []))
     if fired is None:
@@ -291,7 +291,7 @@ def draw_curves(model: PropagationModel, measures: dict[str, str], title: str, a
     if ax is None:
         fig = Figure(figsize=(5, 3.2), layout="constrained")
         ax = fig.add_subplot()
-    fig = ax.get_figure()
+    fig = ax.get_figure()  # type: ignore[assignment]  # a Figure here: the axes are never in a subfigure
     df = model.datacollector.get_model_vars_dataframe()
     for m, color in measures.items():
         ax.plot(df["time_h"], df[m], color=color, label=m.replace("_", " "), lw=1.8)

@@ -151,7 +151,7 @@ class PropagationModel(mesa.Model):
         self._record = record_reposts
         self._build_state()
         self.relay_log: list[dict[str, Any]] = []
-        self.pending_accounts = 0
+        self._late: set[tuple[int, int]] = set()  # (account, item) relays that fired, due after the horizon
         self._events: list[_AccountEvent] = []
         self._scheduled: dict[tuple[int, int], _AccountEvent] = {}
         for item in self.matrix.items:
@@ -263,10 +263,10 @@ class PropagationModel(mesa.Model):
 
     # --- scheduling account publications ----------------------------------------------------------------
     def _schedule(self, ev: _AccountEvent) -> None:
-        if ev.time >= self.horizon:
-            self.pending_accounts += 1
-            return
         key = (ev.account, ev.item)
+        if ev.time >= self.horizon:  # pending unless it publishes anyway (counted in `counters`)
+            self._late.add(key)
+            return
         old = self._scheduled.get(key)
         if old is not None:
             if (old.time, old.via if old.via is not None else -1) <= (ev.time, ev.via if ev.via is not None else -1):
@@ -441,7 +441,8 @@ class PropagationModel(mesa.Model):
         out["account_posts"] = int(self._posts.sum())
         out["account_relays"] = int(self._relays.sum())
         out["churned"] = int(self._churned.sum())
-        out["pending_at_horizon"] = int(c[T.PENDING]) + self.pending_accounts
+        late = sum(1 for a, item in self._late if item not in self.accounts[a].published)
+        out["pending_at_horizon"] = int(c[T.PENDING]) + late
         return out
 
     @property
@@ -550,9 +551,16 @@ class PropagationModel(mesa.Model):
         t, n = self._tables, int(self._tables.sizes[T.LOG_SIZE])
         ids = np.array([a.data.id for a in self.accounts], dtype=object)
         li, lt = t.log_int[:n], t.log_time[:n]
-        df = pd.DataFrame({"follower": li[:, 0], "item": li[:, 1].astype(np.int32), "depth": li[:, 2].astype(np.int16),
-                           "origin": ids[li[:, 3]] if n else np.zeros(0, object),
-                           "decided_h": lt[:, 0], "due_h": lt[:, 1]})
+        df = pd.DataFrame(
+            {
+                "follower": li[:, 0],
+                "item": li[:, 1].astype(np.int32),
+                "depth": li[:, 2].astype(np.int16),
+                "origin": ids[li[:, 3]] if n else np.zeros(0, object),
+                "decided_h": lt[:, 0],
+                "due_h": lt[:, 1],
+            }
+        )
         df["executed"] = df["due_h"] < min(self.hours, self.horizon)
         return df
 

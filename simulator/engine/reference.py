@@ -151,7 +151,7 @@ def run_reference(loaded: LoadedScenario, world: World) -> ReferenceResult:  # n
         seen = (c, v) in mem
         if seen:
             m, t0 = mem[(c, v)]
-            x = decay(m, float(t0), now, b.exposure_half_life) + weight
+            x = decay(float(m), float(t0), now, b.exposure_half_life) + weight
             counters["duplicate_exposures"] += 1
         else:
             x = weight
@@ -197,7 +197,7 @@ def run_reference(loaded: LoadedScenario, world: World) -> ReferenceResult:  # n
             irrelevant = suit(v, c) < 1.0
             add = 1.0 + fa.w_dup * weight * seen + fa.w_irr * irrelevant + (fa.w_promo if items[c][4] else 0.0)
             lv, lt = load.get(e, (f32(0.0), f32(-math.inf)))
-            value = decay(lv, float(lt), now, fa.load_half_life) + add
+            value = decay(float(lv), float(lt), now, fa.load_half_life) + add
             load[e] = (f32(value), f32(now))
             theta = float(pop.tolerance_of(np.array([v]))[0])
             if value > theta and v not in fatigued:
