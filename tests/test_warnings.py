@@ -333,6 +333,7 @@ def test_chance_overlap_counts_followers_declared_inside_a_third_audience(scenar
     assert any(w.code == "random_overlap" and w.message.startswith("founder and city") for w in found)
     measured = world_warnings(loaded.scenario, loaded.matrix, world)
     assert any(w.code == "random_overlap" and w.message.startswith("founder and city") for w in measured)
+    assert "world_build" not in codes(measured)  # the build's own chance warnings are not repeated
     # city and town both draw their declared followers from official's audience: that part is implied
     assert est.chance[("town", "city")] < realised[("town", "city")] - 0.01
     assert not any(w.message.startswith(("town and city", "city and town")) for w in found + measured)
