@@ -115,3 +115,9 @@ def test_module_page_is_a_solara_element():
     import reacton.core
 
     assert isinstance(app.page, reacton.core.Element)
+
+
+def test_app_scales_presets_from_their_own_default_population():
+    from simulator.scenario.preset_shapes import PresetParams
+
+    assert app.PRESET_POPULATION == PresetParams.model_fields["population_size"].default

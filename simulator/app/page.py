@@ -44,7 +44,7 @@ from simulator.scenario.loading import load_document
 from simulator.scenario.presets import PRESETS, canonical_name, expand, params_model
 
 #: Population size the preset defaults are written for (``population_size`` of every preset).
-PRESET_POPULATION = 300_000
+PRESET_POPULATION = 2_000_000  # = the presets' default population_size (simulator/scenario/preset_shapes.py)
 
 #: Relay-probability parameters of each preset (scaled together by ``relay_scale``).
 RELAY_PARAMS: dict[str, tuple[str, ...]] = {
