@@ -120,4 +120,6 @@ def test_module_page_is_a_solara_element():
 def test_app_scales_presets_from_their_own_default_population():
     from simulator.scenario.preset_shapes import PresetParams
 
-    assert app.PRESET_POPULATION == PresetParams.model_fields["population_size"].default
+    from simulator.app import page
+
+    assert page.PRESET_POPULATION == PresetParams.model_fields["population_size"].default
