@@ -2,11 +2,11 @@
 
 Launch in a browser from the repository root::
 
-    uv run --extra viz solara run simulator/app/page.py
+    uv run --extra viz solara run simulator/app/viz.py
 
 or show it inside a Jupyter notebook (last expression of a cell)::
 
-    from simulator.app.page import page
+    from simulator.app.viz import page
     page
 
 The page shows the account matrix as a network (accounts coloured by kind, sized by audience,
@@ -37,7 +37,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-# Absolute imports: `solara run simulator/app/page.py` executes this file as a script, not as a module.
+# Absolute imports: `solara run simulator/app/viz.py` executes this file as a script, not as a module.
 from simulator.engine.model import PropagationModel
 from simulator.plotting.style import KIND_COLORS, NEUTRAL_COLOR, cjk_font_family, count_formatter, label
 from simulator.scenario.loading import load_document
@@ -416,5 +416,5 @@ def make_page(model: AppModel | solara.Reactive | None = None, **params: Any):
     )
 
 
-#: The app: ``solara run simulator/app/page.py`` serves it; a notebook displays it.
+#: The app: ``solara run simulator/app/viz.py`` serves it; a notebook displays it.
 page = make_page()
