@@ -118,8 +118,7 @@ def test_module_page_is_a_solara_element():
 
 
 def test_app_scales_presets_from_their_own_default_population():
+    from simulator.app import viz
     from simulator.scenario.preset_shapes import PresetParams
 
-    from simulator.app import viz
-
-    assert viz.PRESET_POPULATION == PresetParams.model_fields["population_size"].default
+    assert PresetParams.model_fields["population_size"].default == viz.PRESET_POPULATION

@@ -19,9 +19,12 @@ import simulator
 
 @pytest.mark.slow
 def test_paired_interval_of_hub_vs_dandelion_is_narrower_than_the_unpaired_one():
-    res = simulator.sweep("scenarios/compare_topologies.yaml",
-                          {"topology.preset": ["hub", "dandelion"], "behaviour.p0": [0.0032]},
-                          replicates=20, progress=False)
+    res = simulator.sweep(
+        "scenarios/compare_topologies.yaml",
+        {"topology.preset": ["hub", "dandelion"], "behaviour.p0": [0.0032]},
+        replicates=20,
+        progress=False,
+    )
     assert (res.runs["status"] == "ok").all()
     ratios = {}
     for metric in ("reach", "direct_reach", "second_level_reach"):

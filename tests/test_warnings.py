@@ -321,8 +321,8 @@ def test_chance_overlap_counts_followers_declared_inside_a_third_audience(scenar
     declared inside the official account's audience alike, all by chance (~10% of a 120k world). Two city
     groups that both declare the official account share followers through it: implied, not chance."""
     text = TEA.replace("size: 200000", "size: 120000").replace(
-        "    overlap: {official: 0.2}\n", "    overlap: {official: 0.2}\n  - {id: town, count: 4, followers: 1000, "
-        "overlap: {official: 0.5}}\n"
+        "    overlap: {official: 0.2}\n",
+        "    overlap: {official: 0.2}\n  - {id: town, count: 4, followers: 1000, overlap: {official: 0.5}}\n",
     )
     loaded, found = warnings_of(scenario_file, text)
     est = estimate_audiences(loaded.scenario, loaded.matrix)

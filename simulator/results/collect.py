@@ -50,9 +50,11 @@ class RunResult:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<RunResult {s['scenario']!r} seed={s['seed']}: reach {s['reach']:,} "
-                f"({s['reach_share']:.1%}), impressions {s['impressions']:,}, "
-                f"unfollows {s['unfollows']:,}>")
+        return (
+            f"<RunResult {s['scenario']!r} seed={s['seed']}: reach {s['reach']:,} "
+            f"({s['reach_share']:.1%}), impressions {s['impressions']:,}, "
+            f"unfollows {s['unfollows']:,}>"
+        )
 
 
 def _time_to_share(hist: np.ndarray, width: float, share: float) -> float | None:
@@ -115,7 +117,7 @@ def collect(model) -> RunResult:
 
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     # Mesa calls reporters twice on the first collect; keep one row per tick.
-    ts = ts.iloc[-(model.tick + 1):].reset_index(drop=True)
+    ts = ts.iloc[-(model.tick + 1) :].reset_index(drop=True)
     ts.insert(0, "tick", np.arange(len(ts)))
     ts["new_reach"] = ts["reach"].diff().fillna(ts["reach"]).astype(np.int64)
 
@@ -125,21 +127,42 @@ def collect(model) -> RunResult:
     for acc in model.accounts:
         i, d = acc.index, acc.data
         deliveries = int(st["deliveries"][i])
-        rows.append({
-            "account": d.id, "handle": d.handle, "kind": d.kind, "group": d.group, "region": d.region,
-            "interest": d.interest, "followers_initial": int(initial[i]),
-            "followers_final": int(initial[i] - st["unfollows"][i] - st["churned"][i]),
-            "posts": int(st["posts"][i]), "relays": int(st["relays"][i]), "deliveries": deliveries,
-            "first_exposures_direct": int(st["first_exposures_direct"][i]),
-            "first_exposures_total": int(st["first_exposures_total"][i]),
-            "mutes": int(st["mutes"][i]), "unfollows": int(st["unfollows"][i]), "churned": int(st["churned"][i]),
-            "net_audience_change": -int(st["unfollows"][i] + st["churned"][i]),
-            "locality": (float(st["in_region_deliveries"][i]) / deliveries) if d.region and deliveries else None,
-        })
+        rows.append(
+            {
+                "account": d.id,
+                "handle": d.handle,
+                "kind": d.kind,
+                "group": d.group,
+                "region": d.region,
+                "interest": d.interest,
+                "followers_initial": int(initial[i]),
+                "followers_final": int(initial[i] - st["unfollows"][i] - st["churned"][i]),
+                "posts": int(st["posts"][i]),
+                "relays": int(st["relays"][i]),
+                "deliveries": deliveries,
+                "first_exposures_direct": int(st["first_exposures_direct"][i]),
+                "first_exposures_total": int(st["first_exposures_total"][i]),
+                "mutes": int(st["mutes"][i]),
+                "unfollows": int(st["unfollows"][i]),
+                "churned": int(st["churned"][i]),
+                "net_audience_change": -int(st["unfollows"][i] + st["churned"][i]),
+                "locality": (float(st["in_region_deliveries"][i]) / deliveries) if d.region and deliveries else None,
+            }
+        )
     accounts = pd.DataFrame(rows)
 
-    relay_cols = ["source", "target", "item", "item_label", "triggered_h", "relayed_h", "variation",
-                  "relay_depth", "deliveries", "reach_added"]
+    relay_cols = [
+        "source",
+        "target",
+        "item",
+        "item_label",
+        "triggered_h",
+        "relayed_h",
+        "variation",
+        "relay_depth",
+        "deliveries",
+        "reach_added",
+    ]
     relays = pd.DataFrame(model.relay_log)
     if relays.empty:
         relays = pd.DataFrame(columns=relay_cols)
