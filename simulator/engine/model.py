@@ -186,64 +186,12 @@ class PropagationModel(mesa.Model):
         return out
 
     def _build_state(self) -> None:
+        """The compiled kernel's inputs: parameters, items, stream keys, world arrays, empty tables."""
         sc, w = self.config, self.world
-        b, f = sc.behaviour, sc.fatigue
-        tick = sc.time.tick
-        self._params = T.Params(
-            float(self.horizon),
-            b.alpha,
-            b.beta,
-            b.exposure_half_life,
-            b.off_topic_factor,
-            f.enabled,
-            f.load_half_life,
-            f.w_dup,
-            f.w_irr,
-            f.w_promo,
-            f.kappa,
-            f.p_exit_max,
-            f.q_mute,
-            sc.metrics.effective_reach_threshold,
-            b.latency.median,
-            b.latency.sigma,
-            64.0 / tick,
-            self._record,
-        )
-        it = self.items
-        self._items = T.Items(
-            np.array([i.p0 for i in it], np.float64),
-            np.array([i.appeal for i in it], np.float64),
-            np.array([i.topic for i in it], np.int64),
-            np.array([i.scope for i in it], np.int64),
-            np.array([i.promotional for i in it], np.bool_),
-        )
-        seed = sc.seed
-        self._keys = T.Keys(
-            *(
-                np.uint64(S.kind_key(seed, k))
-                for k in (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE)
-            )
-        )
-        pop = w.population
-        empty = np.zeros(0, np.uint16)
-        graph = w.graph
-        self._world_arrays = T.WorldArrays(
-            graph is not None,
-            graph.indptr if graph is not None else np.zeros(1, np.int64),
-            graph.indices if graph is not None else np.zeros(0, np.int32),
-            w.graph_model.arrays(),
-            pop.cell_starts,
-            pop.n_interests,
-            w.region if w.region is not None else empty,
-            w.interest if w.interest is not None else empty,
-            w.tolerance if w.tolerance is not None else np.zeros(0, np.float32),
-            np.uint64(pop.tol_key),
-            pop.tol_median,
-            pop.tol_sigma,
-            w.audience.indptr,
-            w.audience.indices,
-            w.churn_time,
-        )
+        self._params = T.params_for(sc, float(self.horizon), self._record)
+        self._items = T.items_for(self.items)
+        self._keys = T.keys_for(sc.seed)
+        self._world_arrays = T.world_arrays_for(w)
         expected = min(w.n, max(1024, 2 * w.audience.n_edges))
         self._tables = T.new_tables(w.n, w.n <= DENSE_PEOPLE_MAX, expected, self._record)
         e = w.audience.n_edges

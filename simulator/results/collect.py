@@ -68,13 +68,35 @@ def _time_to_share(hist: np.ndarray, width: float, share: float) -> float | None
     return float((b + 1) * width)
 
 
+RELAY_COLUMNS = [
+    "source",
+    "target",
+    "item",
+    "item_label",
+    "triggered_h",
+    "relayed_h",
+    "variation",
+    "relay_depth",
+    "deliveries",
+    "reach_added",
+]
+
+
 def collect(model) -> RunResult:
     """Build the result tables of a (finished or partly run) :class:`PropagationModel`."""
+    summary = summary_of(model)
+    freq = model.exposure_frequency()
+    frequency = pd.DataFrame({"exposures": np.arange(len(freq)), "followers": freq})
+    meta = {"scenario": model.config.model_dump(mode="json")}
+    return RunResult(summary, timeseries_of(model), accounts_of(model), relays_of(model), frequency, meta)
+
+
+def summary_of(model) -> dict[str, Any]:
+    """The run's summary: counts of people, deliveries and reposts, times in hours, shares in [0, 1]."""
     sc, c = model.config, model.counters
     n = model.world.n
     reach = c["reach"]
     depth = {int(k): int(v) for k, v in sorted(model.depth_counts.items())}
-    freq = model.exposure_frequency()
     hist, width = model.first_exposure_times()
     summary: dict[str, Any] = {
         "scenario": sc.name,
@@ -114,13 +136,21 @@ def collect(model) -> RunResult:
     # what the figures mean: realised audience overlaps, and warnings (located by `propsim run`)
     summary["overlaps"] = overlap_rows(model.world)
     summary["warnings"] = [w.as_dict() for w in run_warnings(sc, model.matrix, model.world, summary)]
+    return summary
 
+
+def timeseries_of(model) -> pd.DataFrame:
+    """One row per tick: the model's reporters and ``new_reach`` (people first reached in that tick)."""
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     # Mesa calls reporters twice on the first collect; keep one row per tick.
     ts = ts.iloc[-(model.tick + 1) :].reset_index(drop=True)
     ts.insert(0, "tick", np.arange(len(ts)))
     ts["new_reach"] = ts["reach"].diff().fillna(ts["reach"]).astype(np.int64)
+    return ts
 
+
+def accounts_of(model) -> pd.DataFrame:
+    """One row per matrix account: its posts, relays, deliveries, first exposures and exits."""
     st = model.account_stats
     initial = model.world.audience.degrees()
     rows = []
@@ -149,29 +179,16 @@ def collect(model) -> RunResult:
                 "locality": (float(st["in_region_deliveries"][i]) / deliveries) if d.region and deliveries else None,
             }
         )
-    accounts = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
 
-    relay_cols = [
-        "source",
-        "target",
-        "item",
-        "item_label",
-        "triggered_h",
-        "relayed_h",
-        "variation",
-        "relay_depth",
-        "deliveries",
-        "reach_added",
-    ]
+
+def relays_of(model) -> pd.DataFrame:
+    """The propagation path among accounts: one row per account relay (times in hours)."""
     relays = pd.DataFrame(model.relay_log)
     if relays.empty:
-        relays = pd.DataFrame(columns=relay_cols)
-    else:
-        relays["item_label"] = [model.matrix.items[i].label for i in relays["item"]]
-        relays = relays[relay_cols]
-    frequency = pd.DataFrame({"exposures": np.arange(len(freq)), "followers": freq})
-    meta = {"scenario": sc.model_dump(mode="json")}
-    return RunResult(summary, ts, accounts, relays, frequency, meta)
+        return pd.DataFrame(columns=RELAY_COLUMNS)
+    relays["item_label"] = [model.matrix.items[i].label for i in relays["item"]]
+    return relays[RELAY_COLUMNS]
 
 
 def simulate(loaded: Any, world: Any = None, record_reposts: bool = False) -> RunResult:
