@@ -42,8 +42,8 @@
 # the answer changes across that band.
 #
 # **Size.** `SCALE` multiplies the population and follower counts (1 = the scenario as written:
-# 2 million people, 200,000 followers across the 31 accounts; about a quarter of an hour on two
-# cores), `REPLICATES` the random worlds per point (0 = the scenario's own, 5), `WORKERS` the
+# 2 million people, 200,000 followers across the 31 accounts; about three minutes on one core),
+# `REPLICATES` the random worlds per point (0 = the scenario's own, 5), `WORKERS` the
 # processes, `OUT` the parent folder of the result folders (default `results/notebooks/`; this
 # notebook writes `OUT/02_compare_topologies/`). The test suite uses `PROPSIM_NB_SCALE=0.05` and
 # 3 replicates: expect most differences to be n.s. there, which is the honest answer at that size.

@@ -46,9 +46,10 @@
 # otherwise it is *similar (n.s.)*. The charts and sentences come from `simulator.plotting`, which
 # applies that rule.
 #
-# **Size.** `SCALE` (1 = the scenario's 2 million people), `REPLICATES` per combination (5 at full
-# size). The test suite uses `PROPSIM_NB_SCALE=0.05` and 3 replicates, where many differences are
-# n.s.: few replicates of a small world are weak evidence, and the sentences say so.
+# **Size.** `SCALE` (1 = the scenario's 2 million people; about five minutes on one core),
+# `REPLICATES` per combination (5 at full size). The test suite uses `PROPSIM_NB_SCALE=0.05` and
+# 3 replicates, where many differences are n.s.: few replicates of a small world are weak
+# evidence, and the sentences say so.
 
 # %% tags=["parameters"]
 import os
@@ -221,11 +222,11 @@ print(
 )
 print(
     "Baseline churn per run, by style (not a campaign cost): "
-    + ", ".join(f"{s} {format_count(v)}" for s, v in churn.mean().items())
+    + ", ".join(f"{s} {format_count(round(v))}" for s, v in churn.mean().items())
     + (
         "; identical in every replicate whatever the style."
         if (churn.nunique(axis=1) == 1).all()
-        else "; it varies a little because an exit ends a follow before churn would have."
+        else "; it differs slightly between styles only because a follow ended by a campaign exit can no longer churn."
     )
 )
 

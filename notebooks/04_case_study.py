@@ -31,10 +31,10 @@
 # of options (Holm), excludes 0, and is *similar (n.s.)* otherwise. Exits caused by the campaign
 # (load-driven mutes and unfollows) are kept apart from baseline churn, which would happen anyway.
 #
-# **Size.** `SCALE` (1 = the scenario's 8 million people; the follower graph is then generated on
-# demand), `REPLICATES` per sweep point, and `OUT`, the parent folder of the result folders, charts
-# and decks (default `results/notebooks/`, ignored by git; this notebook writes
-# `OUT/04_case_study/`). The test suite uses `PROPSIM_NB_SCALE=0.05` and a temporary `OUT`.
+# **Size.** `SCALE` (1 = the scenario's 8 million people, the follower graph generated on demand;
+# about four minutes on one core), `REPLICATES` per sweep point, and `OUT`, the parent folder of
+# the result folders, charts and decks (default `results/notebooks/`, ignored by git; this
+# notebook writes `OUT/04_case_study/`). The test suite uses `PROPSIM_NB_SCALE=0.05` and a temporary `OUT`.
 
 # %% tags=["parameters"]
 import os
@@ -258,7 +258,7 @@ lines = [
     f"{format_percent(s['second_level_reach'] / s['reach'])} came through followers' reposts "
     f"(p0 = {sc.behaviour.p0:g}, {sc.behaviour.profile} profile); exits caused by the campaign: {s['exits']}, "
     f"baseline churn (not caused by it): {s['churned']}.",
-    f"Recommendation on effective reach: {rec_en.headline}.",
+    f"Recommendation (objective: effective reach): {rec_en.headline}.",
 ]
 for line in lines:
     print("•", line)
