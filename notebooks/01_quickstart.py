@@ -195,7 +195,7 @@ relays.sort_values("relayed_h").head(8)
 # coloured by kind and sized by audience, relays that fired in black.
 
 # %%
-from simulator.app.page import draw_account_matrix  # noqa: E402
+from simulator.app.viz import draw_account_matrix  # noqa: E402
 
 fired = [(model.matrix.by_id[a], model.matrix.by_id[b]) for a, b in zip(relays["source"], relays["target"])]
 fig, (ax_m, ax_r) = plt.subplots(1, 2, figsize=(13, 6), gridspec_kw={"width_ratios": [1, 1.1]})
@@ -321,9 +321,9 @@ print(
 #
 # The same model, step by step, with sliders for the preset, repost probability, relay
 # probability, fatigue tolerance and posting frequency (Mesa SolaraViz). In a browser:
-# `uv run --extra viz solara run simulator/app/page.py`; here, evaluate `page`:
+# `uv run --extra viz solara run simulator/app/viz.py`; here, evaluate `page`:
 
 # %%
-from simulator.app.page import page  # noqa: E402
+from simulator.app.viz import page  # noqa: E402
 
 page  # noqa: B018  (a Solara component renders as the cell's value)

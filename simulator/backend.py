@@ -11,7 +11,7 @@ import os
 try:  # numba is optional (the "fast" extra): everything has a numpy twin
     import numba as _numba
 except ImportError:  # pragma: no cover - exercised by the PROPSIM_BACKEND=numpy runs instead
-    _numba = None
+    _numba = None  # type: ignore[assignment]
 
 numba = _numba
 

@@ -1,4 +1,4 @@
-"""The Solara app in a real browser, offline: `solara run simulator/app/page.py` in a subprocess, headless
+"""The Solara app in a real browser, offline: `solara run simulator/app/viz.py` in a subprocess, headless
 Debian Chromium driven by Playwright, every request that leaves localhost refused and reported.
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it) and the `playwright`
@@ -27,7 +27,7 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-APP = "simulator/app/page.py"  # as the README runs it
+APP = "simulator/app/viz.py"  # as the README runs it
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`solara run simulator/app/page.py` as an offline user runs it: production mode, no version check,
+    """`solara run simulator/app/viz.py` as an offline user runs it: production mode, no version check,
     no telemetry, a fresh Solara home (no leftover first-run markers). Killed in teardown."""
     port = _free_port()
     home = tmp_path_factory.mktemp("solara_home")

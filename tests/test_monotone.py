@@ -22,8 +22,9 @@ SCALE = 0.01  # a few tens of thousands of people: the same shape as the bundled
 
 
 def _run(name: str, seed: int, *overrides: str) -> dict:
-    loaded = simulator.load(f"scenarios/{name}.yaml", seed=seed, scale=SCALE, overrides=list(overrides),
-                            check_memory=False)  # tiny runs: never refuse them on a busy shared machine
+    loaded = simulator.load(
+        f"scenarios/{name}.yaml", seed=seed, scale=SCALE, overrides=list(overrides), check_memory=False
+    )  # tiny runs: never refuse them on a busy shared machine
     return dict(simulator.run(loaded).summary)
 
 
@@ -39,8 +40,9 @@ def test_reach_reposts_and_relays_never_fall_as_p0_rises(name):
     values = (0.001, 0.002, 0.003, 0.0045, 0.007, 0.01)
     for seed in SEEDS:
         rows = [(p0, _run(name, seed, f"behaviour.p0={p0}")) for p0 in values]
-        _assert_monotone(rows, ("reach", "follower_reposts", "repost_decisions", "account_relays"),
-                         f"{name} seed {seed}")
+        _assert_monotone(
+            rows, ("reach", "follower_reposts", "repost_decisions", "account_relays"), f"{name} seed {seed}"
+        )
         assert rows[-1][1]["follower_reposts"] > rows[0][1]["follower_reposts"]  # the sweep does something
 
 
@@ -57,8 +59,20 @@ def test_reach_and_relays_never_fall_as_a_relay_probability_rises():
 def test_exits_never_fall_when_the_same_posts_come_more_often():
     # six posts of the official account, every 24, 12, 6 or 3 hours: more frequent = more load
     for seed in SEEDS:
-        rows = [(every, _run("centralized", seed, "topology.params.posts=6", f"topology.params.every={every}",
-                             "time.horizon=150", "fatigue.kappa=0.02", "fatigue.tolerance.median=4"))
-                for every in (24, 12, 6, 3)]
+        rows = [
+            (
+                every,
+                _run(
+                    "centralized",
+                    seed,
+                    "topology.params.posts=6",
+                    f"topology.params.every={every}",
+                    "time.horizon=150",
+                    "fatigue.kappa=0.02",
+                    "fatigue.tolerance.median=4",
+                ),
+            )
+            for every in (24, 12, 6, 3)
+        ]
         _assert_monotone(rows, ("exits", "fatigued"), f"centralized seed {seed}")
         assert rows[-1][1]["exits"] > rows[0][1]["exits"] > 0

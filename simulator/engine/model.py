@@ -551,9 +551,16 @@ class PropagationModel(mesa.Model):
         t, n = self._tables, int(self._tables.sizes[T.LOG_SIZE])
         ids = np.array([a.data.id for a in self.accounts], dtype=object)
         li, lt = t.log_int[:n], t.log_time[:n]
-        df = pd.DataFrame({"follower": li[:, 0], "item": li[:, 1].astype(np.int32), "depth": li[:, 2].astype(np.int16),
-                           "origin": ids[li[:, 3]] if n else np.zeros(0, object),
-                           "decided_h": lt[:, 0], "due_h": lt[:, 1]})
+        df = pd.DataFrame(
+            {
+                "follower": li[:, 0],
+                "item": li[:, 1].astype(np.int32),
+                "depth": li[:, 2].astype(np.int16),
+                "origin": ids[li[:, 3]] if n else np.zeros(0, object),
+                "decided_h": lt[:, 0],
+                "due_h": lt[:, 1],
+            }
+        )
         df["executed"] = df["due_h"] < min(self.hours, self.horizon)
         return df
 

@@ -19,6 +19,10 @@ Metric definitions (see README "Metrics"):
   ``first_exposures_total`` (also counting second-level people whose repost chain started at it),
   ``locality`` (share of its deliveries landing in its own region), ``net_audience_change``
   (-(unfollows + churned)).
+- ``overlaps``: realised audience overlaps, declared vs realised share of one unit's followers who also
+  follow another (:func:`simulator.results.diagnostics.overlap_rows`).
+- ``warnings``: reasons the figures may mislead, ``{code, message, where, field}``
+  (:mod:`simulator.scenario.warnings`; ``propsim run`` fills ``where`` with the FILE:LINE to change).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import __version__
+from simulator.results.diagnostics import overlap_rows, run_warnings
 
 
 @dataclass
@@ -104,6 +109,9 @@ def collect(model) -> RunResult:
         "net_audience_change": -(c["unfollows"] + c["churned"]),
         "propsim_version": __version__,
     }
+    # what the figures mean: realised audience overlaps, and warnings (located by `propsim run`)
+    summary["overlaps"] = overlap_rows(model.world)
+    summary["warnings"] = [w.as_dict() for w in run_warnings(sc, model.matrix, model.world, summary)]
 
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     # Mesa calls reporters twice on the first collect; keep one row per tick.

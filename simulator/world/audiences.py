@@ -72,8 +72,8 @@ def cell_masses(
         factor = np.full(pop.n_interests, (1 - acc.interest_share) / out_q if out_q > 0 else 0.0)
         factor[q] = acc.interest_share / in_q if in_q > 0 else 0.0
         mass *= factor[None, :]
-    mass = mass.ravel()
-    return mass / mass.sum() if mass.sum() > 0 else np.diff(pop.cell_starts) / max(1, pop.n)
+    flat = mass.ravel()
+    return flat / flat.sum() if flat.sum() > 0 else np.diff(pop.cell_starts) / max(1, pop.n)
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -264,7 +264,9 @@ def overlap_warnings(overlaps: list[Overlap], audience_sizes: dict[str, int], po
             continue
         chance = audience_sizes.get(o.other, 0) / max(1, population)
         if chance > UNDECLARED_OVERLAP_WARN:
-            out.append(f"{o.other!r} follows {chance:.0%} of the population, so it shares about {chance:.0%} of "
-                       f"{o.account!r}'s followers by chance (realised {o.realised:.0%}) although no overlap is "
-                       "declared: enlarge population.size so that undeclared overlaps stay small")
+            out.append(
+                f"{o.other!r} follows {chance:.0%} of the population, so it shares about {chance:.0%} of "
+                f"{o.account!r}'s followers by chance (realised {o.realised:.0%}) although no overlap is "
+                "declared: enlarge population.size so that undeclared overlaps stay small"
+            )
     return out

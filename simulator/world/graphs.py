@@ -16,7 +16,7 @@ import numpy as np
 try:  # optional compiled build of large graphs (same output as the numpy path)
     import numba as _numba
 except ImportError:  # pragma: no cover
-    _numba = None
+    _numba = None  # type: ignore[assignment]
 
 
 def _numba_enabled() -> bool:
