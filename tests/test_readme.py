@@ -214,3 +214,27 @@ def test_readme_validate_output_is_real(tmp_path):
     printed = (res.stdout + res.stderr).splitlines()  # warnings go to stderr
     for want in filter(str.strip, shown):
         assert any(_matches(want, got) for got in printed), f"not printed: {want!r}\n{res.stdout}{res.stderr}"
+
+
+def test_readme_budget_table_is_what_the_presets_build():
+    """The README's table of the six presets at compare_topologies' budget, recomputed."""
+    import collections
+
+    import simulator
+
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("| preset | accounts (followers each) | relay edges |") :].split("\n\n")[0]
+    rows = [r.split("|")[1:-1] for r in table.splitlines()[2:]]
+    assert len(rows) == 6
+    for name, accounts, edges in rows:
+        preset = name.strip().strip("`")
+        loaded = simulator.load(ROOT / "scenarios" / "compare_topologies.yaml", overrides=[f"topology.preset={preset}"])
+        sizes = collections.Counter(round(a.followers.median) for a in loaded.matrix.accounts)
+        shown = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", accounts)]
+        assert sum(round(a.followers.median) for a in loaded.matrix.accounts) == 200_000
+        assert len(loaded.matrix.accounts) == 31
+        assert int(edges) == len(loaded.matrix.relays), preset
+        if preset == "organic":
+            assert shown == [31, min(sizes), max(sizes)]
+        else:
+            assert set(shown) - {1} <= set(sizes) | set(sizes.values()), (preset, shown, sizes)
