@@ -16,19 +16,26 @@
 # %% [markdown]
 # # 1 · Quickstart: one scenario, run and opened up
 #
-# We load the bundled **hub-and-spoke** scenario (HUB式: a core account with 200k followers and 30
-# regional accounts with local audiences that relay it), run it for 72 hours, read the summary,
-# then look inside the model: the accounts are Mesa agents, the followers are numpy arrays, and
-# the relay log is the propagation path among accounts. We finish with reach over time.
+# We load the bundled **hub-and-spoke** scenario (HUB式: a core account and 30 regional accounts
+# with local audiences that relay it), run it for 72 hours, read the summary, then look inside the
+# model: the accounts are Mesa agents, the followers live in compiled tables with an agent-like
+# view, the relay log is the propagation path among accounts, and followers' reposts form cascades
+# several generations deep through the follower graph. We finish with reach over time.
+#
+# **Defaults.** Unless a scenario says otherwise, every person follows about 120 others (the
+# follower graph's `graph.mean_followees`, from Weibo's 27 billion links among 222 million users)
+# and followers behave by the calibrated `weibo` **behaviour profile** (repost probability `p0`,
+# item appeal spread and repost latency; provisional values until the calibration fit lands).
+# The cells below print the values this run used.
 #
 # **Size.** `SCALE` multiplies the population and every follower count. The default, 1, is the
-# scenario as written (500,000 followers; a few seconds). The test suite runs this notebook with
-# `PROPSIM_NB_SCALE=0.05`.
+# scenario as written (4 million people; an implicit follower graph built on demand, under a
+# minute). The test suite runs this notebook with `PROPSIM_NB_SCALE=0.05`.
 
 # %% tags=["parameters"]
 import os
 
-SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (500,000 followers)
+SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (4,000,000 people)
 
 # %%
 from pathlib import Path
@@ -37,9 +44,12 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 import simulator
 from simulator.plotting import count_formatter, format_count, format_percent, use_style
+from simulator.results.metrics import metric
+from simulator.scenario.profiles import plausible_ranges
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
 use_style("en")  # CJK-capable font (Chinese handles), colour-blind-safe palette
@@ -61,29 +71,44 @@ pd.set_option("display.width", 140)
 # ## Load and run
 #
 # `simulator.load` reads and validates a YAML scenario (errors point at `file:line:col`), expands
-# the `topology` preset into accounts, relay edges and a campaign, and returns a `LoadedScenario`.
-# `--set`-style overrides go in `overrides=[...]`.
+# the `topology` preset into accounts, relay edges and a campaign, fills in the behaviour profile,
+# and returns a `LoadedScenario`. `--set`-style overrides go in `overrides=[...]`.
 
 # %%
 loaded = simulator.load(ROOT / "scenarios" / "hub.yaml", scale=SCALE)
-sc = loaded.scenario
+sc, matrix = loaded.scenario, loaded.matrix
+b = sc.behaviour
+p0_band = plausible_ranges(b.profile).get("behaviour.p0") if b.profile else None
 print(sc.description)
 print(
-    f"{sc.population.size:,} followers, {len(loaded.matrix.accounts)} accounts, "
-    f"{len(loaded.matrix.relays)} relay edges, {len(loaded.matrix.items)} campaign post(s), "
-    f"horizon {sc.time.horizon:g} h, seed {sc.seed}"
+    f"{sc.population.size:,} people, {len(matrix.accounts)} accounts, {len(matrix.relays)} relay edges, "
+    f"{len(matrix.items)} campaign post(s), horizon {sc.time.horizon:g} h, seed {sc.seed}"
+)
+print(
+    f"Follower graph: {sc.graph.mean_followees:g} followees per person on average (world: {sc.graph.world}). "
+    f"Behaviour profile {b.profile!r}: p0 = {b.p0:g}"
+    + (f" (plausible {p0_band[0]:g}-{p0_band[1]:g})" if p0_band else "")
+    + f", item appeal spread sigma = {b.appeal_sigma:g}, repost latency median {b.latency.median:g} h "
+    f"(lognormal sigma {b.latency.sigma:g})."
 )
 
+# %% [markdown]
+# `record_reposts=True` keeps every follower's repost decision (who, which generation, from which
+# account's post), which we use below to look at the cascades.
+
 # %%
-model = simulator.PropagationModel(loaded)
+model = simulator.PropagationModel(loaded, record_reposts=True)
 model.run()
 result = simulator.collect(model)
-result
+display(result)
 
 # %% [markdown]
 # ## The summary
 #
-# Every scalar metric of the run (definitions in the README's *Metrics* table).
+# Every scalar metric of the run (definitions in the README's *Metrics* table). The `cause` column
+# comes from the project's metric table: **exits** (mutes + unfollows) are caused by the campaign's
+# load on followers, while **baseline churn** would have happened without any campaign. They are
+# reported apart so that no one reads the churn as a cost of the campaign.
 
 # %%
 s = result.summary
@@ -98,22 +123,31 @@ keys = [
     "duplicate_exposures",
     "account_relays",
     "follower_reposts",
+    "pending_at_horizon",
     "max_depth",
     "t50_h",
     "t90_h",
     "fatigued",
-    "mutes",
-    "unfollows",
+    "exits",
     "churned",
+    "net_audience_change",
 ]
-pd.Series({k: s[k] for k in keys}, name="value").to_frame()
+pd.DataFrame(
+    {
+        "metric": [metric(k).en for k in keys],
+        "value": [s[k] for k in keys],
+        "unit": [metric(k).unit for k in keys],
+        "cause": [metric(k).cause for k in keys],
+    },
+    index=keys,
+)
 
 # %% [markdown]
 # ## Inside the model
 #
 # **Accounts are Mesa agents**, one class per account kind, registered with the model
 # (`model.agents` is Mesa's `AgentSet`). Each has its relay edges, the items it published and its
-# audience (a slice of a compressed account → follower array).
+# audience (the followers it delivers to).
 
 # %%
 print(model.agents.groupby(type).count())
@@ -126,30 +160,32 @@ for acc in (core, spoke):
     )
 
 # %% [markdown]
-# **Followers are arrays**, not Python objects (a million agents would cost seconds per tick).
-# `model.followers` is an agent-like view: index it for one follower's state, or summarise by
-# region. The regional accounts' audiences are 90% local, so reach is spread over the 30 cities.
+# **Followers are table rows**, not Python objects (millions of agents would cost seconds per
+# delivery round). `model.followers` is an agent-like view: index it for one follower's state,
+# select by region or interest, or summarise by region. The regional accounts' audiences are mostly
+# local, so their relays spread reach over the cities.
 
 # %%
 reached = model.followers.select(reached=True)
-print(f"{len(model.followers):,} followers, {len(reached):,} reached")
+print(f"{len(model.followers):,} people, {len(reached):,} reached")
 model.followers[int(reached[0])]
 
 # %%
 by_region = model.followers.groupby("region")
-by_region.sort_values("followers", ascending=False).head(8)
+by_region.sort_values("reach_share", ascending=False).head(8)
 
 # %% [markdown]
 # ## The relay path
 #
 # The `relays` table is the propagation path among accounts: who relayed whom, when, and how
-# many people each relay reached *first*. Regional accounts relay the core post with probability
-# 0.6 after about an hour.
+# many people each relay reached *first*.
 
 # %%
 relays = result.relays
+edge = matrix.relays[0]
 print(
-    f"{len(relays)} of {len(model.accounts) - 1} regional accounts relayed the post; "
+    f"Relay edges official -> regional: probability {edge.probability:g}, latency median {edge.latency.median:g} h. "
+    f"In this run {len(relays)} of {len(model.accounts) - 1} regional accounts relayed the post; "
     f"median delay {relays['relayed_h'].sub(relays['triggered_h']).median():.1f} h"
 )
 relays.sort_values("relayed_h").head(8)
@@ -159,7 +195,7 @@ relays.sort_values("relayed_h").head(8)
 # coloured by kind and sized by audience, relays that fired in black.
 
 # %%
-from simulator.app.page import draw_account_matrix  # noqa: E402
+from simulator.app.viz import draw_account_matrix  # noqa: E402
 
 fired = [(model.matrix.by_id[a], model.matrix.by_id[b]) for a, b in zip(relays["source"], relays["target"])]
 fig, (ax_m, ax_r) = plt.subplots(1, 2, figsize=(13, 6), gridspec_kw={"width_ratios": [1, 1.1]})
@@ -175,61 +211,119 @@ ax_r.tick_params(axis="y", labelsize=9)
 plt.show()
 
 # %% [markdown]
-# ## Reach over time
+# ## Second-level cascades
 #
-# Cumulative reach per hour, split into people reached directly by an account's post and people
-# reached only through followers' reposts (second level).
+# A follower who reposts delivers the item to *their own* followers in the follower graph, some of
+# whom repost in turn: generation 1 reposted a matrix account's post, generation 2 a generation-1
+# repost, and so on. People reached only this way are the **second-level reach**. Each repost
+# reaches on average as many people as a reposter has followers (a heavy-tailed count: most people
+# have a few dozen followers, a few have thousands), so a handful of reposts can matter.
 
 # %%
+log = model.repost_table()
+log["audience"] = [len(model.followers.followers_of(int(f))) for f in log["follower"]]
+gen = log.groupby("depth").agg(
+    decided=("executed", "size"),
+    published=("executed", "sum"),
+    deliveries=("audience", lambda a: int(a[log.loc[a.index, "executed"]].sum())),
+)
+gen = gen.rename_axis("generation").astype(int)
+per_repost = gen["deliveries"].sum() / max(gen["published"].sum(), 1)
+print(
+    f"{int(gen['published'].sum())} follower reposts in {len(gen)} generation(s) "
+    f"({s['pending_at_horizon']} more decided but due after the {sc.time.horizon:g} h horizon). They reached "
+    f"{format_count(s['second_level_reach'])} people the matrix accounts did not reach "
+    f"({format_percent(s['second_level_reach'] / s['reach'])} of the reach)."
+)
+print(
+    f"A repost was delivered to {per_repost:.0f} followers on average in this run (the graph's mean is "
+    f"{sc.graph.mean_followees:g}; the typical person has far fewer). Each delivery is a repost chance of about "
+    f"p0 = {b.p0:g} (times the item's appeal), so a repost begets about {b.p0 * per_repost:.2f} reposts"
+    + (
+        ": below 1, so each cascade dies out after a few generations unless it hits a reposter with a large following."
+        if b.p0 * per_repost < 1
+        else ": 1 or more, so cascades can keep growing until they run out of fresh people."
+    )
+)
+display(gen)
+
+# %% [markdown]
+# ## Reach over time
+#
+# The engine keeps a **first-exposure histogram** (people first reached per 1/64 hour,
+# `model.first_exposure_times()`); the summary's `t50_h` and `t90_h` are read from it. Left: the
+# cumulative reach it gives, on a log time axis so the first minutes are visible. Right: people
+# reached per hour, directly by an account's post or relay, or only through followers' reposts.
+
+# %%
+hist, width = model.first_exposure_times()
+cum = np.cumsum(hist)
+t_end = (np.arange(len(hist)) + 1) * width  # end of each histogram bin, hours
+settled = float(t_end[np.searchsorted(cum, 0.999 * cum[-1])])  # hours to 99.9% of the final reach
 ts = result.timeseries
-final = ts["reach"].iloc[-1]
-settled = float(ts.loc[ts["reach"] >= 0.999 * final, "time_h"].iloc[0])  # 99.9% of the final reach
-fig, ax = plt.subplots()
-ax.plot(ts["time_h"], ts["reach"], label="reach", color="#0072B2", drawstyle="steps-pre")
-ax.plot(ts["time_h"], ts["direct_reach"], label="direct reach", color="#56B4E9", ls="--", drawstyle="steps-pre")
-ax.plot(ts["time_h"], ts["second_level_reach"], label="second-level reach", color="#E69F00", drawstyle="steps-pre")
-for key, height in (("t50_h", 0.35), ("t90_h", 0.2)):
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(14, 4.8))
+ax.plot(np.r_[width / 2, t_end], np.r_[0, cum], color="#0072B2", drawstyle="steps-post", label="reach")
+for key, share in (("t50_h", 0.5), ("t90_h", 0.9)):
     if s[key] is not None:
         ax.axvline(s[key], color="#8C8C8C", ls=":", lw=1.2)
+        when = f"{s[key] * 60:.0f} min" if s[key] < 1 else f"{s[key]:.1f} h"
         ax.annotate(
-            f"{key[:3]} = {s[key]:.1f} h",
-            (s[key], final * height),
-            xytext=(5, 0),
+            f"{int(share * 100)}% by {when}",
+            (s[key], cum[-1] * share),
+            xytext=(6, -4),
             textcoords="offset points",
             fontsize=10,
             color="#555555",
+            va="top",
         )
-ax.set_xlabel("hours after the post (the rest of the 72 h horizon is flat)")
-ax.set_ylabel("people")
+ax.set_xscale("log")
+ax.set_xlim(width / 2, sc.time.horizon)
+ticks = [1 / 60, 0.25, 1, 6, 24, sc.time.horizon]
+ax.set_xticks(ticks, ["1 min", "15 min", "1 h", "6 h", "24 h", f"{sc.time.horizon:g} h"])
+ax.set_xlabel("time after the post (log scale)")
+ax.set_ylabel("people reached")
+ax.set_ylim(0, cum[-1] * 1.05)
 ax.yaxis.set_major_formatter(count_formatter("en"))
-ax.set_xlim(0, max(12.0, 1.5 * settled))
-ax.set_title("Hub scenario: cumulative reach (each point is the end of an hour)")
-ax.legend(loc="center right")
+ax.set_title("Cumulative reach (first-exposure histogram)")
+new_direct = ts["direct_reach"].diff().fillna(0).clip(lower=0)
+new_second = ts["second_level_reach"].diff().fillna(0).clip(lower=0)
+hours = ts["time_h"]
+shown = (hours >= 1) & (hours <= np.ceil(settled) + 1)
+ax2.bar(hours[shown] - 0.7, new_direct[shown], width=0.4, color="#56B4E9", label="direct (account posts and relays)")
+ax2.bar(hours[shown] - 0.3, new_second[shown], width=0.4, color="#E69F00", label="second level (followers' reposts)")
+ax2.set_yscale("symlog", linthresh=10)
+ax2.set_xlabel("hour after the post")
+ax2.set_ylabel("people first reached (symlog)")
+ax2.yaxis.set_major_formatter(count_formatter("en"))
+ax2.set_title("New reach in each hour, until 99.9% of the final reach")
+ax2.legend(loc="upper right", fontsize=10)
 plt.show()
 
 # %%
-direct_share = s["direct_reach"] / s["reach"]
-at_once = float(np.mean(model.followers.first_exposure_h[model.followers.reached] == 0.0))
+at_once = hist[0] / max(cum[-1], 1)
 print(
     f"Reach: {format_count(s['reach'])} people ({format_percent(s['reach_share'])} of the population), "
-    f"{format_percent(direct_share)} of them reached directly by the matrix accounts. "
-    f"{format_percent(at_once)} of the final reach came with the core post itself (hour 0), "
-    f"90% within {s['t90_h']:.1f} h, and 99.9% by hour {settled:g}."
+    f"{format_percent(s['direct_reach'] / s['reach'])} of them reached directly by the matrix accounts. "
+    f"{format_percent(at_once)} of the final reach came at once (the core post itself, within {width * 60:.1f} min), "
+    f"90% within {s['t90_h']:.1f} h and 99.9% by hour {settled:.0f}: followers' reposts keep adding "
+    f"people long after the accounts have posted (repost latency median {b.latency.median:g} h, heavy-tailed)."
 )
 
 # %% [markdown]
-# **Reading it.** In a hub matrix almost all reach is *direct*: the core post and the regional
-# relays land in the first hours, and followers' reposts (second level) add a thin tail at the
-# default repost probability `p0 = 0.001`. Notebook 2 sweeps that probability across the six
-# presets; notebook 3 looks at what repeated posting costs in fatigue.
+# **Reading it.** In a hub matrix the core post and the regional relays land in the first hours
+# and carry most of the reach; followers' reposts add a second level, a few generations deep, that
+# keeps growing for a day or more. How large that second level is depends on `p0`, which the
+# `weibo` profile puts in the plausible band printed above: notebook 2 sweeps it across the six
+# presets at an equal budget, and notebook 3 looks at what repeated posting costs in fatigue.
+# One run is one random world: for any comparison, use replicates (notebooks 2-4).
 #
 # ## Interactive
 #
 # The same model, step by step, with sliders for the preset, repost probability, relay
 # probability, fatigue tolerance and posting frequency (Mesa SolaraViz). In a browser:
-# `uv run --extra viz solara run simulator/app/page.py`; here, evaluate `page`:
+# `uv run --extra viz solara run simulator/app/viz.py`; here, evaluate `page`:
 
 # %%
-from simulator.app.page import page  # noqa: E402
+from simulator.app.viz import page  # noqa: E402
 
-page
+page  # noqa: B018  (a Solara component renders as the cell's value)

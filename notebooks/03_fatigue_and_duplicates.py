@@ -19,7 +19,8 @@
 # The source deck warns, for the dandelion pattern (sub-brand accounts that repost the core
 # account and each other), that **duplicate content across accounts annoys users** and that
 # **too-frequent reposting annoys**; for the twin-star pattern, that executives should **add their
-# own opinion rather than plain reposts**. This notebook puts numbers on those warnings.
+# own opinion rather than plain reposts**. This notebook puts numbers on those warnings, and says
+# which of them the simulation can actually separate from noise.
 #
 # We take the bundled dandelion scenario (an official account, 4 sub-brands that relay it and each
 # other, 5 spokes per sub-brand, overlapping audiences) and vary two things:
@@ -29,19 +30,31 @@
 #   commentary* (what the deck asks of executives);
 # * **how often the official account posts**: 1, 2, 4 or 8 posts a day for 3 days.
 #
-# How the model turns this into fatigue (README, *The model*): every delivery from a brand account
-# adds load `1 + w_dup·w_var·[already seen this item] + …` on that follower–account pair; the
-# load decays with a 7-day half-life, and above the follower's tolerance θ it drives mutes and
-# unfollows. A verbatim relay weighs w_var = 1, a cosmetic edit 0.7, own commentary 0.4 (and a
-# commentary is twice as likely to be reposted).
+# How the model turns this into fatigue (`docs/model.md`, *Load and exits*): every delivery from a
+# brand account adds load on that follower–account pair, more for an item the follower already
+# has (a duplicate) and for off-topic or promotional items, weighted by how the item was varied
+# (verbatim 1, cosmetic edit 0.7, own commentary 0.4). Load decays with a 7-day half-life; above
+# the follower's tolerance it drives **mutes and unfollows: exits caused by the campaign**.
+# **Baseline churn** (people who drift away whatever the campaign does) is simulated too, and kept
+# apart: it is never a cost of the campaign. The same variation weights also lower a relay's pull
+# on reposts; own commentary doubles it only for personal voices (executives, employees), not for
+# brand accounts, which is what the dandelion's relaying accounts are.
 #
-# Every combination runs on the same follower worlds (one per replicate: common random numbers),
-# so differences between strategies are paired, not noise between different populations.
+# **The rule for every claim**: all 16 combinations run on the same replicate worlds (common random
+# numbers), and each option is compared with a baseline replicate by replicate. A difference counts
+# when its paired 95% interval, adjusted for the number of options compared (Holm), excludes 0;
+# otherwise it is *similar (n.s.)*. The charts and sentences come from `simulator.plotting`, which
+# applies that rule.
+#
+# **Size.** `SCALE` (1 = the scenario's 2 million people; about five minutes on one core),
+# `REPLICATES` per combination (5 at full size). The test suite uses `PROPSIM_NB_SCALE=0.05` and
+# 3 replicates, where many differences are n.s.: few replicates of a small world are weak
+# evidence, and the sentences say so.
 
 # %% tags=["parameters"]
 import os
 
-SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (500,000 followers)
+SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (2,000,000 people)
 REPLICATES = int(os.environ.get("PROPSIM_NB_REPLICATES", "5" if SCALE >= 0.5 else "3"))
 
 # %%
@@ -50,289 +63,253 @@ import time
 from pathlib import Path
 
 # %matplotlib inline
-import matplotlib.pyplot as plt
-import numpy as np
+import matplotlib.pyplot as plt  # noqa: F401
 import pandas as pd
-from scipy import stats
+from IPython.display import Markdown, display
 
 import simulator
-from simulator.plotting import count_formatter, format_count, format_percent, use_style
+from simulator.plotting import (
+    SweepData,
+    compute_points,
+    difference_table,
+    format_count,
+    label,
+    make_charts,
+    parameter_labels,
+    plot_differences,
+    plot_reach,
+)
+from simulator.scenario.loading import read_scenario
 from simulator.scenario.presets import expand
-from simulator.scenario.yaml_io import parse_yaml
-from simulator.world.build import build_world
-
-
-def fc(x: float) -> str:
-    """Compact count of a (mean) number of people: 12k, 1.2M."""
-    return format_count(round(float(x)))
-
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
-use_style("en")
-plt.rcParams.update(
-    {
-        "figure.figsize": (12, 4.6),
-        "font.size": 12,
-        "axes.titlesize": 13,
-        "axes.labelsize": 12,
-        "xtick.labelsize": 11,
-        "ytick.labelsize": 11,
-        "legend.fontsize": 11,
-        "lines.linewidth": 2,
+pd.set_option("display.width", 160)
+STYLE, PER_DAY = "relay style", "posts per day"
+LABELS = {STYLE: {"en": "Relay style", "zh": "转发方式"}, PER_DAY: {"en": "Posts per day", "zh": "每日发帖数"}}
+
+
+def show(chart) -> None:
+    """A chart under its computed takeaway."""
+    display(Markdown(f"**{chart.title}**: {chart.takeaway}"))
+    display(chart.figure)
+
+
+def cut(runs: pd.DataFrame, param: str, baseline) -> SweepData:
+    """The runs of one comparison as sweep tables for the charts: one swept ``param``, its
+    ``baseline`` value the option every other is compared with (paired by replicate)."""
+    runs = runs.drop(columns=[c for c in (STYLE, PER_DAY) if c != param])
+    manifest = {
+        "differences": {"baseline": {param: baseline}},
+        "parameter_labels": LABELS,
+        "scenario": {"scale": SCALE},
     }
-)
+    return SweepData(runs=runs, points=compute_points(runs, [param]), params=[param], manifest=manifest)
+
+
+def said(table: pd.DataFrame, option: str, metric: str) -> str:
+    """One cell of a difference table in words: "+8.1k (±1.2k)", "similar (n.s.)" or "no measurable effect"."""
+    row = table[(table["option"] == option) & (table["metric"] == metric)].iloc[0]
+    if not row["measurable"]:
+        return "no measurable effect"
+    return row["text"] if row["significant"] else "similar (n.s.)"
+
 
 # %% [markdown]
 # ## The experiment
 #
-# The scenario document is the bundled file; each strategy replaces the preset's relay edges (same
-# sources, targets and probabilities; another `variation`, or probability 0) and each frequency
-# replaces the campaign (the official post repeated every 24/f hours over the 72-hour horizon).
+# The scenario document is the bundled file; each relay style replaces the preset's relay edges
+# (same sources, targets and probabilities; another `variation`, or probability 0), and each
+# frequency replaces the campaign (the official post repeated every 24/f hours over the 72-hour
+# horizon). One `simulator.sweep` per relay style sweeps the four frequencies; all four sweeps
+# share the root seed, so replicate *k* of every combination runs in the same world with the same
+# per-decision random draws (relays do not change who follows whom).
 
 # %%
 BASE = ROOT / "scenarios" / "dandelion.yaml"
-base_doc, _ = parse_yaml(BASE.read_text(encoding="utf-8"), str(BASE))
+base_doc, _, _, _ = read_scenario(BASE)
 topo = base_doc["topology"]
-preset = expand(
-    topo if isinstance(topo, str) else topo["preset"], {} if isinstance(topo, str) else topo.get("params", {})
-)
-
-STRATEGIES = {
+preset = expand(*([topo] if isinstance(topo, str) else [topo["preset"], topo.get("params", {})]))
+STYLES = {
     "official only": None,
     "verbatim cross-reposting": "verbatim",
     "cosmetic edits": "cosmetic",
     "own commentary": "commentary",
 }
-COLORS = {
-    "official only": "#8C8C8C",
-    "verbatim cross-reposting": "#D55E00",
-    "cosmetic edits": "#E69F00",
-    "own commentary": "#009E73",
-}
-FREQUENCIES = [1, 2, 4, 8]  # posts per day by the official account
+FREQUENCIES = [1, 2, 4, 8]  # official posts per day
+HORIZON = float(base_doc.get("time", {}).get("horizon", 72))
 
 
-def scenario(strategy: str, per_day: int, seed: int) -> simulator.LoadedScenario:
-    """The dandelion scenario with one relay style and posting frequency."""
+def document(style: str) -> dict:
+    """The dandelion scenario with every relay edge in one style (None: no relays)."""
     doc = copy.deepcopy(base_doc)
-    doc["seed"] = seed
-    variation = STRATEGIES[strategy]
+    variation = STYLES[style]
     if variation is None:
         doc["relays"] = [dict(r, probability=0.0, off_topic_probability=0.0) for r in preset["relays"]]
     else:
         doc["relays"] = [dict(r, variation=variation) for r in preset["relays"]]
-    horizon = doc.get("time", {}).get("horizon", 72)
-    doc["campaign"] = [
-        dict(post, repeat=int(horizon * per_day // 24), every=24 / per_day) for post in preset["campaign"]
-    ]
-    return simulator.load_document(doc, source=str(BASE), scale=SCALE)
+    doc["campaign"] = [dict(post, repeat=1, every=24.0) for post in preset["campaign"]]
+    return doc
 
 
-rows = []
+frequency_sweep = {
+    "campaign.0.repeat": [int(HORIZON * f // 24) for f in FREQUENCIES],
+    "campaign.0.every": [24 / f for f in FREQUENCIES],
+}
 started = time.perf_counter()
-for rep in range(REPLICATES):
-    seed = 100 + rep
-    first = scenario("official only", 1, seed)
-    # Relays and campaign do not enter the world (population, graph, audiences, tolerances):
-    # build it once per replicate and reuse it for every strategy and frequency.
-    world = build_world(first.scenario, first.matrix)
-    for strategy in STRATEGIES:
-        for per_day in FREQUENCIES:
-            model = simulator.PropagationModel(scenario(strategy, per_day, seed), world=world).run()
-            s = simulator.collect(model).summary
-            rows.append(
-                {
-                    "strategy": strategy,
-                    "posts_per_day": per_day,
-                    "replicate": rep,
-                    **{
-                        k: s[k]
-                        for k in (
-                            "reach",
-                            "impressions",
-                            "duplicate_exposures",
-                            "fatigued",
-                            "mutes",
-                            "unfollows",
-                            "exits",
-                            "account_relays",
-                            "follower_reposts",
-                            "population",
-                        )
-                    },
-                }
-            )
-runs = pd.DataFrame(rows)
-runs["duplicates_per_person"] = runs["duplicate_exposures"] / runs["reach"]
+frames = []
+for style in STYLES:
+    res = simulator.sweep(
+        document(style),
+        frequency_sweep,
+        mode="zip",  # the i-th repeat with the i-th interval
+        replicates=REPLICATES,
+        scale=SCALE,
+        overrides=["graph.world=implicit"],  # the follower graph generated on demand: same results, no build
+        progress=False,
+    )
+    assert res.failed.empty, res.failed[["run_id", "error"]]
+    frames.append(res.runs.assign(**{STYLE: style, PER_DAY: 24 / res.runs["campaign.0.every"]}))
+runs = pd.concat(frames, ignore_index=True).drop(columns=list(frequency_sweep))
+crn = bool(runs.groupby("replicate")["seed"].nunique().eq(1).all())
 print(
-    f"{len(runs)} runs of {runs['population'].iloc[0]:,} followers "
-    f"({REPLICATES} replicates) in {time.perf_counter() - started:.0f} s"
+    f"{len(runs)} runs ({len(STYLES)} relay styles x {len(FREQUENCIES)} frequencies x {REPLICATES} replicates) of "
+    f"{int(runs['population'].iloc[0]):,} people in {time.perf_counter() - started:.0f} s; "
+    f"replicate k of every combination ran with one seed: {crn}."
 )
 
+# %% [markdown]
+# Means over replicates (descriptive: which differences are real is decided below).
+
 # %%
-METRICS = [
-    "reach",
-    "impressions",
-    "duplicate_exposures",
-    "duplicates_per_person",
-    "fatigued",
-    "mutes",
-    "unfollows",
-    "exits",
-    "account_relays",
-    "follower_reposts",
-]
-
-
-def summarise(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95% t-interval half-width over replicates, per strategy and frequency."""
-    g = df.groupby(["strategy", "posts_per_day"], sort=False)[METRICS]
-    mean, sd, n = g.mean(), g.std(ddof=1), g.size()
-    half = sd.mul(stats.t.ppf(0.975, np.maximum(n - 1, 1)) / np.sqrt(n), axis=0)
-    return mean.join(half.add_suffix("_ci"))
-
-
-points = summarise(runs)
-points[["reach", "duplicate_exposures", "fatigued", "mutes", "unfollows"]].round(0).astype(int)
+METRICS = ["reach", "effective_reach", "duplicate_exposures", "fatigued", "exits", "churned"]
+means = runs.groupby([STYLE, PER_DAY], sort=False)[METRICS].mean()
+means.round(0).astype(int)
 
 # %% [markdown]
-# ## Cross-reposting: more reach, many more duplicates
+# ## Relay style: what cross-reposting buys and what it costs
 #
-# At four posts a day. Bars are means over replicates with 95% intervals (few replicates give wide
-# intervals: the relay decisions themselves are random).
+# At four posts a day, every style against **verbatim cross-reposting** (what the dandelion preset
+# does). Each point is the mean paired difference, the bar its 95% interval (Holm over the three
+# comparisons); grey and hollow: similar (n.s.).
 
 # %%
 FOCUS = 4
-at = points.xs(FOCUS, level="posts_per_day").reindex(list(STRATEGIES))
-panels = [
-    ("reach", "people reached"),
-    ("duplicate_exposures", "duplicate deliveries"),
-    ("fatigued", "followers past tolerance"),
-    ("exits", "mutes + unfollows"),
-]
-fig, axes = plt.subplots(1, 4, figsize=(15, 4.4))
-for ax, (m, title) in zip(axes, panels):
-    err = np.vstack([np.minimum(at[f"{m}_ci"].fillna(0), at[m]), at[f"{m}_ci"].fillna(0)])  # bars stay >= 0
-    ax.bar(range(len(at)), at[m], yerr=err, color=[COLORS[s] for s in at.index], capsize=4)
-    ax.set_xticks(range(len(at)), [s.replace(" ", "\n", 1) for s in at.index], fontsize=9)
-    ax.set_title(title)
-    ax.yaxis.set_major_formatter(count_formatter("en"))
-fig.suptitle(f"Dandelion matrix, {FOCUS} posts a day for 3 days: what each relay style costs", fontsize=14)
-plt.show()
+styles = cut(runs[runs[PER_DAY] == FOCUS], STYLE, "verbatim cross-reposting")
+by_style = make_charts(styles, kinds=["differences"], lang="en")
+show(by_style["differences"])
+comps = by_style.context.decision
+cost = difference_table(comps, metrics=["duplicate_exposures", "fatigued", "exits"])
+method = comps.method("en", m=len(comps.options) - 1)
+display(
+    plot_differences(
+        cost, baseline=by_style.context.baseline_name(), method=method, title="Costs against verbatim cross-reposting"
+    )
+)
 
 # %%
-alone, verb, comm = (at.loc[k] for k in ("official only", "verbatim cross-reposting", "own commentary"))
-extra_reach = verb["reach"] - alone["reach"]
-dup_factor = verb["duplicate_exposures"] / max(alone["duplicate_exposures"], 1)
-exit_factor = verb["exits"] / max(alone["exits"], 1)
-comm_exit_cut = 1 - comm["exits"] / verb["exits"] if verb["exits"] else float("nan")
-fat_factor = verb["fatigued"] / max(alone["fatigued"], 1)
-comm_fat_cut = 1 - comm["fatigued"] / verb["fatigued"] if verb["fatigued"] else float("nan")
+gains = difference_table(comps, metrics=["reach", "effective_reach"])
+table = pd.concat([gains, cost])
+churn = runs.pivot_table(index="replicate", columns=STYLE, values="churned", aggfunc="mean")
 print(
-    f"At {FOCUS} posts/day, verbatim cross-reposting adds {fc(extra_reach)} people "
-    f"(+{format_percent(extra_reach / alone['reach'])}) over the official account alone, with "
-    f"{fc(verb['duplicate_exposures'])} duplicate deliveries ({verb['duplicates_per_person']:.1f} per "
-    f"person reached, against {alone['duplicates_per_person']:.2f}), {fat_factor:.1f}x the followers past "
-    f"their tolerance ({fc(verb['fatigued'])} vs {fc(alone['fatigued'])}) and "
-    f"{exit_factor:.1f}x the mutes and unfollows ({fc(verb['exits'])} vs {fc(alone['exits'])})."
+    f"At {FOCUS} posts/day, against verbatim cross-reposting ({method}):\n"
+    + "\n".join(
+        f"  • {opt}: reach {said(table, opt, 'reach')}, "
+        f"duplicate deliveries {said(table, opt, 'duplicate_exposures')}, "
+        f"followers past tolerance {said(table, opt, 'fatigued')}, "
+        f"exits caused by the campaign {said(table, opt, 'exits')}"
+        for opt in [o for o in STYLES if o != "verbatim cross-reposting"]
+    )
 )
 print(
-    f"With their own commentary instead, the same relays reach {fc(comm['reach'])} people "
-    f"({format_percent(comm['reach'] / verb['reach'] - 1)} vs verbatim), leave "
-    f"{format_percent(comm_fat_cut)} fewer followers past their tolerance and cause "
-    f"{format_percent(comm_exit_cut)} fewer exits ({fc(comm['exits'])})."
+    "Baseline churn per run, by style (not a campaign cost): "
+    + ", ".join(f"{s} {format_count(round(v))}" for s, v in churn.mean().items())
+    + (
+        "; identical in every replicate whatever the style."
+        if (churn.nunique(axis=1) == 1).all()
+        else "; it differs slightly between styles only because a follow ended by a campaign exit can no longer churn."
+    )
 )
 
 # %% [markdown]
-# Duplicate *deliveries* do not depend on the wording: the same people still receive the item
-# from several accounts. What changes is how much each one weighs on the follower (load) and
-# therefore how many of them cross their tolerance and leave.
+# Duplicate *deliveries* barely depend on the wording: the same people still receive the item from
+# several accounts. What the wording changes is how much each delivery weighs on the follower
+# (load), and therefore how many cross their tolerance and leave.
 
 # %% [markdown]
-# ## Posting frequency: reach grows slowly, fatigue and exits quickly
+# ## Posting frequency: reach against exits
+#
+# The same runs, as lines over the official account's posting frequency: reach, and exits caused
+# by the campaign (means with 95% bands; descriptive: bands of means do not decide a comparison).
+# Then, for verbatim cross-reposting, each frequency against one post a day, paired.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
-panels = [
-    ("reach", "Reach", "linear"),
-    ("fatigued", "Followers past tolerance (log)", "log"),
-    ("exits", "Mutes + unfollows (log)", "symlog"),
-]
-for strategy in STRATEGIES:
-    p = points.xs(strategy, level="strategy")
-    x = p.index.to_numpy()
-    for ax, (m, _, _) in zip(axes, panels):
-        ax.plot(x, p[m], marker="o", color=COLORS[strategy], label=strategy)
-        ci = p[f"{m}_ci"].fillna(0)
-        ax.fill_between(x, np.maximum(p[m] - ci, 0.5), p[m] + ci, color=COLORS[strategy], alpha=0.12, lw=0)
-for ax, (m, title, yscale) in zip(axes, panels):
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(FREQUENCIES, [str(f) for f in FREQUENCIES])
-    if yscale == "symlog":
-        ax.set_yscale("symlog", linthresh=10)
-    else:
-        ax.set_yscale(yscale)
-    ax.set_ylim(bottom=0 if yscale != "log" else 1)
-    ax.set_xlabel("official posts per day")
-    ax.yaxis.set_major_formatter(count_formatter("en"))
-    ax.set_title(title)
-axes[0].legend(loc="upper left", fontsize=10)
-fig.suptitle("Dandelion matrix over 3 days: posting more often (95% bands over replicates)", fontsize=14)
-plt.show()
+points = compute_points(runs, [STYLE, PER_DAY])
+with parameter_labels(LABELS):
+    for m in ("reach", "exits"):
+        display(plot_reach(points, x=PER_DAY, by=STYLE, metric=m, lang="en", title=f"{label(m)} vs. posts per day"))
 
 # %%
-lo, hi = FREQUENCIES[0], FREQUENCIES[-1]
-v = points.xs("verbatim cross-reposting", level="strategy")
-gain = v.loc[hi, "reach"] / v.loc[lo, "reach"] - 1
-fat_gain = v.loc[hi, "fatigued"] / max(v.loc[lo, "fatigued"], 1)
-per_person = (v.loc[hi, "exits"] - v.loc[lo, "exits"]) / max(v.loc[hi, "reach"] - v.loc[lo, "reach"], 1)
-print(
-    f"Verbatim cross-reposting, {lo} -> {hi} posts a day ({hi // lo}x the posts): reach +{format_percent(gain)}, "
-    f"followers past tolerance x{fat_gain:.0f} ({fc(v.loc[lo, 'fatigued'])} -> "
-    f"{fc(v.loc[hi, 'fatigued'])}), mutes and unfollows {fc(v.loc[lo, 'exits'])} -> "
-    f"{fc(v.loc[hi, 'exits'])}: {per_person:.3f} lost followers for every additional person reached."
-)
+freq = make_charts(cut(runs[runs[STYLE] == "verbatim cross-reposting"], PER_DAY, 1.0), kinds=["differences"], lang="en")
+show(freq["differences"])
+rec = freq.recommendation
+print(rec.headline)
+for bullet in rec.bullets[:2]:
+    print("  •", bullet)
+display(rec.table)
 
 # %% [markdown]
 # ## Who loses the followers
 #
-# Per-account exits of one run (verbatim cross-reposting at the highest frequency): the accounts
-# whose audiences overlap most receive the same item several times.
+# One run (verbatim cross-reposting at the highest frequency), per account kind: exits caused by the
+# campaign against each kind's audience, and baseline churn beside them. This is one random world,
+# a description of where exits happen, not a comparison.
 
 # %%
-loaded = scenario("verbatim cross-reposting", hi, 100)
-one = simulator.collect(simulator.PropagationModel(loaded, world=build_world(loaded.scenario, loaded.matrix)).run())
-acc = one.accounts.assign(
-    exits=lambda d: d["mutes"] + d["unfollows"],
-    exit_rate=lambda d: (d["mutes"] + d["unfollows"]) / d["followers_initial"].clip(lower=1),
+busiest = document("verbatim cross-reposting")
+busiest["campaign"][0].update(
+    repeat=frequency_sweep["campaign.0.repeat"][-1], every=frequency_sweep["campaign.0.every"][-1]
 )
-by_kind = acc.groupby("kind")[["followers_initial", "deliveries", "exits"]].sum()
-by_kind["exit_rate"] = by_kind["exits"] / by_kind["followers_initial"]
-by_kind.sort_values("exit_rate", ascending=False)
+busiest.setdefault("graph", {})["world"] = "implicit"
+loaded = simulator.load_document(busiest, str(BASE), scale=SCALE)
+one = simulator.run(loaded)
+acc = one.accounts.assign(exits=lambda d: d["mutes"] + d["unfollows"])
+by_kind = acc.groupby("kind")[["followers_initial", "deliveries", "exits", "churned"]].sum()
+by_kind["exits per 1,000 followers"] = (1000 * by_kind["exits"] / by_kind["followers_initial"]).round(2)
+by_kind["deliveries per follower"] = (by_kind["deliveries"] / by_kind["followers_initial"]).round(2)
+by_kind.sort_values("exits per 1,000 followers", ascending=False)
 
 # %% [markdown]
 # ## What it means for a strategist
 #
-# The numbers above are computed in this notebook (they change with `SCALE`, `REPLICATES` and the
-# scenario's assumptions, which are all sweepable):
-#
-# * **Cross-reposting buys reach with duplicates.** Sub-brands and spokes relaying the same item
-#   verbatim reach extra people, but most of their deliveries land on people who already had it;
-#   that duplicate load is what drives mutes and unfollows.
-# * **Own commentary keeps the reach and cuts the cost.** The same relay edges with each account's
-#   own take reach at least as many people (a commentary is more likely to be reposted) and leave
-#   fewer followers fatigued and fewer exits: the deck's advice to executives holds for every
-#   relaying account. The duplicate deliveries themselves remain: only choosing relays by audience
-#   (less overlap) removes them.
-# * **Frequency has steeply diminishing returns.** Each extra post reaches mostly people who have
-#   seen the earlier ones; fatigue and exits grow much faster than reach, and in a cross-reposting
-#   matrix every extra post is multiplied by the relays.
+# Computed from the comparisons above (they change with `SCALE`, `REPLICATES` and the scenario's
+# assumptions, which are all sweepable). Where a comparison is n.s., the simulation at this size
+# does not tell the options apart; run it larger or with more replicates before acting on it.
 
 # %%
-print(
-    f"Takeaway (this run, {runs['population'].iloc[0]:,} followers, {REPLICATES} replicates): at {FOCUS} posts/day "
-    f"verbatim relays add {format_percent(extra_reach / alone['reach'])} reach at {fat_factor:.1f}x the fatigued "
-    f"followers; own commentary cuts the fatigued by {format_percent(comm_fat_cut)} and exits by "
-    f"{format_percent(comm_exit_cut)}; {hi} instead of {lo} posts/day adds {format_percent(gain)} reach for "
-    f"{fat_gain:.0f}x the fatigued followers."
-)
+per_day = difference_table(freq.context.decision, metrics=["reach", "exits"])
+verdicts = [
+    f"Relays (verbatim) against the official account alone, at {FOCUS} posts/day: the official account alone has reach "
+    f"{said(table, 'official only', 'reach')}, "
+    f"duplicate deliveries {said(table, 'official only', 'duplicate_exposures')} "
+    f"and exits {said(table, 'official only', 'exits')}.",
+    f"Own commentary instead of verbatim relays: reach {said(table, 'own commentary', 'reach')}, followers past "
+    f"tolerance {said(table, 'own commentary', 'fatigued')}, exits {said(table, 'own commentary', 'exits')}.",
+    "Posting frequency with verbatim relays, against one post a day: "
+    + "; ".join(
+        f"{opt}: reach {said(per_day, opt, 'reach')}, exits {said(per_day, opt, 'exits')}"
+        for opt in per_day["option"].unique()
+    )
+    + ".",
+    f"Between the two highest-scoring frequencies: {rec.bullets[1] if rec.tied else rec.bullets[0]}.",
+]
+for v in verdicts:
+    print("•", v)
+
+# %% [markdown]
+# **How to read this.** In the model, cross-reposting buys reach with duplicates: relaying accounts
+# deliver the same item to people who already had it, and that repeated load is what drives exits.
+# Varying the wording lowers the load of each duplicate, but brand accounts' commentary is also
+# less likely to be reposted than a verbatim post (the doubled pull of own commentary is reserved
+# for personal voices), so it trades some reach for fewer exits. Posting more often reaches more
+# people with each extra post, while load and exits grow with every post on the same audiences.
+# The sentences above say how much of each the simulation can actually separate at this size.

@@ -25,17 +25,24 @@
 # takeaways → a what-if sweep (how much should the city accounts relay?) → a 16:9 PowerPoint deck
 # for each, in Chinese (the charts use a CJK font; the deck sets the East-Asian typeface).
 #
-# **Size.** `SCALE` (1 = the scenario's 1,000,000 followers), `REPLICATES` per sweep point, and
-# `OUT`, where the result folders, charts and decks are written (default `results/notebooks/`,
-# ignored by git), and `PLATFORM_SCALE` for the last section (the platform-scale case study). The test
-# suite uses `PROPSIM_NB_SCALE=0.05` and a temporary `OUT`.
+# Every comparison follows the project's one statistical rule: the what-if sweep runs each option on
+# the same replicate worlds (common random numbers) and compares it with **current practice**
+# replicate by replicate; a difference counts when its paired 95% interval, adjusted for the number
+# of options (Holm), excludes 0, and is *similar (n.s.)* otherwise. Exits caused by the campaign
+# (load-driven mutes and unfollows) are kept apart from baseline churn, which would happen anyway.
+#
+# **Size.** `SCALE` (1 = the scenario's 8 million people, the follower graph generated on demand;
+# about four minutes on one core), `REPLICATES` per sweep point, and `OUT`, the parent folder of
+# the result folders, charts and decks (default `results/notebooks/`, ignored by git; this
+# notebook writes `OUT/04_case_study/`), and `PLATFORM_SCALE` for the last section (the platform-scale
+# case study). The test suite uses `PROPSIM_NB_SCALE=0.05` and a temporary `OUT`.
 
 # %% tags=["parameters"]
 import os
 
-SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (1,000,000 followers)
+SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (8,000,000 people)
 REPLICATES = int(os.environ.get("PROPSIM_NB_REPLICATES", "6" if SCALE >= 0.5 else "3"))
-OUT = os.environ.get("PROPSIM_NB_OUT", "")  # "" = results/notebooks/04_case_study under the repository
+OUT = os.environ.get("PROPSIM_NB_OUT", "")  # "" = results/notebooks under the repository
 # The platform section's size: 1 = the scenario's 580M-person platform and 2M-follower official account
 # (more memory than a 24 GB machine has with this engine: see README "Platform-scale worlds"), so the
 # default is 1/20 of it (29M people, 100k followers); 1/1000 of it under the test suite.
@@ -51,15 +58,33 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import simulator
-from simulator.plotting import format_count, format_percent, make_charts, plot_account_matrix, render
+from simulator.plotting import (
+    difference_table,
+    format_count,
+    format_percent,
+    load_results,
+    make_charts,
+    plot_account_matrix,
+    render,
+)
+from simulator.plotting.sweep_charts import sweep_context, sweep_recommendation
 from simulator.results.output import write_run
-from simulator.sweeps.runner import sweep
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "scenarios").is_dir())
-OUT = Path(OUT) if OUT else ROOT / "results" / "notebooks" / "04_case_study"
+OUT = (Path(OUT) if OUT else ROOT / "results" / "notebooks") / "04_case_study"
 SCENARIO = ROOT / "scenarios" / "case_cinema_chain.yaml"
 LANG = "zh"  # chart and deck language ("en" works too)
 pd.set_option("display.width", 140)
+RELAY = "topology.params.relay_probability"
+
+
+def said(table: pd.DataFrame, option: str, metric: str) -> str:
+    """One cell of a difference table in words: "+8.1k (±1.2k)", "similar (n.s.)" or "no measurable effect"."""
+    row = table[(table["option"] == option) & (table["metric"] == metric)].iloc[0]
+    if not row["measurable"]:
+        return "no measurable effect"
+    return row["text"] if row["significant"] else "similar (n.s.)"
+
 
 # %% [markdown]
 # ## The scenario
@@ -68,9 +93,12 @@ pd.set_option("display.width", 140)
 loaded = simulator.load(SCENARIO, scale=SCALE)
 sc, matrix = loaded.scenario, loaded.matrix
 print(sc.description)
+P_NOW = matrix.relays[0].probability  # current practice: how reliably city accounts relay the core post
 print(
-    f"{sc.population.size:,} followers in {len(sc.population.regions)} cities; {len(matrix.accounts)} accounts; "
-    f"{len(matrix.relays)} relay edges; horizon {sc.time.horizon:g} h"
+    f"{sc.population.size:,} people in {len(sc.population.regions)} cities; {len(matrix.accounts)} accounts; "
+    f"{len(matrix.relays)} relay edges (probability {P_NOW:g}); horizon {sc.time.horizon:g} h; "
+    f"behaviour profile {sc.behaviour.profile!r} (p0 = {sc.behaviour.p0:g}), "
+    f"{sc.graph.mean_followees:g} followees per person"
 )
 pd.DataFrame(
     [
@@ -116,8 +144,8 @@ pd.Series(
             "t50_h",
             "t90_h",
             "fatigued",
-            "mutes",
-            "unfollows",
+            "exits",
+            "churned",
         )
     },
     name=sc.name,
@@ -128,7 +156,8 @@ pd.Series(
 #
 # `make_charts` draws every chart that applies to a single run (cumulative reach, exposure
 # frequency, account contributions, the matrix, the propagation path) with a one-line takeaway
-# computed from the tables; the same engine writes the deck below.
+# computed from the tables; the same engine writes the deck below. One run is one random world: it
+# describes what happens, it does not compare options (the sweep below does).
 
 # %%
 charts = make_charts(run_dir, lang=LANG)
@@ -139,32 +168,43 @@ for chart in charts:
 # %% [markdown]
 # ## What if the city accounts relayed more, or less?
 #
-# The regional relay probability (0.6 in the scenario) is an operating choice: how reliably do city
-# teams pick up the core post? We sweep it with replicates on the same follower worlds.
+# The regional relay probability is an operating choice: how reliably do city teams pick up the
+# core post? We sweep it with replicates on the same follower worlds, and compare every value with
+# the scenario's current practice (the sweep's `baseline`), replicate by replicate.
 
 # %%
 started = time.perf_counter()
 sweep_dir = OUT / "sweep_relay_probability"
-res = sweep(
+res = simulator.sweep(
     SCENARIO,
-    {"topology.params.relay_probability": [0.2, 0.4, 0.6, 0.8, 1.0]},
+    {RELAY: sorted({0.2, 0.4, 0.6, 0.8, 1.0, P_NOW})},
     replicates=REPLICATES,
     scale=SCALE,
+    baseline={RELAY: P_NOW},
     output=sweep_dir,
     resume=False,
     progress=False,
 )
+assert res.failed.empty, res.failed[["run_id", "error"]]
 print(f"{res} in {time.perf_counter() - started:.0f} s")
-pts = res.points.set_index("topology.params.relay_probability")
-pts[["n", "reach_mean", "reach_ci_low", "reach_ci_high", "duplicate_exposures_mean", "fatigued_mean", "exits_mean"]]
+res.points.set_index(RELAY)[["n", "reach_mean", "effective_reach_mean", "fatigued_mean", "exits_mean", "churned_mean"]]
+
+# %% [markdown]
+# The difference chart leads: each relay probability against current practice, with its paired
+# interval (grey: similar, n.s.). Then the recommendation, computed from the same comparisons, and
+# the descriptive charts.
 
 # %%
-what_if = make_charts(
-    sweep_dir, kinds=["reach", "fatigue", "tradeoff"], lang=LANG, x="topology.params.relay_probability"
-)
+what_if = make_charts(sweep_dir, kinds=["differences", "reach", "fatigue", "tradeoff"], lang=LANG, x=RELAY)
+ctx = what_if.context
 for chart in what_if:
+    if chart.kind == "tradeoff" and not ctx.verdict.cost_measurable:
+        continue  # no measurable difference in exits: nothing to trade off against reach
     display(Markdown(f"**{chart.kind}**: {chart.takeaway}"))
     display(chart.figure)
+rec = what_if.recommendation
+display(Markdown(f"**{rec.headline}**\n\n" + "\n".join(f"* {b}" for b in rec.bullets)))
+display(rec.table)
 
 # %% [markdown]
 # ## The decks
@@ -198,24 +238,32 @@ for name, report in decks.items():
 # Computed from the run and the sweep above:
 
 # %%
-by_p = pts["reach_mean"]
-p_now = 0.6
-gain_full = by_p.loc[1.0] / by_p.loc[p_now] - 1
-loss_low = 1 - by_p.loc[0.2] / by_p.loc[p_now]
-cost_full = pts.loc[1.0, "fatigued_mean"] / max(pts.loc[p_now, "fatigued_mean"], 1)
+rec_en = sweep_recommendation(
+    sweep_context(load_results(sweep_dir), lang="en", x=RELAY, by=None, where=None, at=None), "effective_reach"
+)
+diffs = difference_table(ctx.decision, metrics=["reach", "effective_reach", "fatigued", "exits"], lang="en")
+names = {float(o.point[RELAY]): o.name("en") for o in ctx.decision.options}
 acc = result.accounts
 cities = acc[acc["kind"] == "regional"]
 city_first = cities["first_exposures_direct"].sum()
-locality = cities["locality"].mean()
 lines = [
-    f"The city accounts reached {format_count(city_first)} people first "
-    f"({format_percent(city_first / s['reach'])} of the campaign's reach); "
-    f"{format_percent(locality)} of their deliveries stayed in their own city: they are the local channel "
-    "the core account does not have.",
-    f"Getting every city account to relay (1.0 instead of {p_now}) adds {format_percent(gain_full)} reach "
-    f"for {cost_full:.1f}x the fatigued followers; letting relaying drop to 0.2 loses {format_percent(loss_low)}.",
-    f"{format_percent(s['direct_reach'] / s['reach'])} of the reach is direct: followers' reposts add little at "
-    f"this repost probability, so content must be nationally relevant to travel beyond the matrix.",
+    f"In one run, the city accounts reached {format_count(city_first)} people first "
+    f"({format_percent(city_first / s['reach'])} of the campaign's reach), and "
+    f"{format_percent(cities['locality'].mean())} of their deliveries stayed in their own city: they are the local "
+    "channel the core account does not have.",
+    *(
+        f"Relay probability {p:g} instead of {P_NOW:g} ({ctx.decision.method('en', m=len(names) - 1)}): "
+        f"reach {said(diffs, names[p], 'reach')}, effective reach {said(diffs, names[p], 'effective_reach')}, "
+        f"followers past tolerance {said(diffs, names[p], 'fatigued')}, "
+        f"exits caused by the campaign {said(diffs, names[p], 'exits')}."
+        for p in (min(names), max(names))
+        if p != P_NOW
+    ),
+    f"In the run, {format_percent(s['direct_reach'] / s['reach'])} of the reach is direct and "
+    f"{format_percent(s['second_level_reach'] / s['reach'])} came through followers' reposts "
+    f"(p0 = {sc.behaviour.p0:g}, {sc.behaviour.profile} profile); exits caused by the campaign: {s['exits']}, "
+    f"baseline churn (not caused by it): {s['churned']}.",
+    f"Recommendation (objective: effective reach): {rec_en.headline}.",
 ]
 for line in lines:
     print("•", line)

@@ -1,17 +1,18 @@
-"""Which compute backend runs the hot loops: numba (compiled) when installed, else numpy.
+"""Which compute backend runs the hot loops: numba (compiled, a core dependency), or numpy.
 
-Every numba kernel in propsim has a pure-numpy twin that gives identical results; numba only
-makes it faster. ``PROPSIM_BACKEND=numpy`` forces the fallback (e.g. to compare the two).
+The independent-cascade kernels (:mod:`simulator.ic`) have pure-numpy twins that give identical
+results; ``PROPSIM_BACKEND=numpy`` selects them (e.g. to compare the two). The event kernel and the
+world generator are compiled only (their plain-Python twin is the test reference).
 """
 
 from __future__ import annotations
 
 import os
 
-try:  # numba is optional (the "fast" extra): everything has a numpy twin
+try:  # a core dependency; guarded so that `import simulator` still works in a broken environment
     import numba as _numba
 except ImportError:  # pragma: no cover - exercised by the PROPSIM_BACKEND=numpy runs instead
-    _numba = None
+    _numba = None  # type: ignore[assignment]
 
 numba = _numba
 
@@ -30,5 +31,5 @@ def resolve_backend(backend: str = "auto") -> str:
     if backend not in ("numba", "numpy"):
         raise ValueError(f"unknown backend {backend!r}; choose 'auto', 'numba' or 'numpy'")
     if backend == "numba" and _numba is None:
-        raise ImportError("backend 'numba' needs numba (pip install 'propsim[fast]')")
+        raise ImportError("backend 'numba' needs numba (pip install numba)")
     return backend

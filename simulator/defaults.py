@@ -12,11 +12,11 @@ from __future__ import annotations
 TICK_HOURS = 1.0  # assumption: feeds are checked hourly; the model clock resolution
 HORIZON_HOURS = 72.0  # measured: 85-90% of reposts happen within 24 h (Weibo CED, Twitter15/16)
 
-# --- follower behaviour (MODEL-REFERENCE section 2) -----------------------------------------
+# --- follower behaviour (docs/model.md#one-delivery) -----------------------------------------
 # Follower behaviour defaults below apply with `behaviour.profile: none`; by default the calibrated
 # profile (simulator/data/behaviour_profiles.json, `propsim calibrate --profile`) supplies p0,
 # appeal_sigma and the organic latency. p0 is a per-exposure hazard: R = p0 <followees> ~ 0.38 fits
-# Weibo's depth-1 share (MODEL-REFERENCE corrections).
+# Weibo's depth-1 share (docs/model.md#behaviour-profiles).
 P0 = 3e-3
 P0_PROMOTIONAL = 2e-4  # sourced order: Rival IQ, Twitter brand engagement 0.035-0.045%/follower/post
 APPEAL_SIGMA = 1.0  # assumption (Bakshy et al. 2011: large unpredictable variance): LogNormal(0, s)
@@ -34,7 +34,7 @@ COMMENTARY_APPEAL = 2.0
 VARIATION_WEIGHTS = {"verbatim": 1.0, "cosmetic": 0.7, "commentary": 0.4}  # assumption
 # (Schumann, Petty & Clemons 1990: varying the message delays wear-out)
 
-# --- fatigue (MODEL-REFERENCE section 2) ----------------------------------------------------
+# --- fatigue (docs/model.md#load-and-exits) --------------------------------------------------
 LOAD_HALF_LIFE_H = 7 * 24.0  # assumption
 TOLERANCE_MEDIAN = 20.0  # assumption: ~2 deliveries/day from one account over the load half-life
 TOLERANCE_SIGMA = 0.7  # assumption
@@ -71,8 +71,8 @@ INTERESTS = {"general": 1.0}
 ACCOUNT_FOLLOWERS = 10_000
 REGIONAL_SHARE = 0.9  # assumption: share of a regional account's followers living in its region
 INTEREST_SHARE = 0.8  # assumption: share of a vertical account's followers holding its interest
-RELAY_LATENCY_MEDIAN_H = 1.0  # assumption (MODEL-REFERENCE section 1, hub/honeycomb/twin-star)
-RELAY_LATENCY_SIGMA = 1.0  # assumption (MODEL-REFERENCE section 1)
+RELAY_LATENCY_MEDIAN_H = 1.0  # assumption (docs/model.md#presets: hub/honeycomb/twin-star)
+RELAY_LATENCY_SIGMA = 1.0  # assumption (docs/model.md#presets)
 
 # --- metrics --------------------------------------------------------------------------------------
 EFFECTIVE_REACH_THRESHOLD = 3  # sourced: Krugman 1972 ("three exposures")

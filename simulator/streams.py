@@ -9,10 +9,13 @@ mixing function (Steele, Lea & Flood 2014) applied to the key chain
     u  = top 53 bits of mix(k2 + (c + 1) * GOLDEN)   # e.g. the follower receiving it
 
 so a draw does not depend on how many draws were made before it, nor on the order in which a kernel
-visits deliveries. Consequences the tests check: results do not depend on worker count or processing
-order; changing a parameter changes only the decisions whose threshold it crosses (reach, reposts and
-relays never fall when p0 or a relay probability rises, at a fixed seed); two matrices that share an
-account (same id) share its audience draws and its followers' decisions (common random numbers).
+visits deliveries. Consequences: results do not depend on worker count or processing order; changing a
+parameter changes only the decisions whose threshold it crosses; two matrices that share an account
+(same id) share its audience draws and its followers' decisions (common random numbers). At a fixed seed,
+reach, follower reposts and account relays never fall as p0 or a relay probability rises in the bundled
+hub and sports-brand scenarios (``tests/test_monotone.py``); exact monotonicity can fail in general
+through the inverted-U exposure response, fatigue feedback, or a faster relay edge changing the variation
+of a relay (``docs/model.md#randomness``).
 
 The keying scheme (``docs/model.md`` has the full table):
 
@@ -20,10 +23,12 @@ The keying scheme (``docs/model.md`` has the full table):
 kind                  keyed by                                   used for
 ====================  =========================================  =====================================
 ``TOLERANCE``         person                                     fatigue tolerance theta_i (lognormal)
-``DEGREE``            person                                     follower count of a person (graph)
-``EDGE_LOCAL/POS``    person, j                                  the j-th follower of a person (graph)
+``WEIGHT``            person                                     follower-count weight of a person (Pareto)
+``DEGREE``            person                                     follower draws of a person (Poisson)
+``EDGE_LOCAL/POS``    person, j                                  the j-th follower draw of a person (graph)
 ``AUD_COUNT``         account                                    follower count of an account
-``AUD_PICK``          account, source, j                         the j-th audience draw
+``AUD_PICK``          account, overlap account, person           priority of a person among declared overlaps
+``AUD_PICK``          account, j                                 the j-th draw of the rest of an audience
 ``APPEAL``            item                                       content appeal (lognormal)
 ``REPOST_ACCOUNT``    item, account, follower                    repost decision on an account delivery
 ``REPOST_FOLLOWER``   item, poster, follower                     repost decision on a follower delivery

@@ -111,7 +111,14 @@ def test_page_renders_headlessly_and_steps():
 
 
 def test_module_page_is_a_solara_element():
-    # `solara run simulator/app/page.py` and a notebook cell (`page`) both use this element.
+    # `solara run simulator/app/viz.py` and a notebook cell (`page`) both use this element.
     import reacton.core
 
     assert isinstance(app.page, reacton.core.Element)
+
+
+def test_app_scales_presets_from_their_own_default_population():
+    from simulator.app import viz
+    from simulator.scenario.preset_shapes import PresetParams
+
+    assert PresetParams.model_fields["population_size"].default == viz.PRESET_POPULATION

@@ -1,4 +1,4 @@
-"""The Solara app in a real browser, offline: `solara run simulator/app/page.py` in a subprocess, headless
+"""The Solara app in a real browser, offline: `solara run simulator/app/viz.py` in a subprocess, headless
 Debian Chromium driven by Playwright, every request that leaves localhost refused and reported.
 
 Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it) and the `playwright`
@@ -27,11 +27,16 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-APP = "simulator/app/page.py"  # as the README runs it
+APP = "simulator/app/viz.py"  # as the README runs it
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 SERVER_START_S = 120  # a loaded 2-core CI box: imports + numba cache loads + the first model build
@@ -56,7 +61,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`solara run simulator/app/page.py` as an offline user runs it: production mode, no version check,
+    """`solara run simulator/app/viz.py` as an offline user runs it: production mode, no version check,
     no telemetry, a fresh Solara home (no leftover first-run markers). Killed in teardown."""
     port = _free_port()
     home = tmp_path_factory.mktemp("solara_home")
@@ -64,8 +69,20 @@ def server(tmp_path_factory):
     # PYTEST_CURRENT_TEST would switch off Solara's first-run check: drop it, test what a user gets.
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(SOLARA_HOME=str(home), SOLARA_TELEMETRY_MIXPANEL_ENABLE="false", MPLBACKEND="Agg")
-    cmd = [sys.executable, "-m", "solara", "run", APP, "--host", "127.0.0.1", "--port", str(port),
-           "--no-open", "--production", "--no-check-version"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+        "--no-check-version",
+    ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -81,8 +98,9 @@ def server(tmp_path_factory):
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"solara did not answer within {SERVER_START_S} s:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
+                pytest.fail(
+                    f"solara did not answer within {SERVER_START_S} s:\n{log_path.read_text(errors='replace')[-3000:]}"
+                )
             time.sleep(0.3)
         yield url, log_path
     finally:
@@ -109,9 +127,9 @@ def _is_local(url: str) -> bool:
 
 def test_app_runs_offline_in_chromium(server):
     url, log_path = server
-    outside: list[str] = []   # requests that tried to leave localhost (refused)
-    missing: list[str] = []   # local requests answered >= 400 (e.g. an asset the package lacks)
-    errors: list[str] = []    # uncaught JavaScript errors
+    outside: list[str] = []  # requests that tried to leave localhost (refused)
+    missing: list[str] = []  # local requests answered >= 400 (e.g. an asset the package lacks)
+    errors: list[str] = []  # uncaught JavaScript errors
 
     def route(r):
         if _is_local(r.request.url):

@@ -1,8 +1,10 @@
 """The IC benchmark's 10k smoke run, for correctness only (timings are printed, never asserted).
 
 Runs the documented command in a subprocess, as CI would: ``python -m benchmarks.ic --size 10k``.
-It fails if propsim and cynetdiff disagree: mean final sizes beyond 3 standard errors, any
-difference on shared edge uniforms, or a reach curve that differs from step-by-step runs.
+It fails if propsim and cynetdiff disagree (mean final sizes beyond 3 standard errors, any
+difference on shared edge uniforms, a reach curve that differs from step-by-step runs), if the
+three propsim entry points (public function, Cascader.run, run_many) disagree on the same random
+numbers, or if the results file cannot be rendered back into the report.
 """
 
 from __future__ import annotations
@@ -22,34 +24,35 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.timeout(300)
 def test_ic_benchmark_smoke_is_correct(tmp_path):
     pytest.importorskip("cynetdiff")
-    out = tmp_path / "ic10k.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.ic",
-            "--size",
-            "10k",
-            "--rounds",
-            "3",
-            "--curve-rounds",
-            "2",
-            "--json",
-            str(out),
-        ],
+    cmd = [sys.executable, "-m", "benchmarks.ic", "--size", "10k", "--rounds", "2", "--curve-rounds", "2"]
+    proc = subprocess.run([*cmd, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "ic-10k.json").read_text())
+    failed = [c for c in report["checks"] if not c["passed"]]
+    assert not failed, failed
+    rows = {(r["graph"], r["row"]) for r in report["rows"]}
+    assert {("heavy", "0.1"), ("heavy", "0.01 tiny"), ("poisson", "0.05")} <= rows
+    names = " ".join(c["name"] for c in report["checks"])
+    for expected in ("public == run == batched", "shared uniforms p=0.1", "poisson shared uniforms", "curve =="):
+        assert expected in names
+    assert all(c["identical"] for c in report["curve"])
+    for row in report["rows"]:  # every cell has its samples: rounds x cascades, and a spread
+        assert row["rounds"] == 2 and row["cascades_per_round"] >= 1
+        for impl in ("public", "run", "batched", "cynetdiff"):
+            cell = row["cpu_per_cascade_s"][impl]
+            assert cell["n"] == 2 and 0 < cell["min"] <= cell["median"] <= cell["max"]
+    assert report["load"]["start"] and 0 < report["load"]["cpu_share"] <= 1.05
+    # the markdown written beside the JSON is what benchmarks.report renders from the JSON
+    rendered = subprocess.run(
+        [sys.executable, "-m", "benchmarks.report", str(tmp_path / "ic-10k.json")],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=280,
+        timeout=60,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(out.read_text())
-    failed = [c for c in report["checks"] if not c["passed"]]
-    assert not failed, failed
-    names = " ".join(c["name"] for c in report["checks"])
-    assert "shared uniforms p=0.1" in names and "curve ==" in names and "mean size p=0.01 tiny" in names
-    assert all(c["identical"] for c in report["curve"])
-    assert "| 0.1 " in proc.stdout  # the table was printed
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.strip() == (tmp_path / "ic-10k.md").read_text().strip()
+    assert "| heavy   | 0.1 " in rendered.stdout and "IC one tiny cascade per call" in rendered.stdout
 
 
 @pytest.mark.timeout(900)

@@ -230,6 +230,100 @@ def test_run_many_equals_successive_runs(backend):
     assert batch.edges_examined.tolist() == [r.edges_examined for r in single]
 
 
+@pytest.mark.parametrize("exact_refcounts", [True, False])
+def test_lazy_results_survive_later_calls(monkeypatch, exact_refcounts):
+    """The fast path leaves a result's node list in the scratch until it is read or the next
+    call needs the scratch: results kept across calls, read late, equal eager ones (with
+    reference counts, and with the weak references used where counts are not exact)."""
+    from simulator.ic import cascade
+
+    monkeypatch.setattr(cascade, "_EXACT_REFCOUNTS", exact_refcounts and cascade._EXACT_REFCOUNTS)
+    g = small_graph(3000, seed=6)
+    c = ic.Cascader(g)
+    seeds = [np.array([i, i + 100], dtype=np.int32) for i in range(8)]
+    kept = [c.run(s, 0.3, rng=i) for i, s in enumerate(seeds)]  # none read yet
+    c.curve(seeds[0], [0.1, 0.3], rng=1)  # other kernels reuse the same scratch
+    public = [ic.independent_cascade(g, s, 0.3, rng=i) for i, s in enumerate(seeds)]
+    for i, s in enumerate(seeds):
+        eager = ic.Cascader(g, "numpy").run(s, 0.3, rng=i)
+        assert by_depth(kept[i]) == by_depth(eager) == by_depth(public[i])
+        assert kept[i].n_activated == eager.n_activated and kept[i].edges_examined == eager.edges_examined
+    assert sum(r.n_activated for r in kept) > 100  # the cascades did spread
+    # the usual loop (the previous result is rebound after the next call), with some kept
+    holder: dict = {}
+    res = None
+    for i, s in enumerate(seeds * 3):
+        res = c.run(s, 0.3, rng=i)
+        if i % 5 == 0:
+            holder[i] = res
+    for i, r in holder.items():
+        assert by_depth(r) == by_depth(ic.Cascader(g, "numpy").run(seeds[i % len(seeds)], 0.3, rng=i))
+
+
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64, np.random.Philox])
+def test_generator_draws_match_stream_key(bitgen):
+    """The fast path draws each key inside the kernel from the Generator's C interface: the same
+    keys as stream_key (so run == run_many == numpy backend), and the Generator advanced by
+    exactly one draw per cascade, also when other code draws from it in between."""
+    g = small_graph(2000, seed=2)
+    sets = np.random.default_rng(0).choice(2000, (6, 3)).astype(np.int32)
+    batch = ic.Cascader(g).run_many(sets, 0.3, rng=np.random.Generator(bitgen(9)))
+    for backend in BACKENDS:
+        c = ic.Cascader(g, backend)
+        gen, twin = np.random.Generator(bitgen(9)), np.random.Generator(bitgen(9))
+        sizes = [c.run(s, 0.3, rng=gen).n_activated for s in sets]
+        assert sizes == batch.n_activated.tolist()
+        twin.bit_generator.random_raw(len(sets))
+        assert gen.random() == twin.random()  # one draw per cascade, no more
+        other = np.random.Generator(bitgen(9))
+        for s in sets[:3]:
+            c.run(s, 0.3, rng=gen)
+            gen.integers(10)  # the user's own draws in between
+            c.run(s, 0.3, rng=other)  # another generator: the kernel switches to it
+        twin.bit_generator.random_raw(3)
+        for _ in range(3):
+            twin.integers(10)
+        assert gen.random() == twin.random()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_huge_rows_and_dense_resets(backend):
+    """A hub whose fired edges overflow one block of the two-pass expansion, and a cascade that
+    covers most of the graph (scratch reset by a whole-array fill): same as the reference."""
+    n = 12_000
+    hub = np.zeros(n - 1, dtype=np.int64)
+    leaves = np.arange(1, n)
+    chain = np.arange(1, n - 1)
+    g = csr_from_edges(n, np.concatenate([hub, chain]), np.concatenate([leaves, chain + 1]))
+    u = ic.edge_uniforms(g, 4)
+    c = ic.Cascader(g, backend)
+    for p in (1.0, 0.9, 0.5):
+        res = c.run([0], p, rng=4)
+        depth, _ = reference_ic(g, [0], p, u)
+        assert dict(zip(res.activated.tolist(), res.depth.tolist())) == depth
+        assert res.n_activated > n // 4
+        assert not c._scratch["active"].any()
+
+
+@pytest.mark.parametrize(
+    "seeds",
+    [
+        [5, 9, 5],
+        (5, 9),
+        np.array([5, 9], dtype=np.int64),
+        np.array([[5, 0], [9, 0]], dtype=np.int32)[:, 0],  # not contiguous
+        np.frombuffer(np.array([5, 9], dtype=np.int32).tobytes(), dtype=np.int32),  # read-only
+        np.array([5, 9], dtype=np.uint16),
+    ],
+)
+def test_seed_forms_give_the_same_cascade(seeds):
+    g = small_graph(800, seed=3)
+    ref = ic.independent_cascade(g, np.array([5, 9], dtype=np.int32), 0.3, rng=2)
+    for backend in BACKENDS:
+        res = ic.independent_cascade(g, seeds, np.float64(0.3), rng=2, backend=backend)
+        assert by_depth(res) == by_depth(ref)
+
+
 # --- the whole-curve fast path -------------------------------------------------------------------
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("shared", ["rng", "uniforms"])
@@ -330,6 +424,12 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError):
         c.run([1], 1.5)
     with pytest.raises(ValueError):
+        c.run(np.array([1], dtype=np.int32), -0.1)
+    with pytest.raises(ValueError):
+        c.run(np.array([1, 500], dtype=np.int32), 0.1)
+    with pytest.raises(ValueError):
+        ic.independent_cascade(g, [1], float("nan"))
+    with pytest.raises(ValueError):
         c.run([1.5], 0.1)
     with pytest.raises(ValueError):
         c.run([1], 0.1, edge_uniforms=np.zeros(3, dtype=np.float32))
@@ -375,7 +475,7 @@ def _model(seed: int, world=None, topic: str = "general"):
     text = REDUCIBLE.replace("TOPIC", topic)
     if topic != "general":
         text = text.replace(
-            "population: {size: 20000}", "population: {size: 20000, interests: {general: 1, %s: 1}}" % topic
+            "population: {size: 20000}", f"population: {{size: 20000, interests: {{general: 1, {topic}: 1}}}}"
         )
     return PropagationModel(simulator.load_text(text, seed=seed), world=world)
 

@@ -381,3 +381,45 @@ def test_many_options_rank_with_holm(tmp_path):
         raw = comps.stat(comps.options[i], comps.options[j], "reach")
         assert (s.lo > 0 or s.hi < 0) == (s.p_adj < 0.05) == s.significant
         assert s.half >= raw.half - 1e-9 and s.diff == pytest.approx(raw.diff)
+
+
+def test_difference_chart_decides_from_the_family_it_draws():
+    """One option differs from the baseline at p = 0.005 (exactly, by construction), the others not at
+    all: against the baseline (Holm over 5 options) the difference counts, over all 15 pairs it does
+    not. The difference chart draws the first family, so its whisker, colour, label, panel title and
+    takeaway must all say "different" -- never a whisker clear of 0 greyed as "no measurable effect"."""
+    t = stats.t.ppf(1 - 0.005 / 2, 5)
+    c, sign = 100.0, np.array([1, -1, 1, -1, 1, -1], float)
+    gap = t * c * np.sqrt(6 / 5) / np.sqrt(6)  # mean / (sd / sqrt(n)) = t
+    rows = []
+    for topo in ("centralized", "organic", "hub", "dandelion", "honeycomb", "twin_star"):
+        for rep in range(6):
+            reach = 10000.0 + 1000 * rep + (gap + c * sign[rep] if topo == "hub" else 0.0)
+            rows.append(
+                {
+                    "run_id": len(rows),
+                    "topology.preset": topo,
+                    "replicate": rep,
+                    "seed": rep,
+                    "status": "ok",
+                    "reach": reach,
+                    "effective_reach": reach / 2,
+                    "exits": 1.0,
+                    "population": 50000,
+                }
+            )
+    runs = pd.DataFrame(rows)
+    data = SweepData(runs, compute_points(runs, ["topology.preset"]), ["topology.preset"])
+    comps = sweep_context(data, lang="en", x=None, by=None, where=None, at=None).decision
+    ((_, s),) = [(o, s) for o, s in comps.vs_baseline("reach") if o.point["topology.preset"] == "hub"]
+    assert s.p == pytest.approx(0.005, rel=1e-6) and s.significant and s.lo > 0
+    assert not comps.measurable("reach")  # the all-pairs family (Holm over 15) does not separate them
+    from simulator.plotting.differences import difference_table
+
+    table = difference_table(comps)
+    row = table[(table["metric"] == "reach") & (table["option"] == "Hub")].iloc[0]
+    assert row["significant"] and row["measurable"] and not row["negligible"] and row["text"] != "n.s."
+    others = table[(table["metric"] == "reach") & (table["option"] != "Hub")]
+    assert not others["significant"].any() and (others["text"] == "n.s.").all()
+    cs = make_charts(data, ["differences"])
+    assert "Hub" in cs["differences"].takeaway and "no " not in cs["differences"].takeaway.lower()

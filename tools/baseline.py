@@ -47,7 +47,9 @@ def compute() -> dict[str, Any]:
             for seed in SEEDS:
                 loaded = simulator.load(path, overrides=overrides, seed=seed, scale=SCALE)
                 s = dict(simulator.run(loaded).summary)
-                s.pop("propsim_version", None)
+                # diagnostics, not results (tested in tests/test_warnings.py and tests/test_explain.py)
+                for key in ("propsim_version", "warnings", "overlaps"):
+                    s.pop(key, None)
                 out[f"{path.stem}{tag}/seed={seed}"] = _clean(s)
     return out
 

@@ -32,6 +32,7 @@ and read it at run time with :func:`load_profiles`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -186,9 +187,7 @@ def _build_cascade(
                 d += 1
                 depth[j] = d
         else:  # path ended at a direct child of the source (included in path)
-            d = 0
-            for j in reversed(path):
-                d += 1
+            for d, j in enumerate(reversed(path), start=1):
                 depth[j] = d
     keep = depth > 0
     par = np.asarray(parents, dtype=np.int64)
@@ -793,7 +792,6 @@ def derive_profiles(
     rd = locate_research_data(shared_dir)
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     timings: dict[str, float] = {}
-    extra: dict[str, Any] = {}
     if "weibo" in wanted:
         t0 = time.perf_counter()
         info = _weibo_source_info(rd)
@@ -893,10 +891,8 @@ def _write_json_atomic(obj: Any, path: Path) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -1,9 +1,9 @@
-"""The interactive SolaraViz app (optional extra ``viz``): ``solara run simulator/app/page.py``.
+"""The interactive SolaraViz app (optional extra ``viz``): ``solara run simulator/app/viz.py``.
 
 In a notebook: ``from simulator.app import page`` and evaluate ``page`` in a cell.
 """
 
-from simulator.app.page import (
+from simulator.app.viz import (
     AppModel,
     account_positions,
     app_document,

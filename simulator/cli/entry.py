@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
 
 from simulator import __version__
 from simulator.scenario.errors import ScenarioError
@@ -18,7 +19,7 @@ EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's default exit code 2 is ours too
+    def error(self, message: str) -> NoReturn:  # argparse's default exit code 2 is ours too
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 

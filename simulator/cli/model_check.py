@@ -23,8 +23,8 @@ def register(subparsers) -> None:
         "validate-model",
         help="check the engine against analytic results (oracle report)",
         description="Run the engine in plain independent-cascade mode on configuration-model, directed "
-        "follower and branching-process graphs and compare with theory (MODEL-REFERENCE "
-        "section 4). Prints theory, simulation and z-scores; writes oracles.csv, oracles.md, "
+        "follower and branching-process graphs and compare with theory (docs/model.md, "
+        "analytic oracles). Prints theory, simulation and z-scores; writes oracles.csv, oracles.md, "
         "report.json and oracles.png. Exit 3 if an oracle is outside |z| < 4.",
     )
     v.add_argument(

@@ -18,26 +18,82 @@ if TYPE_CHECKING:
 EXIT_INPUT = 1
 
 
-def _print_summary(s: dict, out: Path | None, seconds: float) -> None:
-    def pct(x: float) -> str:
-        return f"{100 * x:.1f}%"
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
 
+
+def _print_summary(s: dict, out: Path | None, seconds: float) -> None:
+    scaled = s.get("full_size") is not None
+    sim = "simulated " if scaled else ""
     lines = [
         f"scenario    {s['scenario']}  (topology {s['topology'] or 'custom'}, seed {s['seed']}, "
-        f"{s['population']:,} followers, {s['accounts']} accounts, {s['items']} items, {s['horizon_h']:g} h)",
-        f"reach       {s['reach']:,} ({pct(s['reach_share'])} of population): direct {s['direct_reach']:,}, "
-        f"second level {s['second_level_reach']:,}",
+        f"{s['population']:,} {sim}followers, {s['accounts']} accounts, {s['items']} items, {s['horizon_h']:g} h)",
+        f"reach       {s['reach']:,} ({_pct(s['reach_share'])} of the {sim}population): "
+        f"direct {s['direct_reach']:,}, second level {s['second_level_reach']:,}",
         f"impressions {s['impressions']:,}  mean frequency {s['mean_frequency']:.2f}  "
         f"effective reach (>= {s['effective_reach_threshold']}) {s['effective_reach']:,}  "
         f"duplicates {s['duplicate_exposures']:,}",
         f"spread      account relays {s['account_relays']}, follower reposts {s['follower_reposts']:,}, "
         f"max depth {s['max_depth']}, t50 {_h(s['t50_h'])}, t90 {_h(s['t90_h'])}",
-        f"fatigue     fatigued {s['fatigued']:,} ({pct(s['fatigue_share'])} of reached), mutes {s['mutes']:,}, "
+        f"fatigue     fatigued {s['fatigued']:,} ({_pct(s['fatigue_share'])} of reached), mutes {s['mutes']:,}, "
         f"unfollows {s['unfollows']:,}, baseline churn {s['churned']:,}",
     ]
+    if scaled:
+        lines += _full_size_lines(s)
+    lines += _overlap_lines(s.get("overlaps") or [])
     if out is not None:
         lines.append(f"written     {out}/ (summary.json, timeseries, accounts, relays, frequency) in {seconds:.1f} s")
     print("\n".join(lines))
+
+
+FULL_SIZE_SHOWN = (
+    ("reach", "reach"),
+    ("direct_reach", "direct"),
+    ("impressions", "impressions"),
+    ("follower_reposts", "follower reposts"),
+    ("exits", "exits"),
+    ("churned", "baseline churn"),
+)
+MAX_OVERLAP_ROWS = 8
+
+
+def _full_size_lines(s: dict) -> list[str]:
+    f = s["full_size"]
+    figures = ", ".join(f"{label} ~{f[k]:,}" for k, label in FULL_SIZE_SHOWN if k in f)
+    return [
+        f"scale       simulated at {s['scale']:g} of full size ({s['population']:,} of {s['population_full']:,} "
+        "people): the counts above are simulated; shares refer to the simulated population and hold at full size",
+        f"full size   {figures} (simulated counts / {s['scale']:g}; all in summary.json full_size)",
+    ]
+
+
+def _overlap_lines(rows: list[dict]) -> list[str]:
+    if not rows:
+        return []
+    out = ["overlaps    share of the first unit's followers who also follow the second (declared / realised):"]
+    for o in rows[:MAX_OVERLAP_ROWS]:
+        declared = f"{o['declared']:.3f}" if o["declared"] is not None else "undeclared"
+        if o.get("reverse_declared"):
+            declared = "reverse of a declared overlap"
+        lo, hi = f"{o['realised_min']:.3f}", f"{o['realised_max']:.3f}"
+        spread = "" if lo == hi else f" (members {lo}-{hi})"
+        out.append(f"            {o['account']} -> {o['other']}: {declared} / {o['realised']:.3f}{spread}")
+    if len(rows) > MAX_OVERLAP_ROWS:
+        out.append(f"            ... {len(rows) - MAX_OVERLAP_ROWS} more in summary.json overlaps")
+    return out
+
+
+def _print_warnings(warnings: list, seen: set[tuple[str, str]] | None = None) -> None:
+    """Print warnings (ScenarioWarning or their dicts) to stderr, each once."""
+    seen = set() if seen is None else seen
+    for w in warnings:
+        d = w if isinstance(w, dict) else w.as_dict()
+        key = (d["code"], d["message"])
+        if key in seen:
+            continue
+        seen.add(key)
+        where = d["where"] or d["field"]
+        print(f"{where + ': ' if where else ''}warning: {d['message']} [{d['code']}]", file=sys.stderr)
 
 
 def _h(x: float | None) -> str:
@@ -56,31 +112,52 @@ def output_bytes(loaded: LoadedScenario) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.engine.model import PropagationModel
-    from simulator.results.collect import collect
-    from simulator.results.output import check_output_dir, require_parquet, write_run
     from simulator.scenario.loading import load
 
     path = resolve_scenario_path(args.file)
     loaded = load(path, overrides=args.set, seed=args.seed, scale=args.scale)
+    if args.explain:
+        return _explain(loaded, args.json)
+    from simulator.engine.model import PropagationModel
+    from simulator.results.collect import collect
+    from simulator.results.diagnostics import full_size, run_warnings
+    from simulator.results.output import check_output_dir, require_parquet, write_run
+    from simulator.scenario.warnings import loaded_warnings
+
     if args.format == "parquet":
         require_parquet()
     out = Path(args.output) if args.output else Path("results") / path.stem
     check_output_dir(out, output_bytes(loaded))  # before the run: never lose a run to a bad target
+    printed: set[tuple[str, str]] = set()
+    _print_warnings(loaded_warnings(loaded, estimates=False), printed)  # before a long run, not after
     t0 = time.perf_counter()
     model = PropagationModel(loaded)
     model.run()
     result = collect(model)
+    s = result.summary
+    found = run_warnings(loaded.scenario, loaded.matrix, model.world, s, loaded.locate)
+    s["warnings"] = [w.as_dict() for w in found]
+    s.update(full_size(s, loaded.scale, loaded.population_full))
     write_run(result, out, args.format)
     if args.json:
-        print(json.dumps(result.summary, ensure_ascii=False, indent=2))
+        print(json.dumps(s, ensure_ascii=False, indent=2))
     else:
-        _print_summary(result.summary, out, time.perf_counter() - t0)
+        _print_summary(s, out, time.perf_counter() - t0)
+    _print_warnings(found, printed)
+    return 0
+
+
+def _explain(loaded: LoadedScenario, as_json: bool) -> int:
+    from simulator.results.explain import explain, format_explain
+
+    d = explain(loaded)
+    print(json.dumps(d, ensure_ascii=False, indent=2) if as_json else format_explain(d))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from simulator.scenario.loading import load
+    from simulator.scenario.warnings import loaded_warnings
 
     status = 0
     for f in args.files:
@@ -96,6 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{len(m.relays)} relay edges, {len(m.items)} items, ~{loaded.estimated_bytes / 1e9:.2f} GB, "
             f"~{_duration(loaded.estimated_seconds)})"
         )
+        _print_warnings(loaded_warnings(loaded))
     return status
 
 
@@ -154,10 +232,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override a field, e.g. --set behaviour.p0=0.002 (repeatable)",
     )
     r.add_argument("--scale", type=float, help="multiply population and follower counts (e.g. 0.05 for a quick try)")
-    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--json", action="store_true", help="print the summary (or with --explain the matrix) as JSON")
+    r.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the expanded matrix (accounts, audiences, realised overlaps, relay edges per item) "
+        "and the warnings, without running the campaign",
+    )
     r.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="check scenario files without running them")
+    v = sub.add_parser("validate", help="check scenario files without running them (and print warnings)")
     v.add_argument("files", nargs="+")
     v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
     v.set_defaults(func=cmd_validate)

@@ -113,12 +113,12 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def cmd_sweep(args: argparse.Namespace) -> int:
+def _plan(args: argparse.Namespace):
+    """The validated sweep plan of the command line (ScenarioError / ValueError when invalid)."""
     from simulator.scenario.errors import Problem, ScenarioError
     from simulator.scenario.paths import resolve_scenario_path
     from simulator.scenario.sweep_spec import parse_baseline, parse_set
     from simulator.sweeps.plan import prepare
-    from simulator.sweeps.runner import SweepInterrupted, WorkersLost, read_sweep, run_plan
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
@@ -146,6 +146,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         engine=args.engine,
         baseline=baseline,
     )
+    return path, plan
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.sweeps.runner import SweepInterrupted, WorkersLost, run_plan
+
+    path, plan = _plan(args)
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_sweep"
     for note in plan.metadata.get("notes", []):  # before any run: e.g. preset-only params of a preset sweep
         _err(f"note: {note}")
@@ -162,7 +169,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print("differences against: " + ", ".join(f"{k}={_show(v)}" for k, v in plan.baseline.items()))
         print(f"valid: every point loads; output would go to {out}/")
         return EXIT_OK
-    log = _err if args.quiet else None
     _err(head)
     t0 = time.perf_counter()
     try:
@@ -176,7 +182,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             format=args.format,
             batch_size=args.batch_size,
             progress=not args.quiet,
-            log=log,
+            log=_err if args.quiet else None,
         )
     except SweepInterrupted as e:
         _err(
@@ -187,26 +193,33 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except WorkersLost as e:
         _err(f"propsim: error: {e}")
         return EXIT_WORKER_LOST
+    return _report(manifest, out, time.perf_counter() - t0)
+
+
+def _report(manifest: dict, out: Path, seconds: float) -> int:
+    """Say how the sweep went; the exit code (0 ok, 3 runs failed, 4 runs lost their worker)."""
+    from simulator.sweeps.runner import read_sweep
+
     prog = manifest.get("progress", {})
     fmt = manifest["plan"]["format"]
     _err(
-        f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {time.perf_counter() - t0:.1f} s "
+        f"sweep: {prog.get('ok', 0)} runs ok, {prog.get('failed', 0)} failed in {seconds:.1f} s "
         f"-> {out}/ (runs.{fmt}, timeseries.{fmt}, points.{fmt}, differences.{fmt}, manifest.json)"
     )
-    if prog.get("failed"):
-        failed = read_sweep(out).failed
-        for _, r in failed.head(5).iterrows():
-            _err(f"  failed run {r['run_id']} (replicate {r['replicate']}): {r['error']}")
-        if len(failed) > 5:
-            _err(f"  ... and {len(failed) - 5} more (see the error and traceback columns of runs.{fmt})")
-        if prog.get("lost"):
-            _err(
-                f"sweep: {prog['lost']} runs lost their worker process on every try (out of memory? see "
-                "--workers); run the same command again to retry them"
-            )
-            return EXIT_WORKER_LOST
-        return EXIT_RUNS_FAILED
-    return EXIT_OK
+    if not prog.get("failed"):
+        return EXIT_OK
+    failed = read_sweep(out).failed
+    for _, r in failed.head(5).iterrows():
+        _err(f"  failed run {r['run_id']} (replicate {r['replicate']}): {r['error']}")
+    if len(failed) > 5:
+        _err(f"  ... and {len(failed) - 5} more (see the error and traceback columns of runs.{fmt})")
+    if prog.get("lost"):
+        _err(
+            f"sweep: {prog['lost']} runs lost their worker process on every try (out of memory? see "
+            "--workers); run the same command again to retry them"
+        )
+        return EXIT_WORKER_LOST
+    return EXIT_RUNS_FAILED
 
 
 def _show(v) -> str:

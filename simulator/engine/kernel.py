@@ -111,9 +111,9 @@ if _numba is not None:
     def _prefetch_delivery(c, v, pt_dense, pt, it):  # pragma: no cover - compiled
         """Start loading the state lines a delivery of item ``c`` to ``v`` will touch."""
         if pt_dense:
-            _prefetch(pt, v)
+            _prefetch(pt, v)  # type: ignore[call-arg]  # a numba intrinsic: (typingctx) is implicit
         else:
-            _prefetch(pt, np.int64(S.nb_mix(np.uint64(v)) & np.uint64(pt.size - 1)))
+            _prefetch(pt, np.int64(S.nb_mix(np.uint64(v)) & np.uint64(pt.size - 1)))  # type: ignore[call-arg]
         key = (np.int64(c) << 32) | v
         _prefetch(it, np.int64(S.nb_mix(np.uint64(key)) & np.uint64(it.shape[0] - 1)) * 2)
 

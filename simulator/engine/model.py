@@ -151,7 +151,7 @@ class PropagationModel(mesa.Model):
         self._record = record_reposts
         self._build_state()
         self.relay_log: list[dict[str, Any]] = []
-        self.pending_accounts = 0
+        self._late: set[tuple[int, int]] = set()  # (account, item) relays that fired, due after the horizon
         self._events: list[_AccountEvent] = []
         self._scheduled: dict[tuple[int, int], _AccountEvent] = {}
         for item in self.matrix.items:
@@ -186,64 +186,12 @@ class PropagationModel(mesa.Model):
         return out
 
     def _build_state(self) -> None:
+        """The compiled kernel's inputs: parameters, items, stream keys, world arrays, empty tables."""
         sc, w = self.config, self.world
-        b, f = sc.behaviour, sc.fatigue
-        tick = sc.time.tick
-        self._params = T.Params(
-            float(self.horizon),
-            b.alpha,
-            b.beta,
-            b.exposure_half_life,
-            b.off_topic_factor,
-            f.enabled,
-            f.load_half_life,
-            f.w_dup,
-            f.w_irr,
-            f.w_promo,
-            f.kappa,
-            f.p_exit_max,
-            f.q_mute,
-            sc.metrics.effective_reach_threshold,
-            b.latency.median,
-            b.latency.sigma,
-            64.0 / tick,
-            self._record,
-        )
-        it = self.items
-        self._items = T.Items(
-            np.array([i.p0 for i in it], np.float64),
-            np.array([i.appeal for i in it], np.float64),
-            np.array([i.topic for i in it], np.int64),
-            np.array([i.scope for i in it], np.int64),
-            np.array([i.promotional for i in it], np.bool_),
-        )
-        seed = sc.seed
-        self._keys = T.Keys(
-            *(
-                np.uint64(S.kind_key(seed, k))
-                for k in (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE)
-            )
-        )
-        pop = w.population
-        empty = np.zeros(0, np.uint16)
-        graph = w.graph
-        self._world_arrays = T.WorldArrays(
-            graph is not None,
-            graph.indptr if graph is not None else np.zeros(1, np.int64),
-            graph.indices if graph is not None else np.zeros(0, np.int32),
-            w.graph_model.arrays(),
-            pop.cell_starts,
-            pop.n_interests,
-            w.region if w.region is not None else empty,
-            w.interest if w.interest is not None else empty,
-            w.tolerance if w.tolerance is not None else np.zeros(0, np.float32),
-            np.uint64(pop.tol_key),
-            pop.tol_median,
-            pop.tol_sigma,
-            w.audience.indptr,
-            w.audience.indices,
-            w.churn_time,
-        )
+        self._params = T.params_for(sc, float(self.horizon), self._record)
+        self._items = T.items_for(self.items)
+        self._keys = T.keys_for(sc.seed)
+        self._world_arrays = T.world_arrays_for(w)
         expected = min(w.n, max(1024, 2 * w.audience.n_edges))
         self._tables = T.new_tables(w.n, w.n <= DENSE_PEOPLE_MAX, expected, self._record)
         e = w.audience.n_edges
@@ -263,10 +211,10 @@ class PropagationModel(mesa.Model):
 
     # --- scheduling account publications ----------------------------------------------------------------
     def _schedule(self, ev: _AccountEvent) -> None:
-        if ev.time >= self.horizon:
-            self.pending_accounts += 1
-            return
         key = (ev.account, ev.item)
+        if ev.time >= self.horizon:  # pending unless it publishes anyway (counted in `counters`)
+            self._late.add(key)
+            return
         old = self._scheduled.get(key)
         if old is not None:
             if (old.time, old.via if old.via is not None else -1) <= (ev.time, ev.via if ev.via is not None else -1):
@@ -441,7 +389,8 @@ class PropagationModel(mesa.Model):
         out["account_posts"] = int(self._posts.sum())
         out["account_relays"] = int(self._relays.sum())
         out["churned"] = int(self._churned.sum())
-        out["pending_at_horizon"] = int(c[T.PENDING]) + self.pending_accounts
+        late = sum(1 for a, item in self._late if item not in self.accounts[a].published)
+        out["pending_at_horizon"] = int(c[T.PENDING]) + late
         return out
 
     @property
@@ -550,9 +499,16 @@ class PropagationModel(mesa.Model):
         t, n = self._tables, int(self._tables.sizes[T.LOG_SIZE])
         ids = np.array([a.data.id for a in self.accounts], dtype=object)
         li, lt = t.log_int[:n], t.log_time[:n]
-        df = pd.DataFrame({"follower": li[:, 0], "item": li[:, 1].astype(np.int32), "depth": li[:, 2].astype(np.int16),
-                           "origin": ids[li[:, 3]] if n else np.zeros(0, object),
-                           "decided_h": lt[:, 0], "due_h": lt[:, 1]})
+        df = pd.DataFrame(
+            {
+                "follower": li[:, 0],
+                "item": li[:, 1].astype(np.int32),
+                "depth": li[:, 2].astype(np.int16),
+                "origin": ids[li[:, 3]] if n else np.zeros(0, object),
+                "decided_h": lt[:, 0],
+                "due_h": lt[:, 1],
+            }
+        )
         df["executed"] = df["due_h"] < min(self.hours, self.horizon)
         return df
 

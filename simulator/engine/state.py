@@ -15,9 +15,14 @@ on demand (:func:`grow`).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+
+from simulator import streams as S
+
+if TYPE_CHECKING:
+    from simulator.world.build import World
 
 EMPTY = -1  # an unused hash-table slot
 MAX_LOAD = 0.7  # hash tables are grown before they are fuller than this
@@ -201,3 +206,72 @@ def grow(t: Tables, need_rows: int, rehash_items, rehash_people) -> Tables:
             row_buf=np.zeros(_pow2(need_rows), np.int64), row_seen=np.full(2 * _pow2(need_rows), EMPTY, np.int64)
         )
     return t
+
+
+# --- building the kernel's inputs from a scenario and a world ---------------------------------------
+
+
+def params_for(sc: Any, horizon: float, record: bool) -> Params:
+    """The kernel's parameters from a validated scenario (hours; the histogram has 64 bins a tick)."""
+    b, f = sc.behaviour, sc.fatigue
+    return Params(
+        horizon,
+        b.alpha,
+        b.beta,
+        b.exposure_half_life,
+        b.off_topic_factor,
+        f.enabled,
+        f.load_half_life,
+        f.w_dup,
+        f.w_irr,
+        f.w_promo,
+        f.kappa,
+        f.p_exit_max,
+        f.q_mute,
+        sc.metrics.effective_reach_threshold,
+        b.latency.median,
+        b.latency.sigma,
+        64.0 / sc.time.tick,
+        record,
+    )
+
+
+def items_for(items: Any) -> Items:
+    """Per-item arrays (repost probability, appeal, topic and scope codes, promotional flag)."""
+    return Items(
+        np.array([i.p0 for i in items], np.float64),
+        np.array([i.appeal for i in items], np.float64),
+        np.array([i.topic for i in items], np.int64),
+        np.array([i.scope for i in items], np.int64),
+        np.array([i.promotional for i in items], np.bool_),
+    )
+
+
+def keys_for(seed: int) -> Keys:
+    """The stream keys of the engine's decisions for a scenario seed (see :mod:`simulator.streams`)."""
+    kinds = (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE)
+    return Keys(*(np.uint64(S.kind_key(seed, k)) for k in kinds))
+
+
+def world_arrays_for(w: World) -> WorldArrays:
+    """The world as the kernel reads it: the explicit graph (or empty arrays for an implicit one), the
+    generator's arrays, cells, per-person attributes where materialised, audiences and churn clocks."""
+    pop, graph = w.population, w.graph
+    empty = np.zeros(0, np.uint16)
+    return WorldArrays(
+        graph is not None,
+        graph.indptr if graph is not None else np.zeros(1, np.int64),
+        graph.indices if graph is not None else np.zeros(0, np.int32),
+        w.graph_model.arrays(),
+        pop.cell_starts,
+        pop.n_interests,
+        w.region if w.region is not None else empty,
+        w.interest if w.interest is not None else empty,
+        w.tolerance if w.tolerance is not None else np.zeros(0, np.float32),
+        np.uint64(pop.tol_key),
+        pop.tol_median,
+        pop.tol_sigma,
+        w.audience.indptr,
+        w.audience.indices,
+        w.churn_time,
+    )

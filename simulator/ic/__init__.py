@@ -8,7 +8,14 @@ See :mod:`simulator.ic.cascade` for the semantics; the kernels are in :mod:`simu
 """
 
 from simulator.backend import available_backends, resolve_backend
-from simulator.ic.cascade import MAX_CURVE_POINTS, Cascader, edge_uniforms, independent_cascade, reach_curve
+from simulator.ic.cascade import (
+    MAX_CURVE_POINTS,
+    Cascader,
+    clear_cache,
+    edge_uniforms,
+    independent_cascade,
+    reach_curve,
+)
 from simulator.ic.results import BatchResult, CascadeResult, ReachCurve
 from simulator.seeding import hash_uniforms, stream_key
 
@@ -19,6 +26,7 @@ __all__ = [
     "Cascader",
     "ReachCurve",
     "available_backends",
+    "clear_cache",
     "edge_uniforms",
     "hash_uniforms",
     "independent_cascade",

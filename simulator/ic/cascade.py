@@ -3,7 +3,7 @@
 This is what the full model reduces to with fatigue and time dynamics off (alpha = beta = 0, no
 exit, horizon long enough): every delivery ``u -> v`` is one independent trial that makes ``v``
 repost with probability ``p`` (times an optional per-follower weight, e.g. the suitability
-s(i, c) of MODEL-REFERENCE section 2).
+s(i, c) of docs/model.md#suitability).
 
 Semantics (one cascade):
 
@@ -40,8 +40,9 @@ scenario with fatigue, churn and the exposure response off reduces to).
 Backends: ``"numba"`` (compiled, level-synchronous breadth-first search; the default when numba
 imports) and ``"numpy"`` (vectorised fallback, no compiler, same results). ``backend="auto"``
 picks numba unless the environment variable ``PROPSIM_BACKEND=numpy`` forces the fallback.
-At 1M nodes the compiled kernel is limited by memory latency, so large levels are expanded in
-node order and scratch arrays are reused and reset only where touched.
+At 1M nodes the compiled kernel is limited by memory latency, so it prefetches the rows and
+targets it is about to read (see :mod:`simulator.ic.kernels_numba`); scratch arrays are reused
+and reset only where touched.
 
 >>> from simulator.world.graphs import csr_from_edges
 >>> g = csr_from_edges(4, np.array([0, 1, 2]), np.array([1, 2, 3]))  # a path 0 -> 1 -> 2 -> 3
@@ -53,6 +54,8 @@ node order and scratch arrays are reused and reset only where touched.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +64,7 @@ import numpy as np
 
 from simulator.backend import _numba, resolve_backend
 from simulator.ic import kernels_numpy as K_np
-from simulator.ic.results import BatchResult, CascadeResult, ReachCurve
+from simulator.ic.results import BatchResult, CascadeResult, ReachCurve, _LazyResult
 from simulator.seeding import RAW64_BITGENS, hash_uniforms, stream_key
 
 if _numba is not None:
@@ -84,11 +87,29 @@ def edge_uniforms(graph: CSR, rng: np.random.Generator | int | None = None) -> n
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
+_U63 = 1 << 63
+_U64 = 1 << 64
+_NOTHING = object()  # matches no rng argument
+_new_result = object.__new__
+# CPython before 3.14 counts every reference, so a lazy result nobody else holds has a known
+# count and need not be copied out (see Cascader._settle); elsewhere weak references track it
+# (~0.4 us more per call: clearing a weak reference when its object dies is not free).
+_EXACT_REFCOUNTS = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+
+def _signed(key: int) -> int:
+    """A 64-bit stream key as the signed int64 with the same bits: the numba kernels take one
+    int64 key type (one compiled signature; a Python int is also far cheaper to pass than a
+    numpy uint64 scalar, ~0.05 vs ~1 us per call)."""
+    return key - _U64 if key >= _U63 else key
+
+
 @dataclass(eq=False)
 class Cascader:
     """IC runs on one graph, with scratch arrays reused across calls (reset only where touched).
 
-    Not thread-safe: use one Cascader per thread. Scratch costs ~11 bytes per node.
+    Not thread-safe: use one Cascader per thread. Scratch costs ~9 bytes per node for plain
+    runs, ~11 with exposures / curves.
 
     >>> from simulator.world.graphs import csr_from_edges
     >>> c = Cascader(csr_from_edges(3, np.array([0, 0]), np.array([1, 2])))
@@ -108,23 +129,38 @@ class Cascader:
                 np.ascontiguousarray(g.indptr, dtype=np.int64), np.ascontiguousarray(g.indices, dtype=np.int32)
             )
         self._n = self.graph.n_rows
-        self._key = np.zeros(1, dtype=np.uint64)  # a uint64 numpy scalar costs ~1 us to create
-        self._plain: tuple[np.ndarray, ...] | None = None  # scratch of the fast path, once allocated
+        self._fast = self.backend == "numba"
+        # The fast path alternates between two result buffers (queue + level starts): in the usual
+        # loop ``res = c.run(...)`` the previous result is still alive while the next call runs,
+        # and with one buffer it would have to be copied out every time.
+        self._plain: tuple[np.ndarray, ...] | None = None  # contexts + scratch of the fast path, once allocated
+        self._held: list[Any] = [None, None]  # the lazy result of each buffer (or a weak reference to it)
+        self._slot = 0
+        self._gen: Any = _NOTHING  # the Generator whose C interface the fast path's contexts hold
 
     # Scratch is allocated on first use; the kernels leave it dirty only at the nodes they
     # list (queue / exposed list) and the callers reset exactly those: O(cascade) per call.
     def _get(self, name: str, dtype: Any, fill: int) -> np.ndarray:
         arr = self._scratch.get(name)
         if arr is None:
-            arr = np.full(self._n + 1, fill, dtype=dtype)
+            size = K_nb.FIRED_BLOCK + 256 if name == "fired" else self._n + 1
+            arr = np.full(size, fill, dtype=dtype)
             self._scratch[name] = arr
         return arr
 
-    def _reset(self, arr: np.ndarray, idx: np.ndarray, n: int, value: int) -> None:
-        if self.backend == "numba":
-            K_nb.reset_nb(arr, idx, n, value)
-        else:
-            arr[idx[:n]] = value
+    def _settle(self, slot: int | None = None) -> None:
+        """Copy lazy results' node lists out of the scratch before it is reused (one buffer, or
+        both when ``slot`` is None), unless nothing else references the result any more."""
+        for k in (0, 1) if slot is None else (slot,):
+            held = self._held[k]
+            if held is None:
+                continue
+            if _EXACT_REFCOUNTS:
+                if sys.getrefcount(held) > 3:  # the list, this local, the argument; more = in use
+                    held._materialize()
+            elif (res := held()) is not None:
+                res._materialize()
+            self._held[k] = None
 
     def _inputs(self, seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key=None):
         g, n = self.graph, self._n
@@ -177,33 +213,94 @@ class Cascader:
             count_exposed: also count exposed / reached nodes (touches every out-edge of every
                 active node: ~1.5x slower for large cascades).
         """
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be in [0, 1], got {p}")
         if (
-            self.backend == "numba"
+            self._fast
             and audience is None
             and edge_uniforms is None
             and node_weights is None
+            and audience_uniforms is None
             and not count_exposed
         ):
-            # fast path: small cascades cost ~1 us, so the Python around them must stay thin
-            seeds = _nodes(seeds, self._n, "seeds", False)
-            self._key[0] = stream_key(rng)
-            if self._plain is None:
-                self._plain = (
-                    self._get("active", np.uint8, 0),
-                    self._get("queue", np.int32, 0),
-                    self._get("starts", np.int32, 0),
-                    self._get("mark", np.uint8, 0),
-                )
-            active, queue, starts, mark = self._plain
-            activated, level_starts, examined = K_nb.plain_nb(
-                self.graph.indptr, self.graph.indices, seeds, self._key[0], float(p), active, queue, starts, mark
-            )
-            if examined < 0:
-                raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
-            return CascadeResult(activated, level_starts, None, None, examined)
+            return self._run_plain(seeds, p, rng)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be in [0, 1], got {p}")
         return self._run(seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed)
+
+    def _run_plain(self, seeds: Any, p: float, rng: np.random.Generator | int | None) -> CascadeResult:
+        """The common call (numba, seeds only, hash uniforms).
+
+        A tiny cascade costs ~2 us of compiled work at 1M nodes (mostly cache misses), so the
+        Python around it is kept to ~1 us: no copy of contiguous int32 seeds, the key drawn
+        without the general dispatch of :func:`stream_key`, one kernel call with two array
+        arguments and scalar results, and a lazy result in one of two alternating buffers
+        (see :class:`CascadeResult`).
+        """
+        if not (type(seeds) is np.ndarray and seeds.dtype is _I32 and seeds.strides == (4,)):
+            seeds = _nodes(seeds, self._n, "seeds", False)  # contiguous int32: one compiled signature
+        slot = self._slot = self._slot ^ 1
+        old = self._held[slot]  # _settle(slot), inlined where it has nothing to do
+        if old is not None and (not _EXACT_REFCOUNTS or sys.getrefcount(old) > 3):
+            del old
+            self._settle(slot)
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self._plain_context()
+        if rng is self._gen or self._adopt(rng):  # the kernel draws the key from the Generator
+            n_act, n_starts, examined = K_nb.plain_draw_nb(plain[slot], seeds, float(p))
+        else:
+            key = stream_key(rng)
+            if key >= _U63:
+                key -= _U64  # the same 64 bits as a signed int64 (see _signed)
+            n_act, n_starts, examined = K_nb.plain_nb(plain[slot], seeds, key, float(p))
+        if examined < 0:
+            if examined == -2:
+                raise ValueError(f"p must be in [0, 1], got {p}")
+            raise ValueError(f"seeds must be node ids in [0, {self._n - 1}]")
+        res = _new_result(_LazyResult)  # _LazyResult.__init__ inlined: a Python frame less
+        res._src = (plain[2 + 2 * slot], plain[3 + 2 * slot], n_starts)
+        res.n_activated = n_act
+        res.edges_examined = examined
+        self._held[slot] = res if _EXACT_REFCOUNTS else weakref.ref(res)
+        return res
+
+    def _adopt(self, rng: Any) -> bool:
+        """Let the fast path draw keys from ``rng`` itself, if it is a Generator whose raw draw
+        is its stream key (see :func:`stream_key`): its C ``next_uint64`` and state addresses
+        go into both contexts, and holding ``rng`` here keeps them valid. A Python-level draw
+        (``random_raw``, which also takes the generator's lock) costs ~0.4 us more per call; a
+        Generator shared between threads needs its own lock around calls anyway."""
+        if not (type(rng) is np.random.Generator and isinstance(rng.bit_generator, RAW64_BITGENS)):
+            return False
+        iface = rng.bit_generator.ctypes
+        fn = ctypes.cast(iface.next_uint64, ctypes.c_void_p).value
+        assert self._plain is not None and fn
+        for ctx in self._plain[:2]:
+            ctx[K_nb.CTX_GEN_NEXT], ctx[K_nb.CTX_GEN_STATE] = fn, iface.state_address
+        self._gen = rng
+        return True
+
+    def _plain_context(self) -> tuple[np.ndarray, ...]:
+        """The fast path's two contexts (addresses and sizes, see kernels_numba.CTX_*; one per
+        result buffer), the two buffers (queue, starts) x 2, then every other array the
+        contexts point into: holding them here keeps the addresses valid."""
+        g = self.graph
+        buffers = (
+            self._get("queue", np.int32, 0),
+            self._get("starts", np.int32, 0),
+            np.zeros(self._n + 1, dtype=np.int32),
+            np.zeros(self._n + 1, dtype=np.int32),
+        )
+        shared = (g.indptr, g.indices, self._get("active", np.uint8, 0), self._get("fired", np.int64, 0))
+        hit = np.zeros(256, dtype=np.uint8)  # per-chunk trial outcomes
+        ctxs = []
+        for queue, starts in (buffers[:2], buffers[2:]):
+            arrays = (g.indptr, g.indices, shared[2], queue, starts, shared[3], hit)
+            assert all(a.flags.c_contiguous and a.ndim == 1 for a in arrays)
+            ctx = np.zeros(K_nb.CTX_SIZE, dtype=np.int64)
+            ctx[: len(arrays)] = [a.ctypes.data for a in arrays]
+            ctx[K_nb.CTX_N], ctx[K_nb.CTX_M] = self._n, g.n_edges
+            ctxs.append(ctx)
+        return (*ctxs, *buffers, *shared, hit)
 
     def _run(
         self, seeds, p, audience, rng, edge_uniforms, audience_uniforms, node_weights, count_exposed, key=None
@@ -211,6 +308,7 @@ class Cascader:
         seeds, audience, eu, au, w, key = self._inputs(
             seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng, key
         )
+        self._settle()
         g = self.graph
         active = self._get("active", np.uint8, 0)
         exposed = self._get("exposed", np.uint8, 0)
@@ -218,28 +316,17 @@ class Cascader:
             queue = self._get("queue", np.int32, 0)
             starts = self._get("starts", np.int32, 0)
             exp_list = self._get("exposed_list", np.int32, 0)
-            mark = self._get("mark", np.uint8, 0)
             if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
                 raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
-            self._key[0] = key
-            n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
-                g.indptr,
-                g.indices,
-                seeds,
-                audience,
+            au, eu, w = (
                 _EMPTY_F32 if au is None else au,
-                self._key[0],
-                float(p),
                 _EMPTY_F32 if eu is None else eu,
                 _EMPTY_F64 if w is None else w,
-                count_exposed,
-                active,
-                queue,
-                starts,
-                exposed,
-                exp_list,
-                mark,
             )
+            n_act, n_starts, n_exp, examined = K_nb.cascade_nb(
+                g.indptr, g.indices, seeds, audience, au, _signed(key), float(p), eu, w, count_exposed,
+                active, queue, starts, exposed, exp_list, self._get("fired", np.int64, 0),
+            )  # fmt: skip
             activated = queue[:n_act].copy()
             level_starts = starts[:n_starts].astype(np.int64)
             seed_exposed = int(exposed[np.unique(seeds)].sum()) if count_exposed else 0
@@ -289,13 +376,14 @@ class Cascader:
         else:
             keys = np.array([stream_key(gen) for _ in range(R)], dtype=np.uint64)
         out = [np.zeros(R, dtype=np.int64) for _ in range(4)]
+        self._settle()
         if self.backend == "numba":
             K_nb.batch_nb(
                 self.graph.indptr,
                 self.graph.indices,
                 offsets,
                 flat,
-                keys,
+                keys.view(np.int64),  # same bits (see _signed)
                 float(p),
                 count_exposed,
                 self._get("active", np.uint8, 0),
@@ -303,7 +391,7 @@ class Cascader:
                 self._get("starts", np.int32, 0),
                 self._get("exposed", np.uint8, 0),
                 self._get("exposed_list", np.int32, 0),
-                self._get("mark", np.uint8, 0),
+                self._get("fired", np.int64, 0),
                 *out,
             )
         else:
@@ -313,7 +401,7 @@ class Cascader:
                 )
                 out[0][r], out[3][r] = res.n_activated, res.edges_examined
                 if count_exposed:
-                    out[1][r], out[2][r] = res.n_exposed, res.n_reached
+                    out[1][r], out[2][r] = res.n_exposed or 0, res.n_reached or 0
         return BatchResult(out[0], out[1] if count_exposed else None, out[2] if count_exposed else None, out[3])
 
     def curve(
@@ -341,50 +429,8 @@ class Cascader:
         grid, inverse = np.unique(ps.astype(np.float32), return_inverse=True)  # ascending float32 levels
         if len(grid) > MAX_CURVE_POINTS:
             raise ValueError(f"at most {MAX_CURVE_POINTS} distinct p values per curve")
-        seeds, audience, eu, au, w, key = self._inputs(
-            seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng
-        )
-        g = self.graph
-        level = self._get("level", np.uint8, _NONE)
-        exposed = self._get("exposed_level", np.uint8, _NONE)
-        if self.backend == "numba":
-            queue = self._get("queue", np.int32, 0)
-            exp_list = self._get("exposed_list", np.int32, 0)
-            mark = self._get("mark", np.uint8, 0)
-            if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
-                raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
-            new_active = np.zeros(len(grid), dtype=np.int64)
-            new_exposed = np.zeros(len(grid), dtype=np.int64)
-            self._key[0] = key
-            n_act, n_exp, examined = K_nb.curve_nb(
-                g.indptr,
-                g.indices,
-                seeds,
-                audience,
-                _EMPTY_F32 if au is None else au,
-                self._key[0],
-                grid,
-                _EMPTY_F32 if eu is None else eu,
-                _EMPTY_F64 if w is None else w,
-                count_exposed,
-                level,
-                queue,
-                exposed,
-                exp_list,
-                mark,
-                new_active,
-                new_exposed,
-            )
-            seed_levels = exposed[np.unique(seeds)].copy()
-            K_nb.reset_nb(level, queue, n_act, _NONE)
-            K_nb.reset_nb(exposed, exp_list, n_exp, _NONE)
-        else:
-            act_nodes, exp_nodes, new_active, new_exposed, examined = K_np.curve_np(
-                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed
-            )
-            seed_levels = exposed[np.unique(seeds)].copy()
-            level[act_nodes] = _NONE
-            exposed[exp_nodes] = _NONE
+        args = self._inputs(seeds, audience, edge_uniforms, audience_uniforms, node_weights, rng)
+        new_active, new_exposed, seed_levels, examined = self._curve_pass(grid, count_exposed, *args)
         activated = np.cumsum(new_active)[inverse]
         if not count_exposed:
             return ReachCurve(ps, activated, None, None, int(examined))
@@ -394,17 +440,56 @@ class Cascader:
         reached = exposed_c + unexposed_seeds
         return ReachCurve(ps, activated, exposed_c[inverse], reached[inverse], int(examined))
 
+    def _curve_pass(self, grid, count_exposed, seeds, audience, eu, au, w, key):
+        """The curve kernel of the backend: (new actives per level, new exposed per level, the
+        level at which each distinct seed is exposed (255 = never), edges examined)."""
+        self._settle()
+        g = self.graph
+        level = self._get("level", np.uint8, _NONE)
+        exposed = self._get("exposed_level", np.uint8, _NONE)
+        if self.backend == "numpy":
+            act_nodes, exp_nodes, new_active, new_exposed, examined = K_np.curve_np(
+                g, seeds, audience, au, key, grid, eu, w, count_exposed, level, exposed
+            )
+            seed_levels = exposed[np.unique(seeds)].copy()
+            level[act_nodes] = _NONE
+            exposed[exp_nodes] = _NONE
+            return new_active, new_exposed, seed_levels, examined
+        queue = self._get("queue", np.int32, 0)
+        exp_list = self._get("exposed_list", np.int32, 0)
+        if not (K_nb.check_nodes(seeds, self._n) and K_nb.check_nodes(audience, self._n)):
+            raise ValueError(f"seeds and audience must be node ids in [0, {self._n - 1}]")
+        new_active = np.zeros(len(grid), dtype=np.int64)
+        new_exposed = np.zeros(len(grid), dtype=np.int64)
+        au, eu, w = _EMPTY_F32 if au is None else au, _EMPTY_F32 if eu is None else eu, _EMPTY_F64 if w is None else w
+        n_act, n_exp, examined = K_nb.curve_nb(
+            g.indptr, g.indices, seeds, audience, au, _signed(key), grid, eu, w, count_exposed,
+            level, queue, exposed, exp_list, new_active, new_exposed,
+        )  # fmt: skip
+        seed_levels = exposed[np.unique(seeds)].copy()
+        K_nb.reset_nb(level, queue, n_act, _NONE)
+        K_nb.reset_nb(exposed, exp_list, n_exp, _NONE)
+        return new_active, new_exposed, seed_levels, examined
+
 
 _EMPTY_F32 = np.zeros(0, dtype=np.float32)
 _EMPTY_F64 = np.zeros(0, dtype=np.float64)
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
+_I32 = np.dtype(np.int32)
 
 
 def _nodes(nodes: Any, n: int, what: str, check: bool) -> np.ndarray:
-    """Node ids as a contiguous int32 array (range-checked here when ``check`` or when a cast
-    could wrap; the numba kernels check int32 ids themselves)."""
+    """Node ids as a contiguous, writeable int32 array (the one type the kernels are compiled
+    for), range-checked here when ``check`` or when a cast could wrap; the numba kernels check
+    int32 ids themselves."""
     if nodes is None:
         return _EMPTY_I32
+    if type(nodes) is list and 0 < len(nodes) <= 64 and all(type(x) is int for x in nodes):
+        # a short list of Python ints (the common hand-written call): checked in Python, which
+        # is ~3x cheaper than numpy reductions on a tiny array
+        if min(nodes) < 0 or max(nodes) >= n:
+            raise ValueError(f"{what} must be node ids in [0, {n - 1}]")
+        return np.array(nodes, dtype=np.int32)
     if isinstance(nodes, np.ndarray) and nodes.dtype == np.int32 and nodes.ndim == 1 and nodes.flags.c_contiguous:
         arr = nodes
     else:
@@ -418,17 +503,26 @@ def _nodes(nodes: Any, n: int, what: str, check: bool) -> np.ndarray:
             check = True
     if check and arr.size and (arr.min() < 0 or arr.max() >= n):
         raise ValueError(f"{what} must be node ids in [0, {n - 1}]")
-    return np.ascontiguousarray(arr, dtype=np.int32)
+    arr = np.ascontiguousarray(arr, dtype=np.int32)
+    return arr if arr.flags.writeable else arr.copy()
 
 
-_CACHE: dict[int, tuple[weakref.ref, Cascader]] = {}
+# The public functions' Cascaders, by (graph id, backend argument); "auto" is resolved (from
+# PROPSIM_BACKEND) when a graph is first seen: reading the environment costs ~0.7 us, as much as
+# a tiny cascade. A weak reference checks that the id still names the same graph.
+_CACHE: dict[tuple[int, str], tuple[weakref.ref, Cascader]] = {}
+_LAST: list[Any] = [None, None, None]  # the last hit: weak reference to the graph, backend, Cascader
 
 
 def _cascader(graph: CSR, backend: str) -> Cascader:
-    backend = resolve_backend(backend)
-    k = id(graph)
+    """The cached Cascader of ``graph`` (the public functions' scratch), made on first use."""
+    last = _LAST
+    if last[1] == backend and last[0] is not None and last[0]() is graph:  # the same graph as last time
+        return last[2]
+    k = (id(graph), backend)
     hit = _CACHE.get(k)
-    if hit is not None and hit[0]() is graph and hit[1].backend == backend:
+    if hit is not None and hit[0]() is graph:
+        _LAST[:] = [hit[0], backend, hit[1]]
         return hit[1]
     for key in [key for key, (ref, _) in _CACHE.items() if ref() is None]:
         del _CACHE[key]
@@ -436,7 +530,14 @@ def _cascader(graph: CSR, backend: str) -> Cascader:
         _CACHE.pop(next(iter(_CACHE)))
     c = Cascader(graph, backend)
     _CACHE[k] = (weakref.ref(graph), c)
+    _LAST[:] = [_CACHE[k][0], backend, c]
     return c
+
+
+def clear_cache() -> None:
+    """Drop the public functions' cached scratch (e.g. after changing ``PROPSIM_BACKEND``)."""
+    _CACHE.clear()
+    _LAST[:] = [None, None, None]
 
 
 def independent_cascade(
@@ -451,9 +552,12 @@ def independent_cascade(
     """One IC cascade from ``seeds`` at ``p`` (see :meth:`Cascader.run` for every argument).
 
     Scratch arrays are cached per graph (a few graphs at most), so repeated calls cost
-    O(cascade), not O(n).
+    O(cascade), not O(n), and a tiny cascade costs about what :meth:`Cascader.run` costs.
     """
-    return _cascader(graph, backend).run(seeds, p, rng=rng, edge_uniforms=edge_uniforms, **kw)
+    c = _cascader(graph, backend)
+    if c._fast and edge_uniforms is None and not kw:
+        return c._run_plain(seeds, p, rng)
+    return c.run(seeds, p, rng=rng, edge_uniforms=edge_uniforms, **kw)
 
 
 def reach_curve(

@@ -23,10 +23,12 @@ def row_edges(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def trial_keys(
-    key: int, counters: np.ndarray, given: np.ndarray | None, targets: np.ndarray, weights: np.ndarray | None
+    key: int, counters: np.ndarray, given: np.ndarray | None, targets: np.ndarray | None, weights: np.ndarray | None
 ) -> np.ndarray:
+    """The float32 trial uniforms of edges ``counters``, divided by the targets' weights if any."""
     x = given[counters] if given is not None else hash_uniforms(key, counters)
     if weights is not None:
+        assert targets is not None
         with np.errstate(divide="ignore", invalid="ignore"):  # weight 0: never succeeds (inf / nan)
             x = (x.astype(np.float64) / weights[targets]).astype(np.float32)
     return x
@@ -66,6 +68,7 @@ def cascade_np(g: CSR, seeds, audience, aud_u, key, p32, uniforms, weights, coun
         need_targets = weights is not None or count_exposed
         targets = indices[eids] if need_targets else None
         if count_exposed and len(eids):
+            assert targets is not None
             new = targets[exposed[targets] == 0]
             if len(new):
                 new = np.unique(new)

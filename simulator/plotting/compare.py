@@ -397,6 +397,11 @@ class Comparisons:
         adj = holm([s.p for s in stats])
         return {pair: self._clip(adjust(s, float(a)), metric) for pair, s, a in zip(pairs, stats, adj)}
 
+    def min_effect(self, metric: str) -> float:
+        """The smallest difference that counts as an effect: one person per 10,000 of the population
+        (1e-4 for shares)."""
+        return _min_effect(metric, self.population)
+
     def measurable(self, metric: str) -> bool:
         """False when no two compared options differ significantly by at least one person per
         10,000 of the population (or 1e-4 for shares): "no measurable effect"."""

@@ -32,20 +32,39 @@ __all__ = ["FOREST_METRICS", "difference_table", "plot_differences"]
 #: The metrics of the difference chart, left to right.
 FOREST_METRICS = ("reach", "effective_reach", "exits")
 
-_COLUMNS = ["option", "metric", "diff", "lo", "hi", "p", "p_adj", "n", "significant", "measurable", "text"]
+_COLUMNS = [
+    "option",
+    "metric",
+    "diff",
+    "lo",
+    "hi",
+    "p",
+    "p_adj",
+    "n",
+    "significant",
+    "negligible",
+    "measurable",
+    "text",
+]
 
 
 def difference_table(comps: Comparisons, metrics: Sequence[str] = FOREST_METRICS, lang: str = "en") -> pd.DataFrame:
     """Tidy differences of every option from the baseline: ``option`` (display name),
     ``metric``, ``diff``, ``lo``, ``hi``, ``p``, ``p_adj`` (Holm over the options), ``n``,
-    ``significant``, ``measurable`` (the metric as a whole) and ``text`` ("+8.1k (±1.2k)")."""
+    ``significant``, ``negligible`` (significant but smaller than one person per 10,000 of the
+    population), ``measurable`` (some option differs significantly and not negligibly) and ``text``
+    ("+8.1k (±1.2k)", "n.s." or "negligible")."""
     among = {p: list(pd.unique(comps.data.points[p])) for p in comps.params}
     rows = []
     for metric in metrics:
         if not comps.has(metric):
             continue
-        measurable = comps.measurable(metric)
-        for option, s in comps.vs_baseline(metric):
+        diffs = comps.vs_baseline(metric)
+        # "measurable" from the family drawn (each option vs the baseline, Holm over the options), so
+        # that a whisker clear of zero is never greyed under a "no measurable effect" title
+        floor = comps.min_effect(metric)
+        measurable = any(s.significant and abs(s.diff) >= floor for _, s in diffs)
+        for option, s in diffs:
             rows.append(
                 {
                     "option": option.name(lang, among),
@@ -57,11 +76,18 @@ def difference_table(comps: Comparisons, metrics: Sequence[str] = FOREST_METRICS
                     "p_adj": s.p_adj,
                     "n": s.n,
                     "significant": s.significant,
+                    "negligible": s.significant and abs(s.diff) < floor,
                     "measurable": measurable,
-                    "text": fmt_diff(s, metric, lang) if s.significant else "n.s.",
+                    "text": _value_text(s, metric, floor, lang),
                 }
             )
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _value_text(s: Any, metric: str, floor: float, lang: str) -> str:
+    if not s.significant:
+        return "n.s."
+    return text("negligible", lang) if abs(s.diff) < floor else fmt_diff(s, metric, lang)
 
 
 def plot_differences(
@@ -100,7 +126,7 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, order: list[str], metric: str, l
     ax.grid(False, axis="y")
     y = {name: i for i, name in enumerate(order)}
     for name, r in rows.set_index("option").iterrows():
-        significant = bool(r["significant"]) and measurable
+        significant = bool(r["significant"]) and not bool(r.get("negligible", False))
         c = SIGNIFICANT_COLOR if significant else NS_COLOR
         yi = y[str(name)]
         if np.isfinite(r["lo"]) and np.isfinite(r["hi"]):
@@ -126,7 +152,7 @@ def _forest_panel(ax: Axes, rows: pd.DataFrame, order: list[str], metric: str, l
             zorder=3,
             gid=f"diff:{metric}:{name}",
         )
-        _value_label(ax, str(r["text"]) if significant else "n.s.", r["diff"], yi, significant)
+        _value_label(ax, str(r["text"]), r["diff"], yi, significant)
     _symmetric_limits(ax, rows)
     if is_share(metric):
         ax.xaxis.set_major_formatter(percent_formatter(0, lang))

@@ -30,9 +30,7 @@ __all__ = ["BUNDLED_FONTS", "bundled_cjk_fonts", "is_bundled"]
 
 #: (importable package, regular-weight font file inside it), preferred first. A ``-Bold`` sibling
 #: next to the file is registered too (``fonts._bold_sibling``).
-BUNDLED_FONTS: tuple[tuple[str, str], ...] = (
-    ("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf"),
-)
+BUNDLED_FONTS: tuple[tuple[str, str], ...] = (("mpl_font", "fonts/noto/NotoSansCJKsc-Regular.otf"),)
 
 
 @functools.cache

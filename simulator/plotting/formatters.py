@@ -124,6 +124,8 @@ def format_same_unit(
         i += 1  # rounding carries into the next unit
     basis = abs(float(values[ref])) if ref is not None and math.isfinite(float(values[ref])) else top
     basis = basis if basis > 0 else top
+    if i == 1 and basis < units[1][0] and top < 10 * units[1][0]:
+        i = 0  # a mean of 700 with an interval up to 1,740 reads "700 (0-1740)", not "0.700k (0-1.740k)"
     scaled = float(f"{basis / units[i][0]:.{digits}g}")
     decimals = max(0, digits - 1 - math.floor(math.log10(scaled))) if scaled > 0 else 0
     if i == 0 and integer:

@@ -39,6 +39,7 @@ _TERMS: dict[str, dict[str, str]] = {
     "dandelion": {"en": "Dandelion", "zh": "蒲公英式"},
     "honeycomb": {"en": "Honeycomb", "zh": "蜂巢式"},
     "twin_star": {"en": "Twin star", "zh": "双子星式"},
+    "custom": {"en": "Your matrix", "zh": "自有矩阵"},  # propsim compare: the user's own matrix
     # account kinds
     "official": {"en": "Official", "zh": "官方号"},
     "sub_brand": {"en": "Sub-brand", "zh": "子品牌号"},
@@ -69,6 +70,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "无可测差异：所有差异均不显著或低于万分之一人口",
     },
     "no_effect_short": {"en": "no measurable effect", "zh": "无可测差异"},
+    "negligible": {"en": "negligible", "zh": "可忽略"},
     "exits_short": {"en": "Exits caused by the campaign", "zh": "活动导致的流失"},
     "no_effect_panel": {
         "en": "No measurable effect\n(differences n.s. or below\n1 person per 10,000)",

@@ -24,6 +24,7 @@ from typing import Any
 from simulator.plotting.formatters import format_value
 from simulator.plotting.labels import LABELS, label
 from simulator.plotting.lang import norm_lang
+from simulator.sweeps.labels import RELAY_FIELDS, relay_field_label
 
 __all__ = [
     "group_label",
@@ -73,8 +74,9 @@ def param_labels_in_use() -> dict[str, dict[str, str]]:
 
 
 def relay_labels(scenario: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
-    """Names of the scenario's relay probabilities: ``relays.3.probability`` -> "official → city
-    relay probability", from the relay's ``source`` and ``target`` (account or group ids)."""
+    """Names of the scenario's relay fields for sweep folders whose manifest has no labels:
+    ``relays.3.probability`` -> "official → city relay probability", from the relay's ``source`` and
+    ``target`` (account or group ids), worded as the sweep's own labels (:mod:`simulator.sweeps.labels`)."""
     out: dict[str, dict[str, str]] = {}
     relays = scenario.get("relays") if isinstance(scenario, Mapping) else None
     if not isinstance(relays, list):
@@ -82,12 +84,8 @@ def relay_labels(scenario: Mapping[str, Any] | None) -> dict[str, dict[str, str]
     for i, relay in enumerate(relays):
         if not isinstance(relay, Mapping) or "source" not in relay or "target" not in relay:
             continue
-        pair = f"{relay['source']} → {relay['target']}"
-        out[f"relays.{i}.probability"] = {"en": f"{pair} relay probability", "zh": f"{pair} 接力转发概率"}
-        out[f"relays.{i}.off_topic_probability"] = {
-            "en": f"{pair} off-topic relay probability",
-            "zh": f"{pair} 非本领域接力转发概率",
-        }
+        for field in RELAY_FIELDS:
+            out[f"relays.{i}.{field}"] = relay_field_label(str(relay["source"]), str(relay["target"]), field)
     return out
 
 

@@ -125,7 +125,8 @@ def _differences(ctx: SweepContext) -> tuple[Figure, str] | str:
     if len(comps.options) < 2:
         return "only one option at this cut: nothing to compare with a baseline"
     table = difference_table(comps, lang=ctx.lang)
-    note = where_note(ctx.point, ctx.lang, table=ctx.data.points)
+    # the footer names what is held fixed, never the parameter whose values are the options
+    note = where_note(ctx.point, ctx.lang, skip=comps.options[0].varying, table=ctx.data.points)
     fig = plot_differences(
         table,
         baseline=ctx.baseline_name(),

@@ -227,9 +227,10 @@ def takeaway_differences(comps: Comparisons, metric: str = "reach", lang: str = 
         return ""
     names = _names(comps, lang)
     rows = comps.vs_baseline(metric)
-    sig = [(o, s) for o, s in rows if s.significant]
+    floor = comps.min_effect(metric)  # the family and rule the difference chart draws
+    sig = [(o, s) for o, s in rows if s.significant and abs(s.diff) >= floor]
     base = names[comps.baseline.key]
-    if not sig or not comps.measurable(metric):
+    if not sig:
         return _cap(text("vs_base_none", lang, base=base, metric=label(metric, lang).lower()))
     best_o, best_s = max(sig, key=lambda os: os[1].diff)
     key = "vs_base_gain" if best_s.diff > 0 else "vs_base_loss"

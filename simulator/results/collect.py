@@ -19,6 +19,10 @@ Metric definitions (see README "Metrics"):
   ``first_exposures_total`` (also counting second-level people whose repost chain started at it),
   ``locality`` (share of its deliveries landing in its own region), ``net_audience_change``
   (-(unfollows + churned)).
+- ``overlaps``: realised audience overlaps, declared vs realised share of one unit's followers who also
+  follow another (:func:`simulator.results.diagnostics.overlap_rows`).
+- ``warnings``: reasons the figures may mislead, ``{code, message, where, field}``
+  (:mod:`simulator.scenario.warnings`; ``propsim run`` fills ``where`` with the FILE:LINE to change).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import __version__
+from simulator.results.diagnostics import overlap_rows, run_warnings
 
 
 @dataclass
@@ -45,9 +50,11 @@ class RunResult:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<RunResult {s['scenario']!r} seed={s['seed']}: reach {s['reach']:,} "
-                f"({s['reach_share']:.1%}), impressions {s['impressions']:,}, "
-                f"unfollows {s['unfollows']:,}>")
+        return (
+            f"<RunResult {s['scenario']!r} seed={s['seed']}: reach {s['reach']:,} "
+            f"({s['reach_share']:.1%}), impressions {s['impressions']:,}, "
+            f"unfollows {s['unfollows']:,}>"
+        )
 
 
 def _time_to_share(hist: np.ndarray, width: float, share: float) -> float | None:
@@ -61,13 +68,35 @@ def _time_to_share(hist: np.ndarray, width: float, share: float) -> float | None
     return float((b + 1) * width)
 
 
+RELAY_COLUMNS = [
+    "source",
+    "target",
+    "item",
+    "item_label",
+    "triggered_h",
+    "relayed_h",
+    "variation",
+    "relay_depth",
+    "deliveries",
+    "reach_added",
+]
+
+
 def collect(model) -> RunResult:
     """Build the result tables of a (finished or partly run) :class:`PropagationModel`."""
+    summary = summary_of(model)
+    freq = model.exposure_frequency()
+    frequency = pd.DataFrame({"exposures": np.arange(len(freq)), "followers": freq})
+    meta = {"scenario": model.config.model_dump(mode="json")}
+    return RunResult(summary, timeseries_of(model), accounts_of(model), relays_of(model), frequency, meta)
+
+
+def summary_of(model) -> dict[str, Any]:
+    """The run's summary: counts of people, deliveries and reposts, times in hours, shares in [0, 1]."""
     sc, c = model.config, model.counters
     n = model.world.n
     reach = c["reach"]
     depth = {int(k): int(v) for k, v in sorted(model.depth_counts.items())}
-    freq = model.exposure_frequency()
     hist, width = model.first_exposure_times()
     summary: dict[str, Any] = {
         "scenario": sc.name,
@@ -104,43 +133,62 @@ def collect(model) -> RunResult:
         "net_audience_change": -(c["unfollows"] + c["churned"]),
         "propsim_version": __version__,
     }
+    # what the figures mean: realised audience overlaps, and warnings (located by `propsim run`)
+    summary["overlaps"] = overlap_rows(model.world)
+    summary["warnings"] = [w.as_dict() for w in run_warnings(sc, model.matrix, model.world, summary)]
+    return summary
 
+
+def timeseries_of(model) -> pd.DataFrame:
+    """One row per tick: the model's reporters and ``new_reach`` (people first reached in that tick)."""
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     # Mesa calls reporters twice on the first collect; keep one row per tick.
-    ts = ts.iloc[-(model.tick + 1):].reset_index(drop=True)
+    ts = ts.iloc[-(model.tick + 1) :].reset_index(drop=True)
     ts.insert(0, "tick", np.arange(len(ts)))
     ts["new_reach"] = ts["reach"].diff().fillna(ts["reach"]).astype(np.int64)
+    return ts
 
+
+def accounts_of(model) -> pd.DataFrame:
+    """One row per matrix account: its posts, relays, deliveries, first exposures and exits."""
     st = model.account_stats
     initial = model.world.audience.degrees()
     rows = []
     for acc in model.accounts:
         i, d = acc.index, acc.data
         deliveries = int(st["deliveries"][i])
-        rows.append({
-            "account": d.id, "handle": d.handle, "kind": d.kind, "group": d.group, "region": d.region,
-            "interest": d.interest, "followers_initial": int(initial[i]),
-            "followers_final": int(initial[i] - st["unfollows"][i] - st["churned"][i]),
-            "posts": int(st["posts"][i]), "relays": int(st["relays"][i]), "deliveries": deliveries,
-            "first_exposures_direct": int(st["first_exposures_direct"][i]),
-            "first_exposures_total": int(st["first_exposures_total"][i]),
-            "mutes": int(st["mutes"][i]), "unfollows": int(st["unfollows"][i]), "churned": int(st["churned"][i]),
-            "net_audience_change": -int(st["unfollows"][i] + st["churned"][i]),
-            "locality": (float(st["in_region_deliveries"][i]) / deliveries) if d.region and deliveries else None,
-        })
-    accounts = pd.DataFrame(rows)
+        rows.append(
+            {
+                "account": d.id,
+                "handle": d.handle,
+                "kind": d.kind,
+                "group": d.group,
+                "region": d.region,
+                "interest": d.interest,
+                "followers_initial": int(initial[i]),
+                "followers_final": int(initial[i] - st["unfollows"][i] - st["churned"][i]),
+                "posts": int(st["posts"][i]),
+                "relays": int(st["relays"][i]),
+                "deliveries": deliveries,
+                "first_exposures_direct": int(st["first_exposures_direct"][i]),
+                "first_exposures_total": int(st["first_exposures_total"][i]),
+                "mutes": int(st["mutes"][i]),
+                "unfollows": int(st["unfollows"][i]),
+                "churned": int(st["churned"][i]),
+                "net_audience_change": -int(st["unfollows"][i] + st["churned"][i]),
+                "locality": (float(st["in_region_deliveries"][i]) / deliveries) if d.region and deliveries else None,
+            }
+        )
+    return pd.DataFrame(rows)
 
-    relay_cols = ["source", "target", "item", "item_label", "triggered_h", "relayed_h", "variation",
-                  "relay_depth", "deliveries", "reach_added"]
+
+def relays_of(model) -> pd.DataFrame:
+    """The propagation path among accounts: one row per account relay (times in hours)."""
     relays = pd.DataFrame(model.relay_log)
     if relays.empty:
-        relays = pd.DataFrame(columns=relay_cols)
-    else:
-        relays["item_label"] = [model.matrix.items[i].label for i in relays["item"]]
-        relays = relays[relay_cols]
-    frequency = pd.DataFrame({"exposures": np.arange(len(freq)), "followers": freq})
-    meta = {"scenario": sc.model_dump(mode="json")}
-    return RunResult(summary, ts, accounts, relays, frequency, meta)
+        return pd.DataFrame(columns=RELAY_COLUMNS)
+    relays["item_label"] = [model.matrix.items[i].label for i in relays["item"]]
+    return relays[RELAY_COLUMNS]
 
 
 def simulate(loaded: Any, world: Any = None, record_reposts: bool = False) -> RunResult:

@@ -91,6 +91,7 @@ METRICS: dict[str, Metric] = {
         _M("t90_h", "Hours to 90% of reach", "达到90%触达的小时数", "hours"),
         _M("fatigued", "Fatigued", "疲劳人数", "people", upper="population", integer=True, higher_is_better=False),
         _M("fatigue_share", "Fatigue share", "疲劳占比", "share", upper=1.0, higher_is_better=False),
+        # mutes, unfollows, exits and churn count ended follows: one person leaving two accounts counts twice
         _M("mutes", "Mutes", "屏蔽数", "people", upper="population", integer=True, higher_is_better=False),
         _M("unfollows", "Unfollows", "取关数", "people", upper="population", integer=True, higher_is_better=False),
         _M(

@@ -15,8 +15,15 @@ def executed_reposts(table: pd.DataFrame, posted_h: Sequence[float]) -> pd.DataF
     items = done["item"].to_numpy(dtype=np.int64)
     when = done["due_h"].to_numpy(dtype=np.float64)
     posted = np.asarray(posted_h, dtype=np.float64)
-    return pd.DataFrame({"time_h": when, "item": items, "depth": done["depth"].to_numpy(dtype=np.int64),
-                         "origin": done["origin"].to_numpy(), "delay_h": when - posted[items]})
+    return pd.DataFrame(
+        {
+            "time_h": when,
+            "item": items,
+            "depth": done["depth"].to_numpy(dtype=np.int64),
+            "origin": done["origin"].to_numpy(),
+            "delay_h": when - posted[items],
+        }
+    )
 
 
 def decisions_by_depth(table: pd.DataFrame, n_items: int, max_depth: int = 64) -> np.ndarray:

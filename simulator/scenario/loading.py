@@ -16,7 +16,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,6 +41,11 @@ class LoadedScenario:
     source: str
     estimated_bytes: int
     estimated_seconds: float = 0.0
+    # where each field was written (warnings point at FILE:LINE), and the --scale factor with the
+    # population size before it (a run reports its counts scaled back to full size too)
+    locate: Locator | None = field(default=None, repr=False, compare=False)
+    scale: float | None = None
+    population_full: int | None = None
 
 
 # --- the cost model ---------------------------------------------------------------------------------
@@ -205,6 +210,7 @@ def _load(
         sc = Scenario.model_validate(doc, strict=True)
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, doc, locate)) from None
+    full = sc.population.size
     if scale is not None:
         sc = scaled(sc, scale)
     # the estimate comes from counts alone: nothing is expanded before it is known to fit
@@ -215,7 +221,7 @@ def _load(
     matrix, mproblems = build_matrix(sc)
     if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
-    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds)
+    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full)
 
 
 def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:

@@ -1,7 +1,7 @@
 """The shapes of the six presets: each preset's parameters (pydantic models) and the function
 that turns them into plain scenario fragments (``accounts``, ``relays``, ``population``, and
 ``posters``: who publishes the originals). :mod:`simulator.scenario.presets` chooses, validates,
-spends budgets and merges; see MODEL-REFERENCE section 1 for the structures and their sources.
+spends budgets and merges; see docs/model.md#organisation-models-and-presets for the structures and their sources.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class PresetParams(BaseModel):
     """Parameters every preset accepts: population default, default campaign, budget, schedule."""
 
     model_config = ConfigDict(extra="forbid")
-    population_size: int = Field(300_000, ge=1)
+    population_size: int = Field(2_000_000, ge=1)  # the largest default account is 5% of it
     post_at: float = Field(0.0, ge=0.0)  # hour of the default campaign's first post
     posts: int = Field(1, ge=1, le=1000)  # how many times the default campaign posts ...
     every: float = Field(24.0, gt=0.0)  # ... every this many hours

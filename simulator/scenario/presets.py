@@ -1,7 +1,7 @@
 """The six account-matrix presets (``topology:``), expanded into plain scenario fragments.
 
 Each preset turns a few parameters into ``accounts``, ``relays``, a default ``campaign`` and
-population defaults, following MODEL-REFERENCE section 1 (Owyang 2010 / Altimeter 2010 and the
+population defaults, following docs/model.md#organisation-models-and-presets (Owyang 2010 / Altimeter 2010 and the
 Weibo deck's twin-star, dandelion and HUB patterns). The fragments are merged *under* the user's
 file by :func:`merge_preset`: an account entry with the same ``id`` overrides preset fields, a relay
 with the same ``(source, target)`` replaces the preset's, and a ``campaign`` list replaces the

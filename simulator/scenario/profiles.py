@@ -39,8 +39,9 @@ def _load() -> dict[str, Profile]:
     out = {}
     for name, p in data["profiles"].items():
         plausible = {k: (float(v[0]), float(v[1])) for k, v in p.get("plausible", {}).items()}
-        out[name] = Profile(name, {k: float(v) for k, v in p["values"].items()}, plausible, p.get("source", ""),
-                            p.get("fit", {}))
+        out[name] = Profile(
+            name, {k: float(v) for k, v in p["values"].items()}, plausible, p.get("source", ""), p.get("fit", {})
+        )
     return out
 
 

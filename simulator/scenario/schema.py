@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator import defaults as D
+from simulator.scenario.errors import UNSAFE_CHARS
 from simulator.scenario.profiles import DEFAULT_PROFILE, NO_PROFILE
 from simulator.scenario.profiles import names as profile_names
 from simulator.scenario.profiles import profile as get_profile
-from simulator.scenario.errors import UNSAFE_CHARS
 
 # --- reusable field types -------------------------------------------------------------------------
 # Every number is finite (``Strict`` refuses .inf and .nan) and within a range the kernel computes
@@ -215,7 +215,7 @@ class PostSpec(Strict):
 
 
 class BehaviourSpec(Strict):
-    """Follower repost behaviour (``docs/model.md``, "One delivery", steps 1-2).
+    """Follower repost behaviour (``docs/model.md#one-delivery``, steps 1-2).
 
     ``profile`` names a calibrated behaviour profile (:mod:`simulator.scenario.profiles`: ``weibo``, the
     default, or ``twitter``) that supplies ``p0``, ``appeal_sigma`` and the organic ``latency`` a file does
@@ -223,23 +223,46 @@ class BehaviourSpec(Strict):
     """
 
     profile: str = DEFAULT_PROFILE
-    p0: Probability | None = None
+    p0: Probability = D.P0
     p0_promotional: Probability = D.P0_PROMOTIONAL
-    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] | None = None
+    appeal_sigma: Annotated[float, Field(ge=0.0, le=5.0)] = D.APPEAL_SIGMA
     off_topic_factor: Probability = D.OFF_TOPIC_FACTOR
     alpha: Annotated[float, Field(ge=0.0, le=10.0)] = D.ALPHA
     beta: Annotated[float, Field(ge=0.0, le=10.0)] = D.BETA
     exposure_half_life: HalfLife = D.EXPOSURE_HALF_LIFE_H
-    latency: LogNormal | None = None
+    latency: LogNormal = Field(default_factory=lambda: LogNormal(median=D.LATENCY_MEDIAN_H, sigma=D.LATENCY_SIGMA))
     variation_weights: dict[Literal[VARIATIONS], Weight] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict(D.VARIATION_WEIGHTS)
     )
     commentary_appeal: Multiplier = D.COMMENTARY_APPEAL
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_profile(cls, data: Any) -> Any:
+        """Fill what the file leaves unset from the named profile (before the fields are checked)."""
+        if not isinstance(data, dict):
+            return data
+        name = data.get("profile", DEFAULT_PROFILE)
+        if not isinstance(name, str) or name.strip().lower() not in profile_names():
+            return data  # the profile field's own check reports it
+        if name.strip().lower() == NO_PROFILE:
+            return data
+        values = get_profile(name).values
+        out = dict(data)
+        for field, key in (("p0", "behaviour.p0"), ("appeal_sigma", "behaviour.appeal_sigma")):
+            if field not in out and key in values:
+                out[field] = values[key]
+        if "latency" not in out and "behaviour.latency.median" in values:
+            out["latency"] = {
+                "median": values["behaviour.latency.median"],
+                "sigma": values.get("behaviour.latency.sigma", D.LATENCY_SIGMA),
+            }
+        return out
+
     @field_validator("latency", mode="before")
     @classmethod
     def _latency(cls, v: Any) -> Any:
-        return None if v is None else _lognormal_or_number(v, "a latency in hours")
+        return _lognormal_or_number(v, "a latency in hours")
 
     @field_validator("variation_weights")
     @classmethod
@@ -254,23 +277,9 @@ class BehaviourSpec(Strict):
             raise ValueError(f"unknown behaviour profile {v!r}; known: {', '.join(profile_names())}")
         return key
 
-    @model_validator(mode="after")
-    def _from_profile(self) -> BehaviourSpec:
-        """Fill what the file leaves unset from the profile (or the plain defaults)."""
-        values = {} if self.profile == NO_PROFILE else get_profile(self.profile).values
-        if self.p0 is None:
-            object.__setattr__(self, "p0", values.get("behaviour.p0", D.P0))
-        if self.appeal_sigma is None:
-            object.__setattr__(self, "appeal_sigma", values.get("behaviour.appeal_sigma", D.APPEAL_SIGMA))
-        if self.latency is None:
-            median = values.get("behaviour.latency.median", D.LATENCY_MEDIAN_H)
-            sigma = values.get("behaviour.latency.sigma", D.LATENCY_SIGMA)
-            object.__setattr__(self, "latency", LogNormal(median=median, sigma=sigma))
-        return self
-
 
 class FatigueSpec(Strict):
-    """Load-driven exits (MODEL-REFERENCE section 2, steps 3-4) and baseline churn."""
+    """Load-driven exits (docs/model.md#load-and-exits) and baseline churn (docs/model.md#churn-clocks)."""
 
     enabled: bool = True
     load_half_life: HalfLife = D.LOAD_HALF_LIFE_H

@@ -22,8 +22,7 @@ exists (zip mode) the single point matching the baseline. Points matching the ba
 
 from __future__ import annotations
 
-import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,54 +66,63 @@ def _partner(point: tuple, params: Sequence[str], baseline: Mapping[str, Any], p
     return matching[0] if len(matching) == 1 else None
 
 
-def _by_replicate(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    """Metric values of one point's ok runs, indexed by replicate (float64, NaN = undefined)."""
-    ok = runs[runs["status"] == "ok"]
-    values = ok[metrics].apply(pd.to_numeric, errors="coerce").astype("float64")
-    values.index = ok["replicate"].to_numpy()
-    return values[~values.index.duplicated()]
+def pair_stats_columns(x: np.ndarray, y: np.ndarray, level: float = CONFIDENCE) -> dict[str, np.ndarray]:
+    """Statistics of paired samples, one metric per column: ``x`` (point) and ``y`` (baseline) are
+    (replicates x metrics) arrays aligned by replicate; pairs with a NaN on either side are dropped
+    per column. Returns the columns of :data:`STAT_COLUMNS` after ``metric``, as arrays."""
+    from scipy.special import stdtr
+
+    mask = ~(np.isnan(x) | np.isnan(y))
+    n = mask.sum(axis=0)
+    nf = n.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pm = np.where(mask, x, 0.0).sum(axis=0) / nf
+        bm = np.where(mask, y, 0.0).sum(axis=0) / nf
+        dm = np.where(mask, x - y, 0.0).sum(axis=0) / nf
+        se = np.sqrt((np.where(mask, x - y - dm, 0.0) ** 2).sum(axis=0) / (nf - 1) / nf)
+        vx = (np.where(mask, x - pm, 0.0) ** 2).sum(axis=0) / (nf - 1) / nf  # squared standard errors
+        vy = (np.where(mask, y - bm, 0.0) ** 2).sum(axis=0) / (nf - 1) / nf
+        half = t_quantile(nf - 1, level) * se
+        se_u = np.sqrt(vx + vy)
+        df_w = (vx + vy) ** 2 / (vx**2 / (nf - 1) + vy**2 / (nf - 1))  # Welch-Satterthwaite
+        half_u = np.where(se_u > 0, t_quantile(np.nan_to_num(df_w), level) * se_u, 0.0)
+        p = 2 * stdtr(nf - 1, -np.abs(dm / se))
+        rel = dm / np.where(bm != 0, bm, np.nan)
+    p = np.where(se == 0, np.where(dm == 0, 1.0, 0.0), p)  # no spread: no difference at all, or a certain one
+    some, two = n > 0, n > 1
+    lo, hi = dm - half, dm + half
+    return {
+        "n_pairs": n.astype(np.int64),
+        "baseline_mean": np.where(some, bm, np.nan),
+        "point_mean": np.where(some, pm, np.nan),
+        "diff_mean": np.where(some, dm, np.nan),
+        "diff_se": np.where(two, se, np.nan),
+        "diff_ci_low": np.where(two, lo, np.nan),
+        "diff_ci_high": np.where(two, hi, np.nan),
+        "rel_diff": np.where(some, rel, np.nan),
+        "p_value": np.where(two, p, np.nan),
+        "significant": two & ((lo > 0) | (hi < 0)),
+        "unpaired_ci_low": np.where(two, pm - bm - half_u, np.nan),
+        "unpaired_ci_high": np.where(two, pm - bm + half_u, np.nan),
+    }
 
 
 def pair_stats(point: np.ndarray, base: np.ndarray, level: float = CONFIDENCE) -> dict[str, Any]:
     """Statistics of one metric from paired samples (equal-length arrays; NaN pairs dropped)."""
-    keep = ~(np.isnan(point) | np.isnan(base))
-    x, y = point[keep], base[keep]
-    n = int(len(x))
-    out: dict[str, Any] = dict.fromkeys(STAT_COLUMNS[2:], math.nan)
-    out["n_pairs"], out["significant"] = n, False
-    if n == 0:
-        return out
-    d = x - y
-    bm, pm, dm = float(y.mean()), float(x.mean()), float(d.mean())
-    out.update(baseline_mean=bm, point_mean=pm, diff_mean=dm, rel_diff=dm / bm if bm != 0 else math.nan)
-    if n < 2:
-        return out
-    t = float(t_quantile(np.array([n - 1.0]), level)[0])
-    se = float(d.std(ddof=1)) / math.sqrt(n)
-    lo, hi = dm - t * se, dm + t * se
-    if se == 0:
-        p = 1.0 if dm == 0 else 0.0
-    else:
-        from scipy.special import stdtr
+    cols = pair_stats_columns(np.asarray(point, float)[:, None], np.asarray(base, float)[:, None], level)
+    return {k: v[0].item() for k, v in cols.items()}
 
-        p = float(2 * stdtr(n - 1, -abs(dm / se)))
-    vx, vy = float(x.var(ddof=1)) / n, float(y.var(ddof=1)) / n
-    se_u = math.sqrt(vx + vy)
-    if se_u > 0:
-        df_w = (vx + vy) ** 2 / (vx**2 / (n - 1) + vy**2 / (n - 1))  # Welch-Satterthwaite
-        half_u = float(t_quantile(np.array([df_w]), level)[0]) * se_u
-    else:
-        half_u = 0.0
-    out.update(
-        diff_se=se,
-        diff_ci_low=lo,
-        diff_ci_high=hi,
-        p_value=p,
-        significant=bool(lo > 0 or hi < 0),
-        unpaired_ci_low=pm - bm - half_u,
-        unpaired_ci_high=pm - bm + half_u,
-    )
-    return out
+
+def _cube(runs: pd.DataFrame, params: list[str], metrics: list[str], points: list[tuple]) -> np.ndarray:
+    """Metric values of the ok runs as a (point, replicate, metric) array, NaN where missing."""
+    ok = runs[runs["status"] == "ok"]
+    index = {pt: i for i, pt in enumerate(points)}
+    keys = list(ok[params].itertuples(index=False, name=None)) if params else [()] * len(ok)
+    pi = np.array([index[tuple(k)] for k in keys], dtype=np.int64)
+    reps, ri = np.unique(ok["replicate"].to_numpy(), return_inverse=True)
+    cube = np.full((len(points), max(1, len(reps)), len(metrics)), np.nan)
+    cube[pi, ri] = ok[metrics].astype("float64").to_numpy()
+    return cube
 
 
 def paired_differences(
@@ -141,24 +149,19 @@ def paired_differences(
     points = _points(runs, params)
     if not baseline or not metrics or not points:
         return _typed(pd.DataFrame(columns=columns), runs, params)
-    groups: dict[Hashable, pd.DataFrame] = (
-        {pt: g for pt, g in runs.groupby(params, sort=False, dropna=False)} if params else {(): runs}
-    )
-    groups = {(k if isinstance(k, tuple) else (k,)): g for k, g in groups.items()}
-    point_set = set(points)
-    rows: list[dict[str, Any]] = []
+    cube = _cube(runs, params, metrics, points)
+    index = {pt: i for i, pt in enumerate(points)}
+    frames = []
     for pt in points:
         if all(pt[params.index(n)] == v for n, v in baseline.items()):
             continue  # a baseline point
-        partner = _partner(pt, params, baseline, point_set)
+        partner = _partner(pt, params, baseline, set(index))
         if partner is None:
             continue
-        here, there = _by_replicate(groups[pt], metrics), _by_replicate(groups[partner], metrics)
-        reps = here.index.intersection(there.index)
-        for m in metrics:
-            stats = pair_stats(here.loc[reps, m].to_numpy(), there.loc[reps, m].to_numpy(), level)
-            rows.append({**dict(zip(params, pt)), "metric": m, **stats})
-    return _typed(pd.DataFrame(rows, columns=columns), runs, params)
+        stats = pair_stats_columns(cube[index[pt]], cube[index[partner]], level)
+        frames.append(pd.DataFrame({**{n: [v] * len(metrics) for n, v in zip(params, pt)}, "metric": metrics, **stats}))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return _typed(out[columns], runs, params)
 
 
 def _typed(df: pd.DataFrame, runs: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:

@@ -77,8 +77,14 @@ def _relay_label(path: tuple, doc: Mapping[str, Any], loaded: Any) -> dict[str, 
     if not isinstance(source, str) or not isinstance(target, str):
         return None
     names = _account_names(loaded)
-    pair = f"{names.get(source, source)} → {names.get(target, target)}"
-    en, zh = RELAY_FIELDS[path[2]]
+    return relay_field_label(names.get(source, source), names.get(target, target), path[2])
+
+
+def relay_field_label(source: str, target: str, field: str) -> dict[str, str]:
+    """``{"en", "zh"}`` name of a relay's field (a key of :data:`RELAY_FIELDS`) from its two accounts'
+    display names: ("@Official", "regional", "probability") -> "@Official → regional relay probability"."""
+    en, zh = RELAY_FIELDS[field]
+    pair = f"{source} → {target}"
     return {"en": f"{pair} {en}", "zh": f"{pair} {zh}"}
 
 

@@ -28,10 +28,20 @@ computes the final reach / reposts of every ``behaviour.p0`` of a replicate in o
 independent-cascade pass when the scenario reduces to plain IC (see :mod:`simulator.sweeps.ic_engine`;
 refused up front, with what prevents it, when it does not).
 
+Differences: every non-baseline point is compared with its baseline point replicate by replicate
+(the ``differences`` table, :mod:`simulator.sweeps.differences`; ``baseline=`` / ``--baseline``).
+
 Resume: running the same sweep into the same folder skips the finished runs (and runs again those
-that failed); the tables are then identical to an uninterrupted sweep's (except ``duration_s``).
-A folder made by a different scenario or sweep is refused unless ``resume=False``, which clears it.
-Ctrl-C stops at once, keeps every finished run on disk and raises :class:`SweepInterrupted`.
+that failed, and those whose part files were damaged); the tables are then identical to an
+uninterrupted sweep's (except ``duration_s``). A folder made by a different scenario or sweep is
+refused unless ``resume=False``, which clears it; a folder another running sweep holds is refused
+at once (:mod:`simulator.sweeps.lock`). Ctrl-C stops at once, keeps every finished run on disk and
+raises :class:`SweepInterrupted`. A worker process that dies is replaced and its tasks retried
+(:mod:`simulator.sweeps.dispatch`).
+
+Worlds: each worker process builds a replicate's world once and keeps it
+(:mod:`simulator.sweeps.worldcache`); the runs per task follow from the measured cost of a build
+and of a run (:mod:`simulator.sweeps.batching`).
 """
 
 from __future__ import annotations
@@ -195,11 +205,12 @@ def _open_folder(
     return SweepStore(folder, fmt), old, batch
 
 
-def _pilot_timing(plan: SweepPlan, backend: Backend) -> Timing | None:
-    """Build and run costs measured by a pilot task in a worker (:mod:`simulator.sweeps.batching`);
-    None when they cannot be measured (another engine, a failing run, a lost worker)."""
+def _pilot_timing(plan: SweepPlan, backend: Backend) -> tuple[Timing | None, dict[str, float]]:
+    """Build and run costs measured by a pilot task in a worker (:mod:`simulator.sweeps.batching`)
+    and the pilot's own timings; None when they cannot be measured (another engine, a failing run,
+    a lost worker)."""
     if get_engine(plan.context.engine) is not ABM or plan.total_runs <= 1:
-        return None
+        return None, {}
     task = plan.pilot_task()
     if backend.remote:
         fut = backend.executor.submit(execute_payload, dumps(plan.context), task)
@@ -208,14 +219,25 @@ def _pilot_timing(plan: SweepPlan, backend: Backend) -> Timing | None:
     try:
         result = fut.result()
     except Exception:  # the sweep proper reports what is wrong
-        return None
+        return None, {}
     t = result.timings
     if result.failed or not t:
-        return None
+        return None, t
     n = len(task.runs)
+    if t.get("builds") and n > 1:  # the last run found the world built and the code compiled: a warm run
+        return Timing(t["build_s"] / t["builds"], float(result.runs["duration_s"].iloc[-1])), t
     if t.get("builds"):
-        return Timing(t["build_s"] / t["builds"], t["run_s"] / n)
-    return Timing(0.0, float(result.runs["duration_s"].mean()))  # no cache: every run builds its world
+        return Timing(t["build_s"] / t["builds"], t["run_s"] / n), t
+    return Timing(0.0, float(result.runs["duration_s"].mean())), t  # no cache: each run builds its world
+
+
+def _batching_note(plan: SweepPlan, timing: Timing | None) -> dict[str, Any]:
+    """How the batch size was chosen (manifest ``plan.batching``)."""
+    if get_engine(plan.context.engine).batch_size:
+        return {"rule": "engine"}
+    if timing is None:
+        return {"rule": "population"}
+    return {"rule": "measured", "build_s": round(timing.build_s, 4), "run_s": round(timing.run_s, 4)}
 
 
 def _cache_budget(plan: SweepPlan, capacity: int) -> int:
@@ -233,10 +255,14 @@ class _Session:
         self.builds = 0
         self.build_s = 0.0
 
+    def count(self, timings: dict[str, float]) -> None:
+        """Add a task's (or the pilot's) world builds to the sweep's totals."""
+        self.builds += int(timings.get("builds", 0))
+        self.build_s += float(timings.get("build_s", 0.0))
+
     def finish(self, task: TaskSpec, result: TaskResult) -> None:
         self.store.write_part(result)
-        self.builds += int(result.timings.get("builds", 0))
-        self.build_s += float(result.timings.get("build_s", 0.0))
+        self.count(result.timings)
         self.bar.update(len(task.runs), result.failed)
         if self.callback is not None:
             done, total, failed = self.bar.done, self.bar.total, self.bar.failed
@@ -287,15 +313,23 @@ def _run_locked(
     interrupted = False
     fatal: BaseException | None = None
     session: _Session | None = None
+    pilot: dict[str, float] = {}
+    batching: dict[str, Any] = {"rule": "given"}
     try:
         if not batch:  # a new sweep: the batch size depends on the workers and the measured costs
             backend = open_backend(*where)
             plan.context.world_cache_bytes = _cache_budget(plan, backend.capacity)
-            batch = batch_size or plan.default_batch_size(backend.capacity, _pilot_timing(plan, backend))
+            timing = None
+            if not batch_size:
+                timing, pilot = _pilot_timing(plan, backend)
+                batching = _batching_note(plan, timing)
+            batch = batch_size or plan.default_batch_size(backend.capacity, timing)
         plan.plan_tasks(batch)
         done_tasks = store.done_tasks(plan.tasks, legacy) if old is not None else set()
         todo = [t for t in plan.tasks if t.index not in done_tasks]
         manifest = dict(old) if old is not None else _manifest(plan, store, "")
+        if old is None:
+            manifest["plan"]["batching"] = batching
         if todo and backend is None:
             backend = open_backend(*where)
             plan.context.world_cache_bytes = _cache_budget(plan, backend.capacity)
@@ -306,6 +340,7 @@ def _run_locked(
         store.write_manifest(manifest)
         bar = Progress(plan.total_runs, sum(len(plan.tasks[i].runs) for i in done_tasks), progress, log)
         session = _Session(store, bar, callback)
+        session.count(pilot)
         try:
             if todo:
                 assert backend is not None

@@ -47,6 +47,14 @@ def object_bytes(obj: Any, depth: int = 4, _seen: set[int] | None = None) -> int
     return sum(object_bytes(c, depth - 1, seen) for c in children)
 
 
+def world_bytes(world: Any) -> int:
+    """Bytes a world holds: its own ``nbytes()`` when it has one, else :func:`object_bytes`."""
+    own = getattr(world, "nbytes", None)
+    if callable(own):
+        return int(own())
+    return object_bytes(world)
+
+
 @dataclass
 class CacheStats:
     """What this process's cache did (reported by the engines in their task timings)."""
@@ -81,7 +89,7 @@ class WorldCache:
         world = build()
         self.stats.build_s += time.perf_counter() - t0
         self.stats.builds += 1
-        size = object_bytes(world)
+        size = world_bytes(world)
         self.largest = max(self.largest, size)
         self.stats.sizes.append(size)
         self.worlds[key] = (world, size)

@@ -1,7 +1,7 @@
 """Oracle report: the full propsim engine in plain-IC mode against analytic results.
 
 The engine (:class:`~simulator.engine.model.PropagationModel`) is run with the follower model reduced
-to the plain independent cascade (IC) of MODEL-REFERENCE section 4: fatigue and churn off,
+to the plain independent cascade (IC) of docs/model.md#plain-independent-cascade: fatigue and churn off,
 exposure response ``alpha = beta = 0`` (``r(k) = 1``), fixed appeal 1, general topic, so that
 every delivery to a follower who has not yet reposted is an independent chance ``T = p0``.
 The model then runs on graphs built here (:class:`~simulator.world.build.World` assembled by hand)

@@ -12,7 +12,7 @@ from simulator.validation.oracles import Z_TOL, Report
 # ==============================================================================================
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float | str | None) -> str:
     if isinstance(x, str):
         return x
     if x is None or (isinstance(x, float) and math.isnan(x)):

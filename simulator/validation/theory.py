@@ -1,5 +1,5 @@
-"""Analytic results the engine is checked against (pure functions, MODEL-REFERENCE section 4 /
-``docs/model.md``): undirected configuration-model percolation (Newman 2002), directed branching on
+"""Analytic results the engine is checked against (pure functions, ``docs/model.md#analytic-oracles``):
+undirected configuration-model percolation (Newman 2002), directed branching on
 follower graphs, the Borel law, and the repost probability after repeated exposures."""
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def borel_pmf(n: int | np.ndarray, m: float) -> np.ndarray:
 
 
 def response(x: np.ndarray | float, alpha: float, beta: float) -> np.ndarray:
-    """Exposure response ``r(x) = x^alpha e^(-beta (x - 1))`` (MODEL-REFERENCE section 2)."""
+    """Exposure response ``r(x) = x^alpha e^(-beta (x - 1))`` (docs/model.md#exposure-response)."""
     x = np.asarray(x, dtype=float)
     return x**alpha * np.exp(-beta * (x - 1.0))
 

@@ -39,10 +39,11 @@ class Overlap:
 
     account: str  # account id, or group id (then the statistics are over its members)
     other: str
-    declared: float | None
+    declared: float | None  # the declared share (None: not declared in this direction)
     realised: float  # mean over the members
     realised_min: float
     realised_max: float
+    implied: bool = False  # not declared in this direction, but the other way round (so not random)
 
 
 def follower_count(acc: Account, n: int, count_key: int) -> int:
@@ -71,8 +72,8 @@ def cell_masses(
         factor = np.full(pop.n_interests, (1 - acc.interest_share) / out_q if out_q > 0 else 0.0)
         factor[q] = acc.interest_share / in_q if in_q > 0 else 0.0
         mass *= factor[None, :]
-    mass = mass.ravel()
-    return mass / mass.sum() if mass.sum() > 0 else np.diff(pop.cell_starts) / max(1, pop.n)
+    flat = mass.ravel()
+    return flat / flat.sum() if flat.sum() > 0 else np.diff(pop.cell_starts) / max(1, pop.n)
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -222,8 +223,10 @@ def build_audiences(
 
 
 def realised_overlaps(matrix: Matrix, audience: CSR, max_pairs: int = 400) -> list[Overlap]:
-    """Realised overlaps between units (accounts, or groups taken whole): every declared pair, and
-    every undeclared pair sharing at least 1% of the smaller unit's followers."""
+    """Realised overlaps between units (accounts, or groups taken whole): every declared pair (a share
+    declared towards a group is split evenly over its members, so the group as a whole gets the
+    declared share), its reverse direction (implied by the declaration), and every undeclared pair
+    sharing at least 1% of the account's followers."""
     units: dict[str, list[int]] = {}
     for a in matrix.accounts:
         units.setdefault(a.group or a.id, []).append(a.index)
@@ -244,19 +247,26 @@ def realised_overlaps(matrix: Matrix, audience: CSR, max_pairs: int = 400) -> li
                 [np.isin(rows[i], union[y], assume_unique=True).mean() if len(rows[i]) else 0.0 for i in units[x]]
             )
             dec = declared.get((x, y))
-            if dec is None and shares.mean() < 0.01:
+            implied = dec is None and (y, x) in declared
+            if dec is None and not implied and shares.mean() < 0.01:
                 continue
-            if dec is not None and len(units[y]) > 1:
-                dec = dec * len(units[y])  # a share split evenly over a group's members, summed back
-            out.append(Overlap(x, y, dec, float(shares.mean()), float(shares.min()), float(shares.max())))
+            out.append(Overlap(x, y, dec, float(shares.mean()), float(shares.min()), float(shares.max()), implied))
     return out
 
 
-def overlap_warnings(overlaps: list[Overlap]) -> list[str]:
-    """Undeclared overlaps large enough to distort a comparison of matrices."""
-    return [
-        f"accounts {o.account!r} and {o.other!r} share {o.realised:.0%} of {o.account!r}'s followers "
-        f"without a declared overlap (random overlap in a small world: enlarge population.size)"
-        for o in overlaps
-        if o.declared is None and o.realised > UNDECLARED_OVERLAP_WARN
-    ]
+def overlap_warnings(overlaps: list[Overlap], audience_sizes: dict[str, int], population: int) -> list[str]:
+    """Worlds too small for a fair comparison: an account (or group) whose followers are more than
+    :data:`UNDECLARED_OVERLAP_WARN` of the population shares at least that share of every other
+    account's followers by chance, beyond any declared overlap."""
+    out = []
+    for o in overlaps:
+        if o.declared is not None or o.implied:
+            continue
+        chance = audience_sizes.get(o.other, 0) / max(1, population)
+        if chance > UNDECLARED_OVERLAP_WARN:
+            out.append(
+                f"{o.other!r} follows {chance:.0%} of the population, so it shares about {chance:.0%} of "
+                f"{o.account!r}'s followers by chance (realised {o.realised:.0%}) although no overlap is "
+                "declared: enlarge population.size so that undeclared overlaps stay small"
+            )
+    return out

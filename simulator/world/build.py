@@ -16,6 +16,7 @@ are the same world: a run gives identical results in either (tested). ``auto`` p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,7 +86,7 @@ class World:
         return self.population.region_bounds
 
     def followers_of(self, person: int) -> np.ndarray:
-        """The people who see ``person``'s reposts (sorted)."""
+        """The people who see ``person``'s reposts (in draw order)."""
         if self.graph is not None:
             return self.graph.row(person).astype(np.int64)
         from simulator.world.generator import follower_row
@@ -110,8 +111,10 @@ class World:
 def choose_mode(sc: Scenario) -> WorldMode:
     """``graph.world`` of a scenario, ``auto`` resolved by the expected number of follower edges."""
     mode = getattr(sc.graph, "world", "auto")
-    if mode != "auto":
-        return mode
+    if mode == "explicit":
+        return "explicit"
+    if mode == "implicit":
+        return "implicit"
     return "explicit" if sc.population.size * sc.graph.mean_followees <= EXPLICIT_MAX_EDGES else "implicit"
 
 
@@ -140,7 +143,12 @@ def build_world(sc: Scenario, matrix: Matrix, mode: WorldMode | None = None) -> 
     interests = {t: i for i, t in enumerate(pop.interest_names)}
     audience, warnings = build_audiences(matrix, pop, sc.seed, regions, interests)
     overlaps = realised_overlaps(matrix, audience)
-    warnings += overlap_warnings(overlaps)
+    sizes: dict[str, int] = {}
+    for a in matrix.accounts:
+        sizes[a.group or a.id] = sizes.get(a.group or a.id, 0) + int(
+            audience.indptr[a.index + 1] - audience.indptr[a.index]
+        )
+    warnings += overlap_warnings(overlaps, sizes, pop.n)
     churn = churn_times(matrix, audience, sc.fatigue.churn_per_day, sc.seed)
     world = World(pop, gm, None, audience, churn, overlaps=overlaps, warnings=warnings)
     if mode == "explicit":
@@ -149,7 +157,7 @@ def build_world(sc: Scenario, matrix: Matrix, mode: WorldMode | None = None) -> 
     return world
 
 
-def custom_world(n: int, graph: CSR, audiences: list[np.ndarray], tolerance: float = 1e9) -> World:
+def custom_world(n: int, graph: CSR, audiences: Sequence[np.ndarray], tolerance: float = 1e9) -> World:
     """A one-region, one-interest explicit world around a given follower graph and account audiences
     (audience ``i`` = followers of account ``i``); for oracles and hand-built tests."""
     lengths = np.array([len(a) for a in audiences], dtype=np.int64)

@@ -228,7 +228,7 @@ if _numba is not None:
 
 
 def materialize(model: GraphModel) -> CSR:
-    """The whole follower graph as a CSR (rows sorted): the explicit world's graph.
+    """The whole follower graph as a CSR (rows in draw order): the explicit world's graph.
 
     Memory: 4 bytes per draw (int32 indices) plus 8 per person; rows are generated in parallel.
     """
@@ -248,7 +248,7 @@ def materialize(model: GraphModel) -> CSR:
 
 
 def follower_row(model: GraphModel, u: int) -> np.ndarray:
-    """The followers of person ``u`` (sorted int64), generated on demand."""
+    """The followers of person ``u`` (int64, in draw order), generated on demand."""
     g = model.arrays()
     k = int(_draw_counts_one(g, u))
     buf = np.empty(k, dtype=np.int64)

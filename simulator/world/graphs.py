@@ -16,7 +16,7 @@ import numpy as np
 try:  # optional compiled build of large graphs (same output as the numpy path)
     import numba as _numba
 except ImportError:  # pragma: no cover
-    _numba = None
+    _numba = None  # type: ignore[assignment]
 
 
 def _numba_enabled() -> bool:
@@ -104,7 +104,7 @@ def follower_graph(
     Each node's follower count is Poisson with mean proportional to its weight (power law with
     ``tail_exponent``, or constant), and each follower is drawn uniformly, from the followee's
     region with probability ``locality``; followee counts are thus light-tailed and independent
-    of follower counts (so <jk> = <j><k> in MODEL-REFERENCE section 4).
+    of follower counts (so <jk> = <j><k> in docs/model.md#directed-follower-graph).
 
     Args:
         n: number of followers (nodes).

@@ -2,11 +2,11 @@
 
 Launch in a browser from the repository root::
 
-    uv run --extra viz solara run simulator/app/page.py
+    uv run --extra viz solara run simulator/app/viz.py
 
 or show it inside a Jupyter notebook (last expression of a cell)::
 
-    from simulator.app.page import page
+    from simulator.app.viz import page
     page
 
 The page shows the account matrix as a network (accounts coloured by kind, sized by audience,
@@ -37,14 +37,14 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-# Absolute imports: `solara run simulator/app/page.py` executes this file as a script, not as a module.
+# Absolute imports: `solara run simulator/app/viz.py` executes this file as a script, not as a module.
 from simulator.engine.model import PropagationModel
 from simulator.plotting.style import KIND_COLORS, NEUTRAL_COLOR, cjk_font_family, count_formatter, label
 from simulator.scenario.loading import load_document
 from simulator.scenario.presets import PRESETS, canonical_name, expand, params_model
 
 #: Population size the preset defaults are written for (``population_size`` of every preset).
-PRESET_POPULATION = 300_000
+PRESET_POPULATION = 2_000_000  # = the presets' default population_size (simulator/scenario/preset_shapes.py)
 
 #: Relay-probability parameters of each preset (scaled together by ``relay_scale``).
 RELAY_PARAMS: dict[str, tuple[str, ...]] = {
@@ -232,7 +232,7 @@ def draw_account_matrix(
     if ax is None:
         fig = Figure(figsize=(7, 7))
         ax = fig.add_subplot()
-    fig = ax.get_figure()
+    fig = ax.get_figure()  # type: ignore[assignment]  # a Figure here: the axes are never in a subfigure
     if active is None:
         active = np.union1d(getattr(model, "posted_now", []), getattr(model, "relayed_now", []))
     if fired is None:
@@ -291,7 +291,7 @@ def draw_curves(model: PropagationModel, measures: dict[str, str], title: str, a
     if ax is None:
         fig = Figure(figsize=(5, 3.2), layout="constrained")
         ax = fig.add_subplot()
-    fig = ax.get_figure()
+    fig = ax.get_figure()  # type: ignore[assignment]  # a Figure here: the axes are never in a subfigure
     df = model.datacollector.get_model_vars_dataframe()
     for m, color in measures.items():
         ax.plot(df["time_h"], df[m], color=color, label=m.replace("_", " "), lw=1.8)
@@ -416,5 +416,5 @@ def make_page(model: AppModel | solara.Reactive | None = None, **params: Any):
     )
 
 
-#: The app: ``solara run simulator/app/page.py`` serves it; a notebook displays it.
+#: The app: ``solara run simulator/app/viz.py`` serves it; a notebook displays it.
 page = make_page()
