@@ -114,7 +114,14 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     overrides = list(spec.get("overrides", []))
     if spec.get("world"):
         overrides.append(f"graph.world={spec['world']}")
-    loaded = ph.time("load", simulator.load, spec["scenario"], overrides=overrides, scale=spec.get("scale"))
+    loaded = ph.time(
+        "load",
+        simulator.load,
+        spec["scenario"],
+        overrides=overrides,
+        scale=spec.get("scale"),
+        check_memory=spec.get("check_memory", True),  # False: the loader's estimate yields to the RLIMIT cap
+    )
     out: dict[str, Any] = {"spec": spec, "builds": []}
     worlds = []
     for _ in range(max(1, int(spec.get("builds", 1)))):  # the first build pays numba's dispatch / cache load
