@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.calibration.cascades import MIN_REPOSTERS, VIRAL_SHARE, CascadeStats, OrganicCascades
+from simulator.calibration.cascades import MIN_REPOSTERS, VIRAL_REACH_SHARE, CascadeStats, OrganicCascades
 from simulator.calibration.targets import QUANT_PROBS, RelayTarget, Target, norm_ppf
 from simulator.scenario.errors import Problem, ScenarioError
 from simulator.scenario.loading import LoadedScenario
@@ -154,6 +154,57 @@ def _safeguarded_step(p0: float, share: float, target: float, lo: float | None, 
     return new
 
 
+def search_p0(
+    runner: OrganicCascades,
+    behaviour: dict[str, Any],
+    target_share: float,
+    p0: float,
+    max_iter: int,
+    history: list[dict[str, Any]],
+    say: Callable[[str], None],
+) -> tuple[float, float, CascadeStats]:
+    """(p0, error, statistics) of the candidate whose per-cascade median depth-1 share is closest to
+    ``target_share``, by a safeguarded secant search in log p0 from ``p0`` (common random numbers:
+    every candidate runs the same world, appeals and seeds). Stops within the simulation's own noise
+    (``DEPTH1_TOL`` or 1.5 bootstrap standard errors). Each candidate is appended to ``history``."""
+    lo = hi = None
+    best: tuple[float, float, CascadeStats] | None = None
+    for it in range(max(1, max_iter)):
+        st = runner.run({**behaviour, "p0": p0})
+        history.append(
+            {
+                **{k: v for k, v in behaviour.items() if k != "latency"},
+                **{f"latency_{k}": v for k, v in behaviour.get("latency", {}).items()},
+                "p0": p0,
+                "depth1_share": st.depth1_share,
+                "depth1_p25": st.depth1_share_iqr[0],
+                "depth1_p75": st.depth1_share_iqr[1],
+                "viral": st.viral,
+                "latency_median_sim": st.latency["median"],
+            }
+        )
+        say(f"candidate {it + 1}: p0 {p0:.5g} -> {brief(st)}")
+        err = st.depth1_share - target_share
+        if not math.isfinite(err):
+            # Fewer than MIN_REPOSTERS reposters in every cascade: no share to measure yet.
+            if best is None:
+                best = (p0, math.inf, st)
+            lo = p0 if lo is None else max(lo, p0)
+            p0 = min(1.0, p0 * 4) if hi is None else math.sqrt(p0 * hi)
+            continue
+        if best is None or abs(err) < abs(best[1]):
+            best = (p0, err, st)
+        if abs(err) <= max(DEPTH1_TOL, 1.5 * st.depth1_share_se):
+            break  # within the simulation's own noise: more candidates would fit noise
+        if err > 0:  # too many direct reposts: R too small, p0 too small
+            lo = p0 if lo is None else max(lo, p0)
+        else:
+            hi = p0 if hi is None else min(hi, p0)
+        p0 = _safeguarded_step(p0, st.depth1_share, target_share, lo, hi)
+    assert best is not None
+    return best
+
+
 def calibrate(
     loaded: LoadedScenario,
     target: Target,
@@ -179,10 +230,12 @@ def calibrate(
     say = progress or (lambda _m: None)
     sc = loaded.scenario
     b = sc.behaviour
+    lat = b.latency
+    assert lat is not None and b.p0 is not None  # filled from the profile by the schema
     before = {
         "behaviour.p0": b.p0,
-        "behaviour.latency.median": b.latency.median,
-        "behaviour.latency.sigma": b.latency.sigma,
+        "behaviour.latency.median": lat.median,
+        "behaviour.latency.sigma": lat.sigma,
         "behaviour.alpha": b.alpha,
         "behaviour.beta": b.beta,
     }
@@ -190,128 +243,12 @@ def calibrate(
     notes: list[str] = []
     behaviour: dict[str, Any] = {}
     needs_sim = target.depth1_share is not None or bool(target.latency_points)
-
-    if target.exposure_response is not None:
-        alpha, beta = fit_response(target.exposure_response)
-        fitted["behaviour.alpha"], fitted["behaviour.beta"] = round(alpha, 4), round(beta, 4)
-        behaviour.update(alpha=alpha, beta=beta)
-        peak = alpha / beta if beta > 0 else math.inf
-        notes.append(
-            f"exposure response fitted to {len(target.exposure_response)} points: alpha {alpha:.3f}, "
-            f"beta {beta:.3f} (peak at {peak:.2f} exposures)"
-        )
-    elif needs_sim:
-        notes.append(
-            "exposure response (alpha, beta) kept: depth and latency profiles do not identify it; "
-            "give exposure_response in a target file to fit it"
-        )
-
-    lat_median, lat_sigma, sigma_fitted = b.latency.median, b.latency.sigma, False
-    if target.latency_points:
-        lat_median, lat_sigma, sigma_fitted = fit_lognormal(target.latency_points, b.latency.sigma)
-        if not sigma_fitted:
-            notes.append(f"one latency number only: sigma kept at {b.latency.sigma:g}, median fitted")
-        behaviour["latency"] = {"median": lat_median, "sigma": lat_sigma}
-
+    _fit_closed_form(target, lat.sigma, needs_sim, fitted, behaviour, notes)
     relay_edges: list[dict[str, Any]] = []
     if target.relays is not None:
         relay_edges = _fit_relays(loaded, target.relays, fitted, notes)
-
-    stats_before = stats_after = None
     history: list[dict[str, Any]] = []
-    runner = None
-    if needs_sim:
-        runner = OrganicCascades(loaded, account, cascades, seed)
-        say(
-            f"seed account {runner.account} ({runner.followers:,} followers), {runner.cascades} cascades per "
-            f"candidate, population {runner.population:,}"
-        )
-        stats_before = runner.run({})
-        say(f"scenario as given: {_brief(stats_before)}")
-        p0 = b.p0
-        if target.depth1_share is not None:
-            # Start from the branching-process guess R = 1 - share, R = p0 <jk>/z.
-            guess = (1.0 - target.depth1_share) * runner.z / runner.jk
-            p0 = min(1.0, guess) if guess > 0 else b.p0
-        lo = hi = None
-        best: tuple[float, float, CascadeStats] | None = None
-        for it in range(max_iter if target.depth1_share is not None else 1):
-            cand = {**behaviour, "p0": p0}
-            st = runner.run(cand)
-            history.append(
-                {
-                    "p0": p0,
-                    "latency_median": lat_median,
-                    "latency_sigma": lat_sigma,
-                    "depth1_share": st.depth1_share,
-                    "latency_median_sim": st.latency["median"],
-                }
-            )
-            say(f"candidate {it + 1}: p0 {p0:.5g} -> {_brief(st)}")
-            if target.depth1_share is None:
-                best = (p0, 0.0, st)
-                break
-            err = st.depth1_share - target.depth1_share
-            if not math.isfinite(err):
-                # Fewer than MIN_REPOSTERS reposters in every cascade: no share to measure yet.
-                err = math.inf
-                if best is None:
-                    best = (p0, err, st)
-                lo = p0 if lo is None else max(lo, p0)
-                p0 = min(1.0, p0 * 4) if hi is None else math.sqrt(p0 * hi)
-                continue
-            if best is None or abs(err) < abs(best[1]):
-                best = (p0, err, st)
-            if abs(err) <= max(DEPTH1_TOL, 1.5 * st.depth1_share_se):
-                break  # within the simulation's own noise: more candidates would fit noise
-            if err > 0:  # too many direct reposts: R too small, p0 too small
-                lo = p0 if lo is None else max(lo, p0)
-            else:
-                hi = p0 if hi is None else min(hi, p0)
-            p0 = _safeguarded_step(p0, st.depth1_share, target.depth1_share, lo, hi)
-        assert best is not None
-        p0, best_err, stats_after = best
-        if math.isfinite(best_err) and stats_after.used < 20:
-            notes.append(
-                f"only {stats_after.used} of {stats_after.cascades} cascades reached {MIN_REPOSTERS} "
-                f"reposters: the depth-1 share is poorly measured; use --account with a larger audience, "
-                "a larger --scale or more --cascades"
-            )
-        if not math.isfinite(best_err):
-            notes.append(
-                f"no cascade from {runner.account} reached {MIN_REPOSTERS} reposters even at p0 {p0:.3g}: "
-                "the account's audience is too small to measure a depth profile; use --account "
-                "or a larger --scale"
-            )
-        # Latency: correct the closed-form fit by the simulated quantiles (same seeds).
-        if target.latency_points:
-            corr = _latency_correction(target, stats_after, lat_sigma)
-            if corr is not None and (abs(corr[0]) > 0.05 or abs(corr[1]) > 0.05):
-                lat_median *= math.exp(corr[0])
-                if sigma_fitted:
-                    lat_sigma = max(1e-3, lat_sigma + corr[1])
-                behaviour["latency"] = {"median": lat_median, "sigma": lat_sigma}
-                stats_after = runner.run({**behaviour, "p0": p0})
-                say(f"latency corrected: median {lat_median:.3g} h, sigma {lat_sigma:.3g} -> {_brief(stats_after)}")
-        if target.depth1_share is not None:
-            fitted["behaviour.p0"] = _round_sig(p0)
-        if target.latency_points:
-            fitted["behaviour.latency.median"] = _round_sig(lat_median)
-            if sigma_fitted:
-                fitted["behaviour.latency.sigma"] = _round_sig(lat_sigma)
-        if stats_after.viral > 0:
-            notes.append(
-                f"{stats_after.viral:.0%} of the simulated cascades reach at least {VIRAL_SHARE:.0%} of the "
-                f"population (appeal_sigma {b.appeal_sigma:g}: posts with high appeal are supercritical)"
-            )
-        horizon = sc.time.horizon
-        if target.latency_points and lat_sigma > 0:
-            beyond = 1 - statistics.NormalDist().cdf(math.log(horizon / lat_median) / lat_sigma)
-            notes.append(
-                f"with the scenario's {horizon:g} h horizon, {beyond:.1%} of direct reposts would come "
-                "after the horizon (calibration runs use a long horizon so cascades finish)"
-            )
-    if runner is None:
+    if not needs_sim:
         return Calibration(
             target,
             scenario_name or sc.name,
@@ -326,6 +263,21 @@ def calibrate(
             history,
             notes,
             relay_edges,
+        )
+    runner = OrganicCascades(loaded, account, cascades, seed)
+    say(
+        f"seed account {runner.account} ({runner.followers:,} followers), {runner.cascades} cascades per "
+        f"candidate, population {runner.population:,}"
+    )
+    stats_before = runner.run({})
+    say(f"scenario as given: {brief(stats_before)}")
+    stats_after = _simulated_fit(runner, target, b.p0, max_iter, behaviour, fitted, history, notes, say)
+    _horizon_note(target, behaviour, sc.time.horizon, notes)
+    if stats_after.viral > 0:
+        notes.append(
+            f"{stats_after.viral:.0%} of the simulated cascades reach more than {VIRAL_REACH_SHARE:.0%} of the "
+            f"population through follower reposts (appeal_sigma {b.appeal_sigma:g}: posts with high appeal "
+            "spread far beyond the account)"
         )
     return Calibration(
         target,
@@ -344,7 +296,101 @@ def calibrate(
     )
 
 
-def _latency_correction(target: Target, st: CascadeStats, sigma: float) -> tuple[float, float] | None:
+def _fit_closed_form(
+    target: Target,
+    sigma_default: float,
+    needs_sim: bool,
+    fitted: dict[str, Any],
+    behaviour: dict[str, Any],
+    notes: list[str],
+) -> None:
+    """The exposure response (from an exposure curve) and the latency's starting point (lognormal
+    through the target's delay quantiles)."""
+    if target.exposure_response is not None:
+        alpha, beta = fit_response(target.exposure_response)
+        fitted["behaviour.alpha"], fitted["behaviour.beta"] = round(alpha, 4), round(beta, 4)
+        behaviour.update(alpha=alpha, beta=beta)
+        peak = alpha / beta if beta > 0 else math.inf
+        notes.append(
+            f"exposure response fitted to {len(target.exposure_response)} points: alpha {alpha:.3f}, "
+            f"beta {beta:.3f} (peak at {peak:.2f} exposures)"
+        )
+    elif needs_sim:
+        notes.append(
+            "exposure response (alpha, beta) kept: depth and latency profiles do not identify it; "
+            "give exposure_response in a target file to fit it"
+        )
+    if target.latency_points:
+        median, sigma, sigma_fitted = fit_lognormal(target.latency_points, sigma_default)
+        if not sigma_fitted:
+            notes.append(f"one latency number only: sigma kept at {sigma_default:g}, median fitted")
+        behaviour["latency"] = {"median": median, "sigma": sigma, "sigma_fitted": sigma_fitted}
+
+
+def _simulated_fit(
+    runner: OrganicCascades,
+    target: Target,
+    p0: float,
+    max_iter: int,
+    behaviour: dict[str, Any],
+    fitted: dict[str, Any],
+    history: list[dict[str, Any]],
+    notes: list[str],
+    say: Callable[[str], None],
+) -> CascadeStats:
+    """p0 (depth-1 share) then the latency correction by the simulated quantiles (same seeds)."""
+    sigma_fitted = behaviour.get("latency", {}).pop("sigma_fitted", False)
+    if target.depth1_share is not None:
+        # Start from the branching-process guess R = 1 - share, R = p0 <jk>/z.
+        guess = (1.0 - target.depth1_share) * runner.z / runner.jk
+        p0 = min(1.0, guess) if guess > 0 else p0
+        p0, best_err, stats = search_p0(runner, behaviour, target.depth1_share, p0, max_iter, history, say)
+        fitted["behaviour.p0"] = round_sig(p0)
+        _share_notes(runner, stats, best_err, p0, notes)
+    else:
+        stats = runner.run({**behaviour, "p0": p0})
+        history.append({"p0": p0, "depth1_share": stats.depth1_share, "latency_median_sim": stats.latency["median"]})
+    if target.latency_points:
+        lat = behaviour["latency"]
+        corr = latency_correction(target, stats, lat["sigma"])
+        if corr is not None and (abs(corr[0]) > 0.05 or abs(corr[1]) > 0.05):
+            lat["median"] *= math.exp(corr[0])
+            if sigma_fitted:
+                lat["sigma"] = max(1e-3, lat["sigma"] + corr[1])
+            stats = runner.run({**behaviour, "p0": p0})
+            say(f"latency corrected: median {lat['median']:.3g} h, sigma {lat['sigma']:.3g} -> {brief(stats)}")
+        fitted["behaviour.latency.median"] = round_sig(lat["median"])
+        if sigma_fitted:
+            fitted["behaviour.latency.sigma"] = round_sig(lat["sigma"])
+    return stats
+
+
+def _share_notes(runner: OrganicCascades, st: CascadeStats, err: float, p0: float, notes: list[str]) -> None:
+    if math.isfinite(err) and st.used < 20:
+        notes.append(
+            f"only {st.used} of {st.cascades} cascades reached {MIN_REPOSTERS} "
+            f"reposters: the depth-1 share is poorly measured; use --account with a larger audience, "
+            "a larger --scale or more --cascades"
+        )
+    if not math.isfinite(err):
+        notes.append(
+            f"no cascade from {runner.account} reached {MIN_REPOSTERS} reposters even at p0 {p0:.3g}: "
+            "the account's audience is too small to measure a depth profile; use --account "
+            "or a larger --scale"
+        )
+
+
+def _horizon_note(target: Target, behaviour: dict[str, Any], horizon: float, notes: list[str]) -> None:
+    lat = behaviour.get("latency")
+    if target.latency_points and lat and lat["sigma"] > 0:
+        beyond = 1 - statistics.NormalDist().cdf(math.log(horizon / lat["median"]) / lat["sigma"])
+        notes.append(
+            f"with the scenario's {horizon:g} h horizon, {beyond:.1%} of direct reposts would come "
+            "after the horizon (calibration runs use a long horizon so cascades finish)"
+        )
+
+
+def latency_correction(target: Target, st: CascadeStats, sigma: float) -> tuple[float, float] | None:
     """(d ln median, d sigma) that moves the simulated depth-1 quantiles onto the target's."""
     z, err = [], []
     for p, h in target.latency_points:
@@ -428,14 +474,14 @@ def _fit_relays(
     entry: dict[str, Any] = {
         "source": src,
         "target": tgt,
-        "probability": _round_sig(p),
+        "probability": round_sig(p),
         "latency": {"median": e0.latency.median, "sigma": e0.latency.sigma},
         "variation": e0.variation,
     }
     if spec is not None and spec.off_topic_probability is not None:
         # keep the edge's off-topic / on-topic ratio
         ratio = spec.off_topic_probability / max(e0.probability, 1e-12)
-        entry["off_topic_probability"] = min(1.0, _round_sig(ratio * p))
+        entry["off_topic_probability"] = min(1.0, round_sig(ratio * p))
     if spec is not None and spec.pattern != "all":
         entry.update(pattern=spec.pattern, neighbours=spec.neighbours)
     fitted[f"relays[{src}->{tgt}].probability"] = entry["probability"]
@@ -447,13 +493,13 @@ def _fit_relays(
     return [entry]
 
 
-def _round_sig(x: float, digits: int = 4) -> float:
+def round_sig(x: float, digits: int = 4) -> float:
     if x == 0 or not math.isfinite(x):
         return x
     return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
 
 
-def _brief(st: CascadeStats) -> str:
+def brief(st: CascadeStats) -> str:
     return (
         f"depth-1 share {st.depth1_share:.3f} (pooled {st.pooled['1']:.3f}), direct-repost delay median "
         f"{st.latency['median']:.2f} h, mean {st.mean_reposters:,.0f} reposters"

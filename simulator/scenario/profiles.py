@@ -14,6 +14,7 @@ import functools
 import importlib.resources
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DEFAULT_PROFILE = "weibo"
@@ -29,20 +30,40 @@ class Profile:
     values: dict[str, float]  # dotted scenario path -> fitted value
     plausible: dict[str, tuple[float, float]]  # dotted path -> (low, high) consistent with the data
     source: str  # where the numbers come from
-    fit: dict[str, Any] = field(default_factory=dict)  # statistic -> {target, simulated, ...}
+    fit: dict[str, Any] = field(default_factory=dict)  # statistic -> {target, simulated, tolerance, kind, role, ok}
+    provenance: dict[str, Any] = field(default_factory=dict)  # target, dataset counts, world, seeds, date, version
+    sigma_scan: list[dict[str, Any]] = field(default_factory=list)  # appeal_sigma -> p0, depth-1 quartiles, viral
+    notes: list[str] = field(default_factory=list)
+
+
+def profile_path() -> Path:
+    """The profiles file inside the package (``simulator/data/behaviour_profiles.json``), which
+    ``propsim calibrate --profile NAME`` rewrites."""
+    return Path(str(importlib.resources.files("simulator.data").joinpath(PROFILE_FILE)))
+
+
+def parse_profiles(data: dict[str, Any]) -> dict[str, Profile]:
+    """Profiles by name from the parsed JSON of a profiles file (``{"profiles": {name: entry}}``)."""
+    out = {}
+    for name, p in data["profiles"].items():
+        plausible = {k: (float(v[0]), float(v[1])) for k, v in p.get("plausible", {}).items()}
+        out[name] = Profile(
+            name,
+            {k: float(v) for k, v in p["values"].items()},
+            plausible,
+            p.get("source", ""),
+            p.get("fit", {}),
+            p.get("provenance", {}),
+            p.get("sigma_scan", []),
+            p.get("notes", []),
+        )
+    return out
 
 
 @functools.cache
 def _load() -> dict[str, Profile]:
     text = importlib.resources.files("simulator.data").joinpath(PROFILE_FILE).read_text("utf-8")
-    data = json.loads(text)
-    out = {}
-    for name, p in data["profiles"].items():
-        plausible = {k: (float(v[0]), float(v[1])) for k, v in p.get("plausible", {}).items()}
-        out[name] = Profile(
-            name, {k: float(v) for k, v in p["values"].items()}, plausible, p.get("source", ""), p.get("fit", {})
-        )
-    return out
+    return parse_profiles(json.loads(text))
 
 
 def names() -> list[str]:
