@@ -82,6 +82,25 @@ def test_a_supercritical_post_is_viral(tmp_path):
     assert row["viral"] and row["follower_reach_share"] > 0.5
 
 
+def test_vertical_posts_are_told_apart():
+    """A post's audience share is the population share its topic and scope fit; below one half it is a
+    vertical post, reported apart from the ordinary ones compared with Weibo."""
+    import simulator
+    from simulator.engine.model import PropagationModel
+
+    loaded = simulator.load(R._path("case_sports_brand"), scale=0.01)
+    model = PropagationModel(loaded)
+    sc = loaded.scenario.population
+    w = sc.interests
+    assert R.audience_share(model, "general", "national") == 1.0
+    assert R.audience_share(model, "running", "national") == pytest.approx(w["running"] / sum(w.values()), abs=0.005)
+    region, weight = next(iter(sc.regions.items()))
+    total = sum(sc.regions.values())
+    share = R.audience_share(model, "running", region)
+    assert share == pytest.approx(weight / total * w["running"] / sum(w.values()), abs=0.005)
+    assert R.VERTICAL_SHARE > R.audience_share(model, "running", "national")
+
+
 @pytest.fixture(scope="module")
 def results() -> dict[str, R.ScenarioRealism]:
     return {name: R.scenario_realism(name, SEEDS) for name in SCENARIOS}

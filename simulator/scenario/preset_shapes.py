@@ -89,7 +89,7 @@ def centralized(p: CentralizedParams) -> dict[str, Any]:
 
 class OrganicParams(PresetParams):
     accounts: int = Field(8, ge=1, le=10_000)
-    followers: LogNormal = ln(5_000, 1.5)
+    followers: LogNormal = ln(10_000, 1.5)
     sizes: list[int] | None = Field(None, min_length=1, max_length=10_000)  # fixed size of each unit
 
 
