@@ -346,7 +346,8 @@ def format_realism(results: Sequence[ScenarioRealism]) -> str:
     rows = summary_rows(results)
     head = (
         f"{'scenario':<16} {'seeds':>5} {'depth-1 share':>14} {'IQR (pooled)':>13} {'max depth':>11} "
-        f"{'direct/follower %':>18} {'viral %':>8} {'delay p50 h':>11} {'p90 h':>7} {'tree d1':>7} {'vertical d1':>11} {'s':>5}"
+        f"{'direct/follower %':>18} {'viral %':>8} {'delay p50 h':>11} {'p90 h':>7} {'tree d1':>7} "
+        f"{'vertical d1':>11} {'s':>5}"
     )
     lines = [head, "-" * len(head)]
     for _, r in rows.iterrows():
