@@ -11,7 +11,7 @@ import pytest
 import simulator
 from simulator.results.output import read_run, write_run
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, bundled_scale
 
 BUNDLED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -93,7 +93,7 @@ def check_consistency(res: simulator.RunResult, model: simulator.PropagationMode
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenario_runs_consistently(path, tmp_path):
-    loaded = simulator.load(path, scale=0.03, overrides=["behaviour.p0=0.01"])
+    loaded = simulator.load(path, scale=bundled_scale(path, 0.03), overrides=["behaviour.p0=0.01"])
     model = simulator.PropagationModel(loaded).run()
     res = simulator.collect(model)
     check_consistency(res, model)

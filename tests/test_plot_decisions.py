@@ -188,7 +188,8 @@ def test_clearly_better_option_wins_with_its_interval(better, tmp_path):
     sub = runs[np.isclose(runs["behaviour.p0"], at)]
     wide = sub.pivot(index="replicate", columns="relays.0.probability", values="effective_reach")
     test = stats.ttest_rel(wide[1.0], wide[0.0])
-    assert test.pvalue < 0.01  # the scenario does what the test needs
+    # the scenario does what the test needs: the relay helps in every replicate, clearly
+    assert (wide[1.0] > wide[0.0]).all() and test.pvalue < 0.05
     report = _render(better, tmp_path, "en")
     assert report.charts.selection.at == at
     rec = report.charts.recommendation

@@ -52,7 +52,7 @@ TOL_LATENCY_SHARE = 0.05
 TOL_MAX_DEPTH = 2.0  # issue 10 accepts a median max depth of 3-7 around Weibo's 5
 TOL_POOLED = 0.05
 # Weibo CED: reposts / followers of the source post (median 0.14%, IQR 0.018%-1.8%): the range the
-# brand's direct reposts per follower must stay in (MODEL-REFERENCE section 3).
+# brand's direct reposts per follower must stay in (docs/model.md#empirical-targets).
 WEIBO_REPOSTS_PER_FOLLOWER = (0.0014, 0.00018, 0.018)
 
 

@@ -58,7 +58,7 @@ from simulator.scenario.schema import GENERAL_TOPIC, NATIONAL_SCOPE
 
 MAX_TREE_DEPTH = 64
 VERTICAL_SHARE = 0.5  # an item whose topic and scope fit fewer people than this is a vertical post
-# Targets (MODEL-REFERENCE section 3, simulator/data/empirical_profiles.json [weibo]) and the
+# Targets (docs/model.md#empirical-targets, simulator/data/empirical_profiles.json [weibo]) and the
 # acceptance bands of issue 10.
 WEIBO_BANDS: dict[str, tuple[float, float, float]] = {  # statistic -> (data value, low, high)
     "depth1_share_median": (0.638, 0.50, 0.78),

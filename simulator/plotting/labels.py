@@ -242,8 +242,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "caveat_inside": {
         "en": "Caveat: compared at {x} = {v}, inside the plausible range {lo}–{hi} of the {profile} behaviour profile "
-        "(provisional calibration)",
-        "zh": "注意：比较取 {x} = {v}，位于 {profile} 行为画像的合理区间 {lo}–{hi} 之内（校准值为暂定）",
+        "(fitted to real cascades)",
+        "zh": "注意：比较取 {x} = {v}，位于 {profile} 行为画像的合理区间 {lo}–{hi} 之内（按真实转发级联拟合）",
     },
     "caveat_outside": {
         "en": "Caveat: compared at {x} = {v}, outside the plausible range {lo}–{hi} of the {profile} behaviour "
@@ -251,8 +251,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "zh": "注意：比较取 {x} = {v}，不在 {profile} 行为画像的合理区间 {lo}–{hi} 之内：请用 --at 选取区间内的值",
     },
     "caveat_profile": {
-        "en": "Caveat: follower behaviour from the {profile} profile (provisional calibration)",
-        "zh": "注意：粉丝行为取自 {profile} 画像（校准值为暂定）",
+        "en": "Caveat: follower behaviour from the {profile} profile (fitted to real cascades)",
+        "zh": "注意：粉丝行为取自 {profile} 画像（按真实转发级联拟合）",
     },
     "caveat_no_profile": {
         "en": "Caveat: follower behaviour is not tied to a calibrated profile in this sweep",
