@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -163,10 +164,11 @@ def section_cli(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _json_tail(text: str) -> dict[str, Any] | None:
-    """The JSON object that ``propsim run --json`` prints last."""
-    start = text.find("{")
+    """The JSON object that ``propsim run --json`` prints last (it opens with a line holding only "{";
+    warnings on stderr, merged into ``text``, may come before or after it and hold braces of their own)."""
+    starts = [m.start() for m in re.finditer(r"(?m)^\{$", text)]
     try:
-        return json.loads(text[start:]) if start >= 0 else None
+        return json.JSONDecoder().raw_decode(text, starts[-1])[0] if starts else None
     except json.JSONDecodeError:
         return None
 

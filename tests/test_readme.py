@@ -38,6 +38,8 @@ NOT_RUN_HERE = {
     "ruff format --check": ".ci/run runs it exactly as written",
     "mypy": ".ci/run runs it exactly as written",
     "solara run": "a server that does not stop: tests/test_app_browser.py starts it and drives it headless",
+    "python -m benchmarks.": "a benchmark (minutes to half an hour of timing); tests/test_benchmark_smoke.py runs each "
+    "at its smoke size and checks its correctness section",
 }
 # Command prefix -> (old, new) replacements that shrink a long example (same command, less work).
 SHRINK: dict[str, list[tuple[str, str]]] = {
