@@ -184,8 +184,11 @@ def model_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     if "build" in sec:
         w = sec["build"]["explicit"]["world"]
         ratio = (w["graph_edges"] or 0) / (w["population"] * 120.0)
+        # Repeated draws of one follower are one follow: the heavy-tailed accounts lose ~1.5% of their draws
+        # at 1M people and ~8% at 10k (fewer people to draw from), so the floor depends on the size.
+        floor = 0.97 if w["population"] >= 1_000_000 else 0.88
         out.append(
-            _check("explicit world holds ~120 followees a person", 0.97 < ratio < 1.01, f"{ratio:.4f} x n x 120")
+            _check("explicit world holds ~120 followees a person", floor < ratio < 1.01, f"{ratio:.4f} x n x 120")
         )
         out.append(
             _check(

@@ -103,8 +103,11 @@ def test_the_platform_world_builds_without_per_person_state():
     for o in world.overlaps:
         if o.declared is not None:
             assert abs(o.realised - o.declared) < 1e-3, o
-        else:  # no random overlap in a 580M world: an undeclared pair above 1% is the reverse of a declared one
-            assert (o.other, o.account) in declared, o
+        else:  # no random overlap in a 580M world: an undeclared pair above 1% is the reverse of a declared
+            # one, or two accounts that both share followers with a declared partner (imax and members both
+            # draw part of their audience from the official account's, so they meet there: ~1.6%)
+            partners = {b for a, b in declared if a == o.account} & {b for a, b in declared if a == o.other}
+            assert (o.other, o.account) in declared or partners, o
     regions = world.population.region_of(world.audience.indices.astype(np.int64))
     aud = world.audience.indptr
     national = regions[aud[official.index] : aud[official.index + 1]]

@@ -434,7 +434,7 @@ def test_bundled_scenarios_have_no_scenario_warnings(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_worlds_have_no_world_warnings(path):
-    loaded = simulator.load(path, scale=bundled_scale(path, None))
+    loaded = simulator.load(path, scale=bundled_scale(path, None, platform=0.01))
     world = build_world(loaded.scenario, loaded.matrix, mode="implicit")
     assert world_warnings(loaded.scenario, loaded.matrix, world) == []
     for o in world.overlaps:
