@@ -183,3 +183,25 @@ def test_repost_log_matches_counters():
     assert set(log["origin"]) <= set(res.accounts["account"])
     with pytest.raises(RuntimeError):
         simulator.PropagationModel(loaded).repost_table()
+
+
+def test_declared_overlap_gives_the_exact_union_reach():
+    """Issue 10's case: accounts of 20k and 10k followers, the smaller declaring overlap 0.3 with the larger,
+    in a 100k world, p0 = 0: both post once, and the reach is the union, 20,000 + 10,000 - 3,000 = 27,000
+    (the first version's floor semantics gave ~25,800)."""
+    doc = {
+        "name": "two_accounts",
+        "seed": 11,
+        "population": {"size": 100_000},
+        "accounts": [
+            {"id": "big", "followers": 20_000},
+            {"id": "small", "followers": 10_000, "overlap": {"big": 0.3}},
+        ],
+        "campaign": [{"account": "big", "at": 0.0}, {"account": "small", "at": 0.0}],
+        "behaviour": {"p0": 0.0},
+        "fatigue": {"enabled": False, "churn_per_day": 0.0},
+    }
+    for seed in (1, 2, 3):
+        s = simulator.run(simulator.load_document({**doc, "seed": seed}, "<two accounts>")).summary
+        assert s["reach"] == pytest.approx(27_000, rel=0.01), s["reach"]
+        assert s["direct_reach"] == s["reach"] and s["follower_reposts"] == 0
