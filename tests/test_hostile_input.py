@@ -543,3 +543,19 @@ def test_validate_reports_memory_and_time_estimates(scenario_file, capsys):
     assert main(["validate", str(scenario_file(MINI))]) == 0
     out = capsys.readouterr().out
     assert "3 relay edges" in out and " GB, ~" in out
+
+
+def test_running_out_of_memory_says_so_and_writes_nothing(scenario_file, tmp_path, capsys, monkeypatch):
+    """A run whose state outgrows the machine (a platform-scale month, issue 14) ends with one clear line,
+    exit 2, no traceback, and no output folder."""
+    from simulator.engine.model import PropagationModel
+
+    def run(self, *a, **k):
+        raise MemoryError("Allocation failed (probably too large).")
+
+    monkeypatch.setattr(PropagationModel, "run", run)
+    out = tmp_path / "out"
+    assert main(["run", str(scenario_file(MINI)), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "--scale" in err and "Traceback" not in err
+    assert not out.exists()

@@ -55,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("propsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:  # the run's state outgrew the machine (or a memory cap): nothing was written
+        if os.environ.get("PROPSIM_DEBUG"):
+            raise
+        print(
+            "propsim: out of memory: the run's state (it grows with the people reached x the posts) outgrew "
+            "the memory available; nothing was written. Run at a smaller --scale or with fewer posts.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except (RuntimeError, ValueError, OSError) as e:
         if os.environ.get("PROPSIM_DEBUG"):
             raise
