@@ -909,3 +909,20 @@ def test_tradeoff_over_a_chosen_parameter_labels_its_frontier(strict):
     assert len(ctx.decision.options) == len(LOG_P0)
     labels = [t.get_text() for t in cs["tradeoff"].figure.axes[0].texts if t.get_gid() == "frontier_label"]
     assert len(labels) == len(ctx.verdict.frontier) and all(t.startswith("官方→城市 接力转发概率 = ") for t in labels)
+
+
+def test_effective_share_of_a_thin_bar_is_written_beside_it():
+    """A bar too thin to hold its share (organic at the gallery's p0: 7 of 14,000 people) gets the share
+    beside it in the text colour, not a white label spilling over the axis labels."""
+    import pandas as pd
+
+    from simulator.plotting.frequency import plot_effective_reach
+
+    pts = pd.DataFrame({"reach_mean": [14_000.0], "effective_reach_mean": [7.0], "mean_frequency_mean": [1.0]})
+    fig = plot_effective_reach(pts, threshold=3)
+    (share,) = [t for t in fig.axes[0].texts if "%" in t.get_text()]
+    assert share.get_position()[0] >= 7.0 and share.get_ha() == "left"
+    assert share.get_color() != "white" and "0.05%" in share.get_text()
+    pts["effective_reach_mean"] = 5_000.0
+    (share,) = [t for t in plot_effective_reach(pts, threshold=3).axes[0].texts if "%" in t.get_text()]
+    assert share.get_color() == "white" and share.get_ha() == "center"

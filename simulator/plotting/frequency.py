@@ -210,10 +210,30 @@ def plot_effective_reach(
         ax.barh(y, eff, color=colors, height=0.62, gid="effective_reach")
         light = [lighten(c, 0.6) for c in colors]
         ax.barh(y, below, left=eff, color=light, height=0.62, gid="below_threshold")
+        widest = max((r["reach"] for r in rows), default=0.0)
         for yi, r in zip(y, rows):
             share = r["effective"] / r["reach"] if r["reach"] else 0
-            kw: dict[str, Any] = {"ha": "center", "va": "center", "color": "white", "fontweight": "bold"}
-            ax.text(r["effective"] / 2, yi, format_percent(share, 0, lang), fontsize=16, **kw)
+            kw: dict[str, Any] = {"va": "center", "fontweight": "bold"}
+            if r["effective"] >= 0.08 * widest:  # inside the dark bar
+                ax.text(
+                    r["effective"] / 2,
+                    yi,
+                    format_percent(share, 0, lang),
+                    fontsize=16,
+                    ha="center",
+                    color="white",
+                    **kw,
+                )
+            else:  # too narrow to hold it: just right of it, on the light bar, so it never covers the axis labels
+                ax.text(
+                    r["effective"],
+                    yi,
+                    " " + format_percent(share, 0, lang),
+                    fontsize=16,
+                    ha="left",
+                    color=TEXT_COLOR,
+                    **kw,
+                )
             note = format_count(r["reach"], lang)
             if np.isfinite(r["frequency"]):
                 note += "  (" + text("mean_frequency_note", lang, f=r["frequency"]) + ")"
