@@ -83,9 +83,8 @@ def _err(msg: str) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from simulator.scenario.errors import Problem, ScenarioError
     from simulator.scenario.paths import resolve_scenario_path
-    from simulator.scenario.sweep_spec import parse_set
+    from simulator.scenario.sweep_spec import parse_sets
     from simulator.sweeps.compare import compare
     from simulator.sweeps.runner import SweepInterrupted
 
@@ -93,14 +92,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ValueError("--workers must be at least 1")
     if args.replicates < 2:
         raise ValueError("--replicates must be at least 2 (paired intervals need two replicates)")
-    settings, problems = [], []
-    for s in args.set:
-        try:
-            settings.append(parse_set(s))
-        except ValueError as e:
-            problems.append(Problem("--set", None, None, s.partition("=")[0], str(e)))
-    if problems:
-        raise ScenarioError(problems)
+    settings = parse_sets(args.set)
     path = resolve_scenario_path(args.file)
     out = Path(args.output) if args.output else Path("results") / f"{path.stem}_compare"
     _err(f"compare {path}: your matrix against {args.against} x {args.replicates} replicates -> {out}/")

@@ -115,23 +115,15 @@ def _err(msg: str) -> None:
 
 def _plan(args: argparse.Namespace):
     """The validated sweep plan of the command line (ScenarioError / ValueError when invalid)."""
-    from simulator.scenario.errors import Problem, ScenarioError
     from simulator.scenario.paths import resolve_scenario_path
-    from simulator.scenario.sweep_spec import parse_baseline, parse_set
+    from simulator.scenario.sweep_spec import parse_baseline, parse_sets
     from simulator.sweeps.plan import prepare
 
     if args.workers < 1:
         raise ValueError("--workers must be at least 1")
     if args.batch_size is not None and args.batch_size < 1:
         raise ValueError("--batch-size must be at least 1")
-    params, problems = [], []
-    for s in args.set:
-        try:
-            params.append(parse_set(s))
-        except ValueError as e:
-            problems.append(Problem("--set", None, None, s.partition("=")[0], str(e)))
-    if problems:
-        raise ScenarioError(problems)
+    params = parse_sets(args.set)
     baseline = parse_baseline(args.baseline)
     path = resolve_scenario_path(args.file)
     plan = prepare(

@@ -311,6 +311,20 @@ def parse_path(text: str) -> tuple:
     return path
 
 
+def parse_sets(texts: Sequence[str]) -> list[tuple[str, list[Any]]]:
+    """Every ``--set`` flag of a command line (:func:`parse_set`); all problems at once, as one
+    :class:`ScenarioError` naming ``--set`` and the field."""
+    out, problems = [], []
+    for t in texts:
+        try:
+            out.append(parse_set(t))
+        except ValueError as e:
+            problems.append(Problem("--set", None, None, t.partition("=")[0], str(e)))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
 def parse_set(text: str) -> tuple[str, list[Any]]:
     """A ``--set`` flag: ``PATH=v1,v2`` / ``PATH=log:a:b:n`` / ``PATH=lin:a:b:n`` -> (path, values).
 
