@@ -30,8 +30,7 @@ kind                  keyed by                                   used for
 ``AUD_PICK``          account, overlap account, person           priority of a person among declared overlaps
 ``AUD_PICK``          account, j                                 the j-th draw of the rest of an audience
 ``APPEAL``            item                                       content appeal (lognormal)
-``REPOST_ACCOUNT``    item, account, follower                    repost decision on an account delivery
-``REPOST_FOLLOWER``   item, poster, follower                     repost decision on a follower delivery
+``REPOST``            item, person                               repost threshold (every delivery of the item)
 ``REPOST_LATENCY``    item, follower                             organic repost delay (lognormal)
 ``RELAY``             item, source account, target account       relay decision of a relay edge
 ``RELAY_LATENCY``     item, source account, target account       relay delay (lognormal)
@@ -66,8 +65,9 @@ EDGE_POS = 4
 AUD_COUNT = 5
 AUD_PICK = 6
 APPEAL = 7
-REPOST_ACCOUNT = 8
-REPOST_FOLLOWER = 9
+# 8 was REPOST_ACCOUNT (a uniform per account delivery), retired when every delivery of an item to a person
+# came to share one threshold; 9 keeps the stream of REPOST_FOLLOWER.
+REPOST = 9
 REPOST_LATENCY = 10
 RELAY = 11
 RELAY_LATENCY = 12

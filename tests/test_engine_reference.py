@@ -62,7 +62,7 @@ def test_stream_twins_are_bit_identical():
         xs = rng.integers(0, 2**40, 50)
         np.testing.assert_array_equal(S.uniforms(key, xs), [S.uniform(key, int(x)) for x in xs])
         np.testing.assert_array_equal(S.normals(key, xs), [S.normal(key, int(x)) for x in xs])
-    u = S.uniforms(S.kind_key(1, S.REPOST_FOLLOWER), np.arange(200_000))
+    u = S.uniforms(S.kind_key(1, S.REPOST), np.arange(200_000))
     assert u.min() > 0 and u.max() < 1 and abs(u.mean() - 0.5) < 0.003  # 0.5 +- 5 SE (SE = 0.00065)
     z = S.normals(S.kind_key(1, S.APPEAL), np.arange(200_000))
     assert abs(z.mean()) < 0.012 and abs(z.std() - 1) < 0.01

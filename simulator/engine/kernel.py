@@ -3,9 +3,10 @@
 One delivery of item ``c`` at hour ``t`` to person ``v`` (``docs/model.md``, "One delivery"):
 
 1. exposure memory ``x <- x 2^(-dt/h_x) + w_var`` (per item and person);
-2. if ``v`` has not reposted ``c``: repost when ``U < min(1, p0_c appeal_c mult s(v,c) r(x))``,
-   ``r(x) = x^alpha e^(-beta (x-1))``, with ``U`` the uniform keyed by (item, poster, v); the repost is
-   published after an organic lognormal latency keyed by (item, v), as a new event in the queue;
+2. if ``v`` has not reposted ``c``: repost with chance ``h = min(1, p0_c appeal_c mult s(v,c) r(x))``,
+   ``r(x) = x^alpha e^(-beta (x-1))``, taken as Sellke's threshold (``v`` reposts once ``prod (1 - h)`` over
+   its deliveries of ``c`` falls to ``U``, the uniform keyed by (item, v)); the repost is published after
+   an organic lognormal latency keyed by (item, v), as a new event in the queue;
 3. (deliveries of matrix accounts) load ``L <- L 2^(-dt/h_L) + 1 + w_dup w_var [seen] + w_irr [irrelevant]
    + w_promo [promotional]`` on the (account, v) edge;
 4. exit with ``min(p_exit_max, kappa max(0, L/theta_v - 1))`` (uniform keyed by (item, account, v)): a mute
@@ -264,7 +265,8 @@ if _numba is not None:
         v, c, now, weight, origin, direct, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist
     ):  # pragma: no cover - compiled
         """Step 1 and the reach bookkeeping of one delivery: returns (seen before, exposure memory x,
-        slot of (c, v) in the item table)."""
+        slot of (c, v) in the item table). The slot keeps ``ln x + t ln2 / h_x`` (memory and hour in one
+        float: x at ``now`` is ``exp(L - now ln2 / h_x)``) and the repost threshold's survival."""
         ps = _person_slot(pt_dense, pt, sizes, v)
         state = pt[ps]
         ex = state & EXPOSURE_MASK
@@ -288,15 +290,16 @@ if _numba is not None:
         key = (np.int64(c) << 32) | v
         h = _item_slot(it, key)
         seen = it[h, 0] != EMPTY
+        shift = now * p.lam_x
         if seen:
-            x = _decay(itf[h, 2], itf[h, 3], now, p.h_x) + weight
+            x = np.exp(np.float64(itf[h, 2]) - shift) + weight
             counters[DUPLICATES] += 1
         else:
             it[h, 0] = key
             sizes[IT_USED] += 1
+            itf[h, 3] = 1.0
             x = weight
-        itf[h, 2] = x
-        itf[h, 3] = now
+        itf[h, 2] = np.log(x) + shift
         return seen, x, h
 
     @_inline
@@ -319,6 +322,7 @@ if _numba is not None:
         cell_starts,
         n_interests,
         it,
+        itf,
         ht,
         hp,
         hi,
@@ -330,14 +334,16 @@ if _numba is not None:
         counters,
     ):
         # pragma: no cover - compiled
-        """Step 2 of one delivery (``hz0 = p0_c appeal_c mult``): the repost decision, and the repost's
-        publication in the queue. (Kept under 30 arguments: longer calls compile as ``f(*args)``, which
-        numba cannot inline.)"""
+        """Step 2 of one delivery (``hz0 = p0_c appeal_c mult``): the repost decision (step 2 above: each
+        delivery has exactly its chance, and runs share ``v``'s threshold whoever delivers ``c``) and its
+        publication in the queue. (Under 30 arguments: longer calls compile as ``f(*args)``.)"""
         if hz0 <= 0.0 or it[h, 0] & REPOSTED:
             return
         hz = hz0 * _suitability(region, interest, cell_starts, n_interests, topic, scope, p.s_off, v)
         hz *= _response(x, p.alpha, p.beta)
-        if S.nb_uniform(k_dec, v) >= hz:
+        survival = np.float64(itf[h, 3]) * (1.0 - hz)
+        if S.nb_uniform(k_dec, v) < survival:
+            itf[h, 3] = survival
             return
         it[h, 0] |= REPOSTED
         counters[DECISIONS] += 1
@@ -374,7 +380,7 @@ if _numba is not None:
         log_int, log_time = t.log_int, t.log_time
         sizes, counters, account_stats, first_hist = t.sizes, st.counters, st.account_stats, st.first_hist
         status, load_v, load_t, churn, aud = e.status, e.load, e.load_time, w.churn_time, w.aud_indices
-        k_dec = S.nb_derive(S.nb_derive(keys.repost_account, c), akey)
+        k_dec = S.nb_derive(keys.repost, c)
         k_exit = S.nb_derive(S.nb_derive(keys.exit, c), akey)
         k_mute = S.nb_derive(S.nb_derive(keys.mute, c), akey)
         k_lat = S.nb_derive(keys.repost_latency, c)
@@ -413,6 +419,7 @@ if _numba is not None:
                 cell_starts,
                 n_int,
                 it,
+                itf,
                 ht,
                 hp,
                 hi,
@@ -472,7 +479,7 @@ if _numba is not None:
         log_int, log_time = t.log_int, t.log_time
         sizes, counters, account_stats, first_hist = t.sizes, st.counters, st.account_stats, st.first_hist
         depth_hist, p0, appeal, topics, scopes = st.depth, items.p0, items.appeal, items.topic, items.scope
-        k_follower, k_latency = keys.repost_follower, keys.repost_latency
+        k_repost, k_latency = keys.repost, keys.repost_latency
         itflat = it.ravel()
         room_it = np.int64(MAX_LOAD * it.shape[0])
         room_pt = np.int64(MAX_LOAD * pt.size)
@@ -492,7 +499,7 @@ if _numba is not None:
             now, c, depth, origin = ht[i], np.int64(hi[i]), hd[i], ho[i]
             counters[FOLLOWER_REPOSTS] += 1
             depth_hist[min(depth, MAX_DEPTH)] += 1
-            k_dec = S.nb_derive(S.nb_derive(k_follower, c), u)
+            k_dec = S.nb_derive(k_repost, c)
             k_lat = S.nb_derive(k_latency, c)
             hz0, topic, scope = p0[c] * appeal[c], topics[c], scopes[c]
             lo_j, hi_j = (g_indptr[u], g_indptr[u + 1]) if explicit else (0, G.nb_row(gen, u, row_buf, row_seen))
@@ -523,6 +530,7 @@ if _numba is not None:
                     cell_starts,
                     n_int,
                     it,
+                    itf,
                     ht,
                     hp,
                     hi,
@@ -585,7 +593,7 @@ if _numba is not None:
             k = it[i, 0]
             if k != EMPTY:
                 c = (k & ~REPOSTED) >> 32
-                if itf[i, 3] > -np.inf:
+                if itf[i, 2] > -np.inf:
                     got[c] += 1
                 if k & REPOSTED:
                     rep[c] += 1

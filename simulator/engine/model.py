@@ -472,7 +472,7 @@ class PropagationModel(mesa.Model):
             h = (h + 1) & mask
         if t.it[h, 0] == T.EMPTY:
             t.sizes[T.IT_USED] += 1
-            t.itf[h, 3] = -np.inf  # never delivered
+            t.itf[h, 2] = -np.inf  # never delivered (log-form exposure memory of 0)
         t.it[h, 0] = key | T.REPOSTED
 
     def exposure_frequency(self) -> np.ndarray:

@@ -78,15 +78,17 @@ class _Run:
         seed = self.sc.seed
         self.akeys = [S.account_key(a.id) for a in self.mx.accounts]
         self.items = self._items(seed)
-        self.k_racc, self.k_rfol, self.k_lat, self.k_exit, self.k_mute, self.k_relay, self.k_rlat = (
-            S.kind_key(seed, k)
-            for k in (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE, S.RELAY, S.RELAY_LATENCY)
+        self.k_rep, self.k_lat, self.k_exit, self.k_mute, self.k_relay, self.k_rlat = (
+            S.kind_key(seed, k) for k in (S.REPOST, S.REPOST_LATENCY, S.EXIT, S.MUTE, S.RELAY, S.RELAY_LATENCY)
         )
+        half = self.b.exposure_half_life
+        self.lam_x = math.log(2.0) / half  # 0 for an infinite half-life
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.stats = {k: [0] * len(self.mx.accounts) for k in ACCOUNT_STATS}
         self.exposures: dict[int, int] = {}
         self.direct: set[int] = set()
         self.fatigued: set[int] = set()
+        # (item, person) -> (ln x + t lam_x, survival of the repost threshold), float32 as in the engine
         self.mem: dict[tuple[int, int], tuple[np.float32, np.float32]] = {}
         self.reposted: set[tuple[int, int]] = set()
         self.load: dict[int, tuple[np.float32, np.float32]] = {}
@@ -146,7 +148,6 @@ class _Run:
         now: float,
         weight: float,
         mult: float,
-        poster_key: int,
         origin: int,
         depth: int,
         is_direct: bool,
@@ -155,13 +156,14 @@ class _Run:
         b = self.b
         self.reach_bookkeeping(v, origin, is_direct)
         seen = (c, v) in self.mem
+        shift = now * self.lam_x
         if seen:
-            m, t0 = self.mem[(c, v)]
-            x = _decay(float(m), float(t0), now, b.exposure_half_life) + weight
+            log_x, survival = self.mem[(c, v)]
+            x = math.exp(float(log_x) - shift) + weight
             self.counters["duplicate_exposures"] += 1
         else:
-            x = weight
-        self.mem[(c, v)] = (f32(x), f32(now))
+            x, survival = weight, f32(1.0)
+        self.mem[(c, v)] = (f32(math.log(x) + shift), survival)
         p0, appeal = self.items[c][0], self.items[c][1]
         if (c, v) in self.reposted or p0 <= 0:
             return seen
@@ -171,18 +173,22 @@ class _Run:
             if b.beta != 0:
                 r *= math.exp(-b.beta * (x - 1.0))
             hz *= r
-        if S.uniform(poster_key, v) < hz:
-            self.reposted.add((c, v))
-            self.counters["repost_decisions"] += 1
-            lat = b.latency.median
-            if b.latency.sigma > 0:
-                lat *= math.exp(b.latency.sigma * S.normal(S.derive(self.k_lat, c), v))
-            due = now + lat
-            self.repost_log.append((v, c, depth, origin, now, due))
-            if due < self.horizon:
-                heapq.heappush(self.queue, (due, v, c, depth, origin))
-            else:
-                self.counters["pending_at_horizon"] += 1
+        # Sellke's threshold: v reposts at the first delivery where the survival prod(1 - h) <= U(c, v)
+        left = float(survival) * (1.0 - hz)
+        if S.uniform(S.derive(self.k_rep, c), v) < left:
+            self.mem[(c, v)] = (self.mem[(c, v)][0], f32(left))
+            return seen
+        self.reposted.add((c, v))
+        self.counters["repost_decisions"] += 1
+        lat = b.latency.median
+        if b.latency.sigma > 0:
+            lat *= math.exp(b.latency.sigma * S.normal(S.derive(self.k_lat, c), v))
+        due = now + lat
+        self.repost_log.append((v, c, depth, origin, now, due))
+        if due < self.horizon:
+            heapq.heappush(self.queue, (due, v, c, depth, origin))
+        else:
+            self.counters["pending_at_horizon"] += 1
         return seen
 
     def load_and_exit(self, a: int, e: int, v: int, c: int, now: float, weight: float, seen: bool) -> None:
@@ -209,14 +215,13 @@ class _Run:
         acc, b = self.mx.accounts[a], self.b
         weight = b.variation_weights[variation]
         mult = b.commentary_appeal if variation == "commentary" and acc.kind in PERSONAL_VOICES else 1.0
-        kd = S.derive(S.derive(self.k_racc, c), self.akeys[a])
         world = self.world
         for e in range(int(world.audience.indptr[a]), int(world.audience.indptr[a + 1])):
             if self.status.get(e, "active") != "active" or world.churn_time[e] <= now:
                 continue
             v = int(world.audience.indices[e])
             self.stats["deliveries"][a] += 1
-            seen = self.deliver(v, c, now, weight, mult, kd, a, 1, True)
+            seen = self.deliver(v, c, now, weight, mult, a, 1, True)
             if self.fa.enabled:
                 self.load_and_exit(a, e, v, c, now, weight, seen)
 
@@ -254,9 +259,8 @@ class _Run:
         if queue and queue[0][0] < ta:
             due, u, c, depth, origin = heapq.heappop(queue)
             self.counters["follower_reposts"] += 1
-            kd = S.derive(S.derive(self.k_rfol, c), u)
             for v in self.world.followers_of(u):
-                self.deliver(int(v), c, due, 1.0, 1.0, kd, origin, depth + 1, False)
+                self.deliver(int(v), c, due, 1.0, 1.0, origin, depth + 1, False)
             return
         if not events:
             return

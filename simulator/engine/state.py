@@ -3,8 +3,9 @@
 Only people a run has touched have state, packed so that one delivery touches two cache lines:
 
 * per (item, person), in an open-addressing hash table of 16-byte slots: the key ``item << 32 | person``
-  (bit 62 set once the person reposted the item) and, in the same slot, the exposure memory and the
-  hour of the last delivery (float32 each, through a float32 view of the table);
+  (bit 62 set once the person reposted the item) and, in the same slot, the exposure memory in log form
+  ``ln x + t ln2 / h_x`` (one float for the memory and the hour it was last updated; -inf: never
+  delivered) and the survival of the person's repost threshold (float32 each, through a float32 view);
 * per person, one int64: the number of deliveries received and two flags in the low 32 bits, the person
   in the high 32 bits (a hash table in implicit worlds; an array indexed by person in explicit worlds).
 
@@ -15,6 +16,7 @@ on demand (:func:`grow`).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -53,7 +55,7 @@ class Params(NamedTuple):
     horizon: float
     alpha: float
     beta: float
-    h_x: float  # exposure half-life, hours (inf: no decay)
+    lam_x: float  # exposure decay rate ln2 / half-life, per hour (0: no decay)
     s_off: float
     fatigue: bool
     h_l: float  # load half-life, hours (inf: no decay)
@@ -83,8 +85,7 @@ class Items(NamedTuple):
 class Keys(NamedTuple):
     """Stream keys of the run's decisions (uint64, see :mod:`simulator.streams`)."""
 
-    repost_account: np.uint64
-    repost_follower: np.uint64
+    repost: np.uint64
     repost_latency: np.uint64
     exit: np.uint64
     mute: np.uint64
@@ -114,7 +115,7 @@ class Tables(NamedTuple):
     """Growable state: hash tables, the repost heap, the repost log and the row buffer."""
 
     it: np.ndarray  # int64 [cap, 2]: key (item << 32 | person, | REPOSTED), EMPTY = unused; packed floats
-    itf: np.ndarray  # float32 [cap, 4] view of ``it``: [h, 2] exposure memory x, [h, 3] hour of last delivery
+    itf: np.ndarray  # float32 [cap, 4] view of ``it``: [h, 2] log-form exposure memory, [h, 3] threshold survival
     pt_dense: bool
     pt: np.ndarray  # int64 person slots: (person << 32 in sparse mode) | deliveries | flags
     heap_time: np.ndarray  # float64 publication hour of a pending follower repost
@@ -218,7 +219,7 @@ def params_for(sc: Any, horizon: float, record: bool) -> Params:
         horizon,
         b.alpha,
         b.beta,
-        b.exposure_half_life,
+        math.log(2.0) / b.exposure_half_life,
         b.off_topic_factor,
         f.enabled,
         f.load_half_life,
@@ -249,7 +250,7 @@ def items_for(items: Any) -> Items:
 
 def keys_for(seed: int) -> Keys:
     """The stream keys of the engine's decisions for a scenario seed (see :mod:`simulator.streams`)."""
-    kinds = (S.REPOST_ACCOUNT, S.REPOST_FOLLOWER, S.REPOST_LATENCY, S.EXIT, S.MUTE)
+    kinds = (S.REPOST, S.REPOST_LATENCY, S.EXIT, S.MUTE)
     return Keys(*(np.uint64(S.kind_key(seed, k)) for k in kinds))
 
 
