@@ -84,7 +84,7 @@ def _limit_memory(gb: float | None) -> None:
 def table_sizes(model: Any) -> dict[str, int]:
     """Slots and used slots of the run's state tables (engine internals, read for diagnostics only)."""
     t = model._tables
-    return {
+    out = {
         "item_slots": int(len(t.it)),
         "item_used": int(t.sizes[0]),
         "item_table_mb": int(t.it.nbytes / 1e6),
@@ -92,6 +92,14 @@ def table_sizes(model: Any) -> dict[str, int]:
         "person_used": int(t.sizes[1]),
         "person_table_mb": int(t.pt.nbytes / 1e6),
     }
+    if hasattr(model, "state_bytes"):  # the item table's archive (engine with simulator.engine.archive)
+        sb = model.state_bytes()
+        out.update(
+            archive_pairs=sb["archive_pairs"],
+            archive_mb=int(sb["archive_bytes"] / 1e6),
+            archive_moved_back=sb["archive_moved_back"],
+        )
+    return out
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,10 @@ from simulator.engine.state import (
     ACC_MUTES,
     ACC_UNFOLLOWS,
     ACTIVE,
+    ARCH_BACK,
+    ARCH_DEAD,
+    ARCH_LIVE,
+    ARCH_SHIFT,
     DECISIONS,
     DELIVERIES,
     DIRECT,
@@ -44,6 +48,7 @@ from simulator.engine.state import (
     IMPRESSIONS,
     IN_REGION,
     IT_USED,
+    KEY_MASK,
     LOG_SIZE,
     MAX_DEPTH,
     MAX_LOAD,
@@ -53,6 +58,7 @@ from simulator.engine.state import (
     PT_USED,
     REACH,
     REPOSTED,
+    TOUCHED,
     UNFOLLOWED,
     UNFOLLOWS,
 )
@@ -104,7 +110,7 @@ if _numba is not None:
         h = np.int64(S.nb_mix(np.uint64(key)) & np.uint64(mask))
         while True:
             k = it[h, 0]
-            if k == EMPTY or (k & ~REPOSTED) == key:
+            if k == EMPTY or (k & KEY_MASK) == key:
                 return h
             h = (h + 1) & mask
 
@@ -119,6 +125,25 @@ if _numba is not None:
         _prefetch(it, np.int64(S.nb_mix(np.uint64(key)) & np.uint64(it.shape[0] - 1)) * 2)
 
     @_inline
+    def _arch_find(a_low, a_lp, a_dir, v):  # pragma: no cover - compiled
+        """Index of person ``v`` in one item's archive (-1: not there, or moved back already)."""
+        b = v >> ARCH_SHIFT
+        if b + 1 >= a_dir.size:
+            return -1
+        lo, end = a_dir[b], a_dir[b + 1]
+        hi = end
+        low = v & ((1 << ARCH_SHIFT) - 1)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if np.int64(a_low[mid]) < low:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < end and np.int64(a_low[lo]) == low and a_lp[lo, 1] >= 0.0:
+            return lo
+        return -1
+
+    @_inline
     def _person_slot(dense, pt, sizes, v):  # pragma: no cover - compiled
         """Slot of person ``v`` (inserted if new): the person itself in dense mode."""
         if dense:
@@ -131,29 +156,6 @@ if _numba is not None:
             pt[h] = v << 32
             sizes[PT_USED] += 1
         return h
-
-    @_njit
-    def rehash_items(it, cap):  # pragma: no cover - compiled
-        new = np.full((cap, 2), EMPTY, np.int64)
-        for i in range(it.shape[0]):
-            k = it[i, 0]
-            if k != EMPTY:
-                h = _item_slot(new, k & ~REPOSTED)
-                new[h, 0] = k
-                new[h, 1] = it[i, 1]
-        return new
-
-    @_njit
-    def rehash_people(pt, cap):  # pragma: no cover - compiled
-        new = np.full(cap, EMPTY, np.int64)
-        mask = cap - 1
-        for i in range(pt.size):
-            if pt[i] != EMPTY:
-                h = np.int64(S.nb_mix(np.uint64(pt[i] >> 32)) & np.uint64(mask))
-                while new[h] != EMPTY:
-                    h = (h + 1) & mask
-                new[h] = pt[i]
-        return new
 
     # --- people ----------------------------------------------------------------------------------------
 
@@ -262,11 +264,13 @@ if _numba is not None:
 
     @_inline
     def _expose(
-        v, c, now, weight, origin, direct, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist
+        v, c, now, weight, origin, direct, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist, arch
     ):  # pragma: no cover - compiled
         """Step 1 and the reach bookkeeping of one delivery: returns (seen before, exposure memory x,
         slot of (c, v) in the item table). The slot keeps ``ln x + t ln2 / h_x`` (memory and hour in one
-        float: x at ``now`` is ``exp(L - now ln2 / h_x)``) and the repost threshold's survival."""
+        float: x at ``now`` is ``exp(L - now ln2 / h_x)``) and the repost threshold's survival. A pair
+        missing from the table may be in item ``c``'s archive (``arch``: its low bits, floats, directory
+        and the tombstone counts): it moves back to the table with its floats, so it counts as seen."""
         ps = _person_slot(pt_dense, pt, sizes, v)
         state = pt[ps]
         ex = state & EXPOSURE_MASK
@@ -289,14 +293,28 @@ if _numba is not None:
         pt[ps] = state
         key = (np.int64(c) << 32) | v
         h = _item_slot(it, key)
-        seen = it[h, 0] != EMPTY
+        k = it[h, 0]
+        seen = k != EMPTY
+        if seen:
+            it[h, 0] = k | TOUCHED
+        else:
+            a_low, a_lp, a_dir, a_dead = arch
+            j = _arch_find(a_low, a_lp, a_dir, v) if a_low.size else -1
+            it[h, 0] = key | TOUCHED
+            sizes[IT_USED] += 1
+            if j >= 0:  # archived: back to the table, a tombstone left behind
+                seen = True
+                itf[h, 2] = a_lp[j, 0]
+                itf[h, 3] = a_lp[j, 1]
+                a_lp[j, 1] = ARCH_DEAD
+                a_dead[c] += 1
+                sizes[ARCH_LIVE] -= 1
+                sizes[ARCH_BACK] += 1
         shift = now * p.lam_x
         if seen:
             x = np.exp(np.float64(itf[h, 2]) - shift) + weight
             counters[DUPLICATES] += 1
         else:
-            it[h, 0] = key
-            sizes[IT_USED] += 1
             itf[h, 3] = 1.0
             x = weight
         itf[h, 2] = np.log(x) + shift
@@ -385,6 +403,7 @@ if _numba is not None:
         k_mute = S.nb_derive(S.nb_derive(keys.mute, c), akey)
         k_lat = S.nb_derive(keys.repost_latency, c)
         hz0 = items.p0[c] * items.appeal[c] * mult
+        arch = (t.arch_low[c], t.arch_lp[c], t.arch_dir[c], t.arch_dead)
         topic, scope, promo = items.topic[c], items.scope[c], items.promotional[c]
         home = st.account_region[a]
         n = 0
@@ -398,7 +417,7 @@ if _numba is not None:
             v = np.int64(aud[edge])
             n += 1
             seen, x, h = _expose(
-                v, c, now, weight, a, True, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist
+                v, c, now, weight, a, True, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist, arch
             )
             _decide(
                 v,
@@ -502,6 +521,7 @@ if _numba is not None:
             k_dec = S.nb_derive(k_repost, c)
             k_lat = S.nb_derive(k_latency, c)
             hz0, topic, scope = p0[c] * appeal[c], topics[c], scopes[c]
+            arch = (t.arch_low[c], t.arch_lp[c], t.arch_dir[c], t.arch_dead)
             lo_j, hi_j = (g_indptr[u], g_indptr[u + 1]) if explicit else (0, G.nb_row(gen, u, row_buf, row_seen))
             for j in range(lo_j, hi_j):
                 if j + PREFETCH_AHEAD < hi_j:
@@ -509,7 +529,22 @@ if _numba is not None:
                     _prefetch_delivery(c, ahead, pt_dense, pt, itflat)
                 v = np.int64(g_indices[j]) if explicit else row_buf[j]
                 seen, x, h = _expose(
-                    v, c, now, 1.0, origin, False, p, pt_dense, pt, it, itf, sizes, counters, account_stats, first_hist
+                    v,
+                    c,
+                    now,
+                    1.0,
+                    origin,
+                    False,
+                    p,
+                    pt_dense,
+                    pt,
+                    it,
+                    itf,
+                    sizes,
+                    counters,
+                    account_stats,
+                    first_hist,
+                    arch,
                 )
                 _decide(
                     v,
@@ -544,57 +579,20 @@ if _numba is not None:
         return DONE, 0
 
     @_njit
-    def reposts_per_person(t, n_people):  # pragma: no cover - compiled
-        """Items each person reposted (dense array over people; for small worlds and notebooks)."""
-        out = np.zeros(n_people, np.int32)
-        mask = np.int64(0xFFFFFFFF)
-        it = t.it
-        for i in range(it.shape[0]):
-            k = it[i, 0]
-            if k != EMPTY and (k & REPOSTED):
-                out[k & mask] += 1
-        return out
-
-    @_njit
-    def people_state(t, n_people):  # pragma: no cover - compiled
-        """The state of every person as a dense int64 array (deliveries | flags)."""
-        pt = t.pt
-        if t.pt_dense:
-            return pt.copy()
-        out = np.zeros(n_people, np.int64)
-        for i in range(pt.size):
-            if pt[i] != EMPTY:
-                out[pt[i] >> 32] = pt[i] & 0xFFFFFFFF
-        return out
-
-    @_njit
-    def exposure_histogram(t):  # pragma: no cover - compiled
-        """People by number of deliveries received (index k = received exactly k; index 0 left 0)."""
-        pt = t.pt
-        top = 0
-        for i in range(pt.size):
-            if pt[i] != EMPTY and (pt[i] & EXPOSURE_MASK) > top:
-                top = pt[i] & EXPOSURE_MASK
-        out = np.zeros(top + 1, np.int64)
-        for i in range(pt.size):
-            if pt[i] != EMPTY:
-                e = pt[i] & EXPOSURE_MASK
-                if e > 0:
-                    out[e] += 1
-        return out
-
-    @_njit
     def item_counts(t, n_items):  # pragma: no cover - compiled
-        """(people who received each item, people who decided to repost each item)."""
+        """(people who received each item, people who decided to repost each item): the hot table and
+        the live archived pairs (every archived pair was delivered and not reposted)."""
         got = np.zeros(n_items, np.int64)
         rep = np.zeros(n_items, np.int64)
         it, itf = t.it, t.itf
         for i in range(it.shape[0]):
             k = it[i, 0]
             if k != EMPTY:
-                c = (k & ~REPOSTED) >> 32
+                c = (k & KEY_MASK) >> 32
                 if itf[i, 2] > -np.inf:
                     got[c] += 1
                 if k & REPOSTED:
                     rep[c] += 1
+        for c in range(min(n_items, len(t.arch_low))):
+            got[c] += t.arch_low[c].size - t.arch_dead[c]
         return got, rep

@@ -32,6 +32,7 @@ import numpy as np
 from mesa import DataCollector
 
 from simulator import streams as S
+from simulator.engine import archive as A
 from simulator.engine import kernel as K
 from simulator.engine import state as T
 from simulator.engine.agents import ACCOUNT_CLASSES, Account
@@ -61,6 +62,12 @@ SERIES = (
 DENSE_PEOPLE_MAX = 20_000_000
 PERSONAL_VOICES = ("executive", "employee")  # kinds whose own commentary carries commentary_appeal
 CHURNED = 3  # edge status after baseline churn (kernel statuses: ACTIVE, MUTED, UNFOLLOWED)
+# The item table's archive (:mod:`simulator.engine.archive`; storage only, results never change): every
+# ARCHIVE_AFTER hours, once the hot table holds ARCHIVE_MIN_PAIRS pairs, the pairs not delivered since the
+# previous compaction move to the archive, per item when they are ARCHIVE_MIN_SHARE of its archive.
+ARCHIVE_AFTER = 24.0
+ARCHIVE_MIN_PAIRS = 4_000_000
+ARCHIVE_MIN_SHARE = 0.25
 _KERNEL_COUNTERS = {
     "reach": T.REACH,
     "direct_reach": T.DIRECT,
@@ -193,7 +200,8 @@ class PropagationModel(mesa.Model):
         self._keys = T.keys_for(sc.seed)
         self._world_arrays = T.world_arrays_for(w)
         expected = min(w.n, max(1024, 2 * w.audience.n_edges))
-        self._tables = T.new_tables(w.n, w.n <= DENSE_PEOPLE_MAX, expected, self._record)
+        self._tables = T.new_tables(w.n, w.n <= DENSE_PEOPLE_MAX, expected, self._record, len(self.items))
+        self._compacted = 0.0  # hour of the last archive compaction
         e = w.audience.n_edges
         self._edges = T.Edges(np.zeros(e, np.int8), np.zeros(e, np.float32), np.full(e, -np.inf, np.float32))
         regions = {r: i for i, r in enumerate(w.region_names)}
@@ -237,6 +245,7 @@ class PropagationModel(mesa.Model):
         self._run_until(end)
         self.tick += 1
         self.hours = end
+        self._compact()
         self._update_churn()
         self.datacollector.collect(self)
         if self.tick >= self.n_ticks:
@@ -269,7 +278,19 @@ class PropagationModel(mesa.Model):
             self._grow(int(need))
 
     def _grow(self, need: int) -> None:
-        self._tables = T.grow(self._tables, need, K.rehash_items, K.rehash_people)
+        self._tables = T.grow(self._tables, need, A.rehash_items, A.rehash_people)
+
+    def _compact(self) -> None:
+        """Archive the item pairs gone cold (between ticks; see ARCHIVE_AFTER)."""
+        if self.hours - self._compacted < ARCHIVE_AFTER or self._tables.sizes[T.IT_USED] < ARCHIVE_MIN_PAIRS:
+            return
+        A.compact(self._tables, self.world.n, ARCHIVE_MIN_SHARE)
+        self._compacted = self.hours
+
+    def state_bytes(self) -> dict[str, int]:
+        """Sizes of the run's state tables: hot item table, archive, person table, queue, log (bytes,
+        slots and pairs; see :func:`simulator.engine.archive.state_bytes`)."""
+        return A.state_bytes(self._tables)
 
     # --- account publications ------------------------------------------------------------------------------
     def account_audience(self, account: int, active_only: bool = True, at: float | None = None) -> np.ndarray:
@@ -416,7 +437,7 @@ class PropagationModel(mesa.Model):
         return Counter({int(i): int(d[i]) for i in np.flatnonzero(d)})
 
     def _people(self) -> np.ndarray:
-        return K.people_state(self._tables, self.world.n)
+        return A.people_state(self._tables, self.world.n)
 
     @property
     def exposures(self) -> np.ndarray:
@@ -450,34 +471,25 @@ class PropagationModel(mesa.Model):
 
     def reposts_of(self, item: int) -> int:
         """People who decided to repost ``item``."""
-        return int(K.item_counts(self._tables, len(self.items))[1][item])
+        return int(A.item_counts(self._tables, len(self.items))[1][item])
 
     def delivered_pairs(self) -> int:
         """Distinct (item, person) pairs that received at least one delivery."""
-        return int(K.item_counts(self._tables, len(self.items))[0].sum())
+        return int(A.item_counts(self._tables, len(self.items))[0].sum())
 
     def reposts_per_person(self) -> np.ndarray:
         """Items each person decided to repost (dense array; small worlds)."""
-        return K.reposts_per_person(self._tables, self.world.n)
+        return A.reposts_per_person(self._tables, self.world.n)
 
     def mark_reposted(self, item: int, person: int) -> None:
         """Before a run: treat ``person`` as having already reposted ``item`` (an IC seed node that can be
         exposed but never reposts again)."""
         self._grow(1)
-        key = (int(item) << 32) | int(person)
-        t = self._tables
-        mask = len(t.it) - 1
-        h = S.mix(key) & mask
-        while t.it[h, 0] != T.EMPTY and (int(t.it[h, 0]) & ~T.REPOSTED) != key:
-            h = (h + 1) & mask
-        if t.it[h, 0] == T.EMPTY:
-            t.sizes[T.IT_USED] += 1
-            t.itf[h, 2] = -np.inf  # never delivered (log-form exposure memory of 0)
-        t.it[h, 0] = key | T.REPOSTED
+        A.mark_reposted(self._tables, int(item), int(person))
 
     def exposure_frequency(self) -> np.ndarray:
         """People by number of deliveries received (index k = exactly k; index 0 = never reached)."""
-        hist = K.exposure_histogram(self._tables)
+        hist = A.exposure_histogram(self._tables)
         hist[0] = self.world.n - int(hist[1:].sum())
         return hist
 

@@ -3,11 +3,17 @@
 Only people a run has touched have state, packed so that one delivery touches two cache lines:
 
 * per (item, person), in an open-addressing hash table of 16-byte slots: the key ``item << 32 | person``
-  (bit 62 set once the person reposted the item) and, in the same slot, the exposure memory in log form
+  (bit 62 set once the person reposted the item, bit 61 when it was delivered since the last
+  compaction) and, in the same slot, the exposure memory in log form
   ``ln x + t ln2 / h_x`` (one float for the memory and the hour it was last updated; -inf: never
   delivered) and the survival of the person's repost threshold (float32 each, through a float32 view);
 * per person, one int64: the number of deliveries received and two flags in the low 32 bits, the person
   in the high 32 bits (a hash table in implicit worlds; an array indexed by person in explicit worlds).
+
+Pairs not delivered for a while (and not reposted) move to a compact per-item archive between ticks
+(:mod:`simulator.engine.archive`): person ids sorted by bucket (the high bits of the person: a directory
+per item; the low 16 bits in a uint16) and the same two floats, 10 bytes a pair instead of ~23; a delivery
+that misses the hot table finds the pair there and moves it back, so every reader sees the same state.
 
 Follower reposts waiting to be published sit in a binary heap ordered by (hour, person, item), so
 deliveries happen in exact time order whatever the processing order inside the kernel. Every table grows
@@ -38,7 +44,7 @@ N_COUNTERS = 11
 DELIVERIES, IN_REGION, FIRST_DIRECT, FIRST_TOTAL, ACC_MUTES, ACC_UNFOLLOWS = range(6)
 N_ACCOUNT_STATS = 6
 # Scalars (int64 array ``sizes``): used slots and fill levels of the growable tables.
-IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE = range(4)
+IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE, ARCH_LIVE, ARCH_BACK = range(6)  # ARCH_BACK: pairs moved back, cumulative
 # Edge status of an audience edge.
 ACTIVE, MUTED, UNFOLLOWED = 0, 1, 2
 # Person state (low 32 bits of a person slot): deliveries received, and two flags.
@@ -46,6 +52,10 @@ EXPOSURE_MASK = (1 << 28) - 1
 FLAG_DIRECT, FLAG_FATIGUED = 1 << 28, 1 << 29
 STATE_MASK = (1 << 32) - 1
 REPOSTED = 1 << 62  # set in an item slot's key once the person reposted the item
+TOUCHED = 1 << 61  # set in an item slot's key by every delivery; cleared when the archive is compacted
+KEY_MASK = ~(REPOSTED | TOUCHED)  # the key (item << 32 | person) of an item slot
+ARCH_SHIFT = 16  # archive buckets: person >> ARCH_SHIFT in the directory, the low bits in a uint16
+ARCH_DEAD = -1.0  # threshold survival of an archived pair moved back to the hot table (a tombstone)
 MAX_DEPTH = 255  # repost generations deeper than this are counted in the last bin
 
 
@@ -127,7 +137,11 @@ class Tables(NamedTuple):
     log_time: np.ndarray  # float64 [n, 2] hour of the triggering delivery, hour it is published
     row_buf: np.ndarray  # int64 scratch for generated follower rows
     row_seen: np.ndarray  # int64 scratch of the repeated-draw check (all -1 between rows)
-    sizes: np.ndarray  # int64 [IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE]
+    sizes: np.ndarray  # int64 [IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE, ARCH_LIVE, ARCH_BACK]
+    arch_low: Any  # numba typed List, per item: uint16 [m] low bits of archived people, sorted per bucket
+    arch_lp: Any  # typed List, per item: float32 [m, 2] exposure memory and threshold survival (ARCH_DEAD: gone)
+    arch_dir: Any  # typed List, per item: int64 [buckets + 1] start of each bucket (empty item: size 0)
+    arch_dead: np.ndarray  # int64 [items] tombstones in each item's archive
 
 
 class Edges(NamedTuple):
@@ -152,8 +166,10 @@ def _pow2(n: int) -> int:
     return 1 << max(4, int(n - 1).bit_length())
 
 
-def new_tables(n_people: int, dense_people: bool, expected_people: int, record: bool) -> Tables:
-    """Empty tables sized for about ``expected_people`` touched people."""
+def new_tables(n_people: int, dense_people: bool, expected_people: int, record: bool, n_items: int = 0) -> Tables:
+    """Empty tables sized for about ``expected_people`` touched people (and an empty archive of ``n_items``)."""
+    from numba.typed import List
+
     cap = _pow2(int(expected_people / MAX_LOAD) + 16)
     it = np.full((cap, 2), EMPTY, np.int64)
     lcap = 1024 if record else 0
@@ -171,7 +187,11 @@ def new_tables(n_people: int, dense_people: bool, expected_people: int, record: 
         np.zeros((lcap, 2), np.float64),
         np.zeros(4096, np.int64),
         np.full(8192, EMPTY, np.int64),
-        np.zeros(4, np.int64),
+        np.zeros(6, np.int64),
+        List([np.zeros(0, np.uint16) for _ in range(max(1, n_items))]),
+        List([np.zeros((0, 2), np.float32) for _ in range(max(1, n_items))]),
+        List([np.zeros(0, np.int64) for _ in range(max(1, n_items))]),
+        np.zeros(max(1, n_items), np.int64),
     )
 
 
@@ -184,12 +204,14 @@ def _resized(a: np.ndarray, n: int) -> np.ndarray:
 def grow(t: Tables, need_rows: int, rehash_items, rehash_people) -> Tables:
     """Tables with room for ``need_rows`` more deliveries (hash tables at most MAX_LOAD full, the heap
     and the log with that many free entries, the row buffer that long)."""
-    used_it, used_pt, heap, logn = (int(x) for x in t.sizes)
+    used_it, used_pt, heap, logn = (int(x) for x in t.sizes[:4])
+    # Hash tables grow to the next power of two above MAX_LOAD (at least doubling, so amortised): not to
+    # twice that, which left them 18-35% full and doubled the largest state of platform-scale runs.
     if used_it + need_rows > MAX_LOAD * len(t.it):
-        it = rehash_items(t.it, _pow2(int((used_it + need_rows) / MAX_LOAD * 2)))
+        it = rehash_items(t.it, _pow2(int((used_it + need_rows) / MAX_LOAD) + 1))
         t = t._replace(it=it, itf=it.view(np.float32))
     if not t.pt_dense and used_pt + need_rows > MAX_LOAD * len(t.pt):
-        t = t._replace(pt=rehash_people(t.pt, _pow2(int((used_pt + need_rows) / MAX_LOAD * 2))))
+        t = t._replace(pt=rehash_people(t.pt, _pow2(int((used_pt + need_rows) / MAX_LOAD) + 1)))
     if heap + need_rows > len(t.heap_time):
         n = _pow2((heap + need_rows) * 2)
         t = t._replace(
