@@ -171,6 +171,8 @@ def render(report: dict[str, Any], readme: bool = False) -> str:
                 f"{s.get('fatigued', 0):,}",
                 f"{s.get('mutes', 0) + s.get('unfollows', 0):,}",
                 f"{(r['tables'] or {}).get('item_table_mb', 0) / 1024:.1f} GB",
+                _archive_cell(r["tables"] or {}),
+                _person_cell(r["tables"] or {}),
             ]
         )
     rows_md = table(
@@ -190,6 +192,8 @@ def render(report: dict[str, Any], readme: bool = False) -> str:
             "fatigued",
             "exits",
             "item table",
+            "archive (pairs)",
+            "person table",
         ],
         body,
     )
@@ -209,6 +213,17 @@ def render(report: dict[str, Any], readme: bool = False) -> str:
     if readme:
         return head + "\n\n" + tgt
     return "\n\n".join(["## propsim platform benchmark", head, rows_md, tgt])
+
+
+def _archive_cell(tables: dict[str, Any]) -> str:
+    """The item table's archive: size and live pairs ('-' for engines without one)."""
+    if "archive_mb" not in tables:
+        return "-"
+    return f"{tables['archive_mb'] / 1024:.1f} GB ({tables['archive_pairs'] / 1e6:,.0f}M)"
+
+
+def _person_cell(tables: dict[str, Any]) -> str:
+    return f"{tables.get('person_table_mb', 0) / 1024:.1f} GB" if tables else "-"
 
 
 def _fmt_target(t: dict[str, Any]) -> str:
