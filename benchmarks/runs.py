@@ -98,6 +98,7 @@ def table_sizes(model: Any) -> dict[str, int]:
             archive_pairs=sb["archive_pairs"],
             archive_mb=int(sb["archive_bytes"] / 1e6),
             archive_moved_back=sb["archive_moved_back"],
+            compaction_cpu_s=float(getattr(model, "compaction_cpu_s", 0.0)),
         )
     return out
 

@@ -157,7 +157,7 @@ def test_compaction_deletes_without_losing_keys():
         merged = A.rehash_items(np.concatenate([t.it, one]), len(t.it))
         t = t._replace(it=merged, itf=merged.view(np.float32))
     t.sizes[T.IT_USED] = len(keys)
-    moved = A.compact(t, 1 << 20, 0.0)
+    t, moved = A.compact(t, 1 << 20, 0.0)
     cold = {int(k) for k in keys if not k % 3}
     assert moved == len(cold) and t.sizes[T.IT_USED] == len(keys) - len(cold)
     left = {int(k) & T.KEY_MASK for k in t.it[:, 0] if k != T.EMPTY}

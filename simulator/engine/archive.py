@@ -42,6 +42,9 @@ __all__ = ["compact", "item_counts", "state_bytes"]  # item_counts lives in the 
 BATCH_PAIRS = 8_000_000  # pairs moved per table scan of a compaction (16 bytes each while in transit)
 
 if _numba is not None:
+    from numba import types
+    from numba.typed import List
+
     _njit = _numba.njit(cache=True, nogil=True, error_model="numpy")
     _inline = _numba.njit(cache=True, inline="always", error_model="numpy")
 
@@ -132,10 +135,34 @@ if _numba is not None:
                 it[i, 0] = k & ~TOUCHED
 
     @_njit
-    def merge_item(old_low, old_lp, old_dir, new_person, new_lp, n_buckets):  # noqa: C901
+    def empty_archive(n_items):  # pragma: no cover - compiled
+        """Typed Lists of empty per-item archives (built in compiled code: cached, unlike Python's List())."""
+        low = List.empty_list(types.uint16[::1])
+        lp = List.empty_list(types.float32[:, ::1])
+        dirs = List.empty_list(types.int64[::1])
+        for _ in range(n_items):
+            low.append(np.zeros(0, np.uint16))
+            lp.append(np.zeros((0, 2), np.float32))
+            dirs.append(np.zeros(0, np.int64))
+        return low, lp, dirs
+
+    @_njit
+    def archive_sizes(t):  # pragma: no cover - compiled
+        """(entries of each item's archive, tombstones included; bytes of the whole archive)."""
+        n = len(t.arch_low)
+        out = np.zeros(n, np.int64)
+        nbytes = 0
+        for c in range(n):
+            out[c] = t.arch_low[c].size
+            nbytes += t.arch_low[c].size * 2 + t.arch_lp[c].size * 4 + t.arch_dir[c].size * 8
+        return out, nbytes
+
+    @_njit
+    def merge_item(arch_low, arch_lp, arch_dir, arch_dead, c, new_person, new_lp, n_buckets):  # noqa: C901
         # pragma: no cover - compiled
-        """One item's archive with ``new_person``/``new_lp`` added and its tombstones dropped: a two-pass
-        radix sort (low bits, then bucket), which also yields the directory. Returns (low, lp, dir)."""
+        """Item ``c``'s archive with ``new_person``/``new_lp`` added and its tombstones dropped: a two-pass
+        radix sort (low bits, then bucket), which also yields the directory."""
+        old_low, old_lp, old_dir = arch_low[c], arch_lp[c], arch_dir[c]
         m = new_person.size
         for j in range(old_low.size):
             if old_lp[j, 1] >= 0.0:
@@ -180,7 +207,10 @@ if _numba is not None:
             low[q] = np.uint16(tmp_p[j] & LOW_MASK)
             lp[q, 0] = tmp_lp[j, 0]
             lp[q, 1] = tmp_lp[j, 1]
-        return low, lp, dirs
+        arch_low[c] = low
+        arch_lp[c] = lp
+        arch_dir[c] = dirs
+        arch_dead[c] = 0
 
     # --- readers and writers that must see the archive ---------------------------------------------------
 
@@ -250,14 +280,18 @@ if _numba is not None:
         return out
 
 
-def compact(t: Tables, n_people: int, min_share: float) -> int:
+def compact(t: Tables, n_people: int, min_share: float) -> tuple[Tables, int]:
     """Move the cold pairs of the hot table to the archive (between ticks; exact: see the module
     docstring); returns the number of pairs moved. An item's cold pairs move when they are at least
     ``min_share`` of its live archive (so an item's archive is rewritten O(log size) times, not at every
-    compaction); the others stay hot until then. Every pair's delivered-since flag is cleared after."""
+    compaction); the others stay hot until then. Every pair's delivered-since flag is cleared after.
+    Returns the tables (the first compaction replaces the empty archive) and the pairs moved."""
     n_items = len(t.arch_dead)
     cold = cold_counts(t.it, n_items)
-    live = np.array([t.arch_low[c].size for c in range(n_items)], np.int64) - t.arch_dead
+    if isinstance(t.arch_low, np.ndarray):  # the first compaction of the run: the archive's own lists
+        low, lp, dirs = empty_archive(n_items)
+        t = t._replace(arch_low=low, arch_lp=lp, arch_dir=dirs)
+    live = archive_sizes(t)[0] - t.arch_dead
     take = np.flatnonzero((cold > 0) & (cold >= min_share * live))
     n_buckets = (max(1, n_people) - 1) // (1 << ARCH_SHIFT) + 1
     moved, group = 0, []
@@ -267,7 +301,7 @@ def compact(t: Tables, n_people: int, min_share: float) -> int:
             moved += _move(t, cold, group, n_buckets)
             group = []
     clear_touched(t.it)
-    return moved
+    return t, moved
 
 
 def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int) -> int:
@@ -283,9 +317,7 @@ def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int) -> int:
     extract(t.it, t.itf, take, offsets, np.zeros(n_items, np.int64), person, lp, t.sizes)
     for c in group:
         sl = slice(int(offsets[c]), int(offsets[c] + cold[c]))
-        low, lpo, dirs = merge_item(t.arch_low[c], t.arch_lp[c], t.arch_dir[c], person[sl], lp[sl], n_buckets)
-        t.arch_low[c], t.arch_lp[c], t.arch_dir[c] = low, lpo, dirs
-        t.arch_dead[c] = 0
+        merge_item(t.arch_low, t.arch_lp, t.arch_dir, t.arch_dead, c, person[sl], lp[sl], n_buckets)
     t.sizes[ARCH_LIVE] += n
     return n
 
@@ -293,7 +325,7 @@ def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int) -> int:
 def state_bytes(t: Tables) -> dict[str, Any]:
     """Sizes of a run's state tables (bytes, slots, pairs): the hot item table, the archive, the person
     table, the repost queue and log (for diagnostics and benchmarks)."""
-    arch = sum(t.arch_low[c].nbytes + t.arch_lp[c].nbytes + t.arch_dir[c].nbytes for c in range(len(t.arch_dead)))
+    arch = archive_sizes(t)[1]
     heap = sum(a.nbytes for a in (t.heap_time, t.heap_person, t.heap_item, t.heap_depth, t.heap_origin))
     return {
         "item_slots": int(len(t.it)),

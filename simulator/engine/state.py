@@ -138,9 +138,14 @@ class Tables(NamedTuple):
     row_buf: np.ndarray  # int64 scratch for generated follower rows
     row_seen: np.ndarray  # int64 scratch of the repeated-draw check (all -1 between rows)
     sizes: np.ndarray  # int64 [IT_USED, PT_USED, HEAP_SIZE, LOG_SIZE, ARCH_LIVE, ARCH_BACK]
-    arch_low: Any  # numba typed List, per item: uint16 [m] low bits of archived people, sorted per bucket
-    arch_lp: Any  # typed List, per item: float32 [m, 2] exposure memory and threshold survival (ARCH_DEAD: gone)
-    arch_dir: Any  # typed List, per item: int64 [buckets + 1] start of each bucket (empty item: size 0)
+    # The archive, per item c: ``arch_low[c]`` uint16 [m] low bits of the archived people, sorted within
+    # each bucket; ``arch_lp[c]`` float32 [m, 2] exposure memory and threshold survival (ARCH_DEAD: moved
+    # back); ``arch_dir[c]`` int64 [buckets + 1] start of each bucket (size 0: nothing archived). Until a
+    # run first archives, empty 2-D/3-D arrays (indexing them gives the same types as the typed Lists the
+    # first compaction makes: building typed Lists costs ~2 s in a fresh process, which small runs skip).
+    arch_low: Any
+    arch_lp: Any
+    arch_dir: Any
     arch_dead: np.ndarray  # int64 [items] tombstones in each item's archive
 
 
@@ -168,8 +173,6 @@ def _pow2(n: int) -> int:
 
 def new_tables(n_people: int, dense_people: bool, expected_people: int, record: bool, n_items: int = 0) -> Tables:
     """Empty tables sized for about ``expected_people`` touched people (and an empty archive of ``n_items``)."""
-    from numba.typed import List
-
     cap = _pow2(int(expected_people / MAX_LOAD) + 16)
     it = np.full((cap, 2), EMPTY, np.int64)
     lcap = 1024 if record else 0
@@ -188,9 +191,9 @@ def new_tables(n_people: int, dense_people: bool, expected_people: int, record: 
         np.zeros(4096, np.int64),
         np.full(8192, EMPTY, np.int64),
         np.zeros(6, np.int64),
-        List([np.zeros(0, np.uint16) for _ in range(max(1, n_items))]),
-        List([np.zeros((0, 2), np.float32) for _ in range(max(1, n_items))]),
-        List([np.zeros(0, np.int64) for _ in range(max(1, n_items))]),
+        np.zeros((max(1, n_items), 0), np.uint16),
+        np.zeros((max(1, n_items), 0, 2), np.float32),
+        np.zeros((max(1, n_items), 0), np.int64),
         np.zeros(max(1, n_items), np.int64),
     )
 
