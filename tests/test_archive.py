@@ -10,6 +10,7 @@ import simulator
 from simulator.engine import archive as A
 from simulator.engine import model as M
 from simulator.engine import state as T
+from simulator.engine.kernel import _item_slot
 from simulator.engine.model import PropagationModel
 from simulator.engine.reference import run_reference
 from simulator.world.build import build_world
@@ -143,8 +144,11 @@ def test_mark_reposted_finds_archived_pairs(archive_every_tick):
     assert model.reposts_per_person()[person] >= 1
 
 
-def test_compaction_deletes_without_losing_keys():
-    """Backward-shift deletion from the linear-probing table keeps every remaining key reachable."""
+@pytest.mark.parametrize("batch", [A.BATCH_PAIRS, 300])
+def test_compaction_deletes_without_losing_keys(batch, monkeypatch):
+    """Backward-shift deletion from the linear-probing table keeps every remaining key reachable, in one
+    scan or in several (batches of 300 pairs), and clears every delivered-since flag."""
+    monkeypatch.setattr(A, "BATCH_PAIRS", batch)
     rng = np.random.default_rng(0)
     t = T.new_tables(1 << 20, True, 3000, False, 4)
     keys = np.unique(rng.integers(0, 1 << 20, 2500) | (rng.integers(0, 4, 2500) << 32))
@@ -162,5 +166,8 @@ def test_compaction_deletes_without_losing_keys():
     assert moved == len(cold) and t.sizes[T.IT_USED] == len(keys) - len(cold)
     left = {int(k) & T.KEY_MASK for k in t.it[:, 0] if k != T.EMPTY}
     assert left == {int(k) for k in keys if k % 3}
+    assert not any(int(k) & T.TOUCHED for k in t.it[:, 0] if k != T.EMPTY)
+    for k in left:  # each remaining key is found by the kernel's probe
+        assert t.it[_item_slot(t.it, k), 0] & T.KEY_MASK == k
     got = A.item_counts(t, 4)[0]
     assert got.sum() == len(keys) - len(cold) + len(cold)  # archived pairs still counted as delivered

@@ -104,10 +104,11 @@ if _numba is not None:
         it[i, 1] = EMPTY
 
     @_njit
-    def extract(it, itf, take, offsets, fill, person, lp, sizes):  # pragma: no cover - compiled
+    def extract(it, itf, take, offsets, fill, person, lp, sizes, clear):  # pragma: no cover - compiled
         """Move the cold pairs of the items in ``take`` out of the table into ``person``/``lp`` (grouped by
-        item from ``offsets``). The scan starts after an empty slot, so no cluster straddles its start and
-        a slot refilled by a deletion is looked at again before the scan moves on."""
+        item from ``offsets``); ``clear``: also clear the delivered-since flag of every pair left. The scan
+        starts after an empty slot, so no cluster straddles its start, a slot refilled by a deletion is
+        looked at again before the scan moves on, and a slot the scan has passed never changes again."""
         mask = it.shape[0] - 1
         s0 = 0
         while it[s0, 0] != EMPTY:
@@ -117,6 +118,8 @@ if _numba is not None:
             while True:
                 k = it[i, 0]
                 if k == EMPTY or (k & (REPOSTED | TOUCHED)) or not take[k >> 32]:
+                    if clear and k != EMPTY:
+                        it[i, 0] = k & ~TOUCHED
                     break
                 c = k >> 32
                 j = offsets[c] + fill[c]
@@ -298,13 +301,14 @@ def compact(t: Tables, n_people: int, min_share: float) -> tuple[Tables, int]:
     for c in take:
         group.append(int(c))
         if int(cold[group].sum()) >= BATCH_PAIRS or c == take[-1]:
-            moved += _move(t, cold, group, n_buckets)
+            moved += _move(t, cold, group, n_buckets, last=c == take[-1])  # the last scan clears the flags
             group = []
-    clear_touched(t.it)
+    if not len(take):
+        clear_touched(t.it)
     return t, moved
 
 
-def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int) -> int:
+def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int, last: bool) -> int:
     """Extract the cold pairs of ``group`` in one scan of the table and merge them into their archives."""
     n_items = len(cold)
     take = np.zeros(n_items, np.bool_)
@@ -314,7 +318,7 @@ def _move(t: Tables, cold: np.ndarray, group: list[int], n_buckets: int) -> int:
     n = int(cold[group].sum())
     person = np.empty(n, np.int64)
     lp = np.empty((n, 2), np.float32)
-    extract(t.it, t.itf, take, offsets, np.zeros(n_items, np.int64), person, lp, t.sizes)
+    extract(t.it, t.itf, take, offsets, np.zeros(n_items, np.int64), person, lp, t.sizes, last)
     for c in group:
         sl = slice(int(offsets[c]), int(offsets[c] + cold[c]))
         merge_item(t.arch_low, t.arch_lp, t.arch_dir, t.arch_dead, c, person[sl], lp[sl], n_buckets)
