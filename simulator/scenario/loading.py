@@ -46,6 +46,9 @@ class LoadedScenario:
     locate: Locator | None = field(default=None, repr=False, compare=False)
     scale: float | None = None
     population_full: int | None = None
+    # with ``until``: the file's horizon and how many originals its campaign had before the cut
+    horizon_full: float | None = None
+    originals_full: int | None = None
 
 
 # --- the cost model ---------------------------------------------------------------------------------
@@ -178,11 +181,14 @@ def load_document(
     overrides: list[tuple[tuple, Any]] | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Validate a scenario given as plain Python data (e.g. parsed YAML or a dict from a notebook).
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
     a quick run at 5% size with the same shape); it is applied after the preset is expanded.
+    ``until`` (hours) runs only the start of the campaign: the horizon becomes ``until`` and repeated
+    posts keep the repeats before it (:func:`first_hours`).
     ``check_memory=False`` skips the memory and run-time refusals (the hard limits stay).
     """
     if not isinstance(doc, dict):
@@ -190,13 +196,19 @@ def load_document(
             [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
         )
     try:
-        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale)
+        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale, until)
     except RecursionError:  # only a document built in Python can nest this deep (the YAML reader stops at 64)
         raise ScenarioError([Problem(source, None, None, "", "the document is nested too deeply")]) from None
 
 
 def _load(
-    doc: dict, source: str, locs: Locations, overrides: list[tuple[tuple, Any]], check_memory: bool, scale: float | None
+    doc: dict,
+    source: str,
+    locs: Locations,
+    overrides: list[tuple[tuple, Any]],
+    check_memory: bool,
+    scale: float | None,
+    until: float | None = None,
 ) -> LoadedScenario:
     section = doc.pop("sweep", None)
     if section is not None:
@@ -211,6 +223,9 @@ def _load(
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, doc, locate)) from None
     full = sc.population.size
+    horizon_full, originals_full = sc.time.horizon, sum(p.repeat for p in sc.campaign)
+    if until is not None:
+        sc = first_hours(sc, until)
     if scale is not None:
         sc = scaled(sc, scale)
     # the estimate comes from counts alone: nothing is expanded before it is known to fit
@@ -221,7 +236,8 @@ def _load(
     matrix, mproblems = build_matrix(sc)
     if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
-    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full)
+    cut = (horizon_full, originals_full) if until is not None else (None, None)
+    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full, *cut)
 
 
 def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:
@@ -279,6 +295,32 @@ def scaled(sc: Scenario, factor: float) -> Scenario:
         ) from None
 
 
+def first_hours(sc: Scenario, until: float) -> Scenario:
+    """The first ``until`` hours of ``sc``: the horizon becomes ``until``, a repeated post keeps the
+    repeats that fall before it and a post that starts at or after it is dropped (so a month-long
+    campaign can be looked at for a week without editing its file)."""
+    horizon = sc.time.horizon
+    if not (isinstance(until, (int, float)) and math.isfinite(until) and 0 < until <= horizon):
+        msg = f"must be a number of hours in (0, {horizon:g}] (the scenario's horizon), got {until!r}"
+        raise ScenarioError([Problem("--until", None, None, "", msg)])
+    if until < sc.time.tick:
+        msg = f"{until:g} h is shorter than one tick ({sc.time.tick:g} h)"
+        raise ScenarioError([Problem("--until", None, None, "", msg)])
+    data = sc.model_dump()
+    kept = []
+    for post in data["campaign"]:
+        if post["at"] < until:
+            post["repeat"] = min(post["repeat"], math.ceil((until - post["at"]) / post["every"]))
+            kept.append(post)
+    if not kept:
+        first = min(p.at for p in sc.campaign)
+        msg = f"no campaign post starts before hour {until:g} (the first is at {first:g} h)"
+        raise ScenarioError([Problem("--until", None, None, "", msg)])
+    data["campaign"] = kept
+    data["time"]["horizon"] = float(until)
+    return Scenario.model_validate(data)
+
+
 def load_text(
     text: str,
     source: str = "<scenario>",
@@ -286,13 +328,14 @@ def load_text(
     seed: int | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Load a scenario from YAML text. ``overrides`` are ``PATH=VALUE`` strings (as ``--set``)."""
     doc, locs = parse_yaml(text, source)
     parsed = parse_overrides(overrides)
     if seed is not None:
         parsed.append((("seed",), seed))
-    return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale)
+    return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale, until=until)
 
 
 def load(
@@ -301,12 +344,16 @@ def load(
     seed: int | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Load and validate a scenario file (UTF-8). Raises :class:`ScenarioError` on any problem.
+    ``scale`` multiplies population and follower counts; ``until`` (hours) keeps only the start of the
+    campaign (:func:`first_hours`).
 
     >>> loaded = load("scenarios/hub.yaml", overrides=["population.size=20000"])  # doctest: +SKIP
+    >>> week = load("scenarios/platform_brand.yaml", until=168, scale=0.01)  # doctest: +SKIP
     """
-    return load_text(read_text(path), str(path), overrides, seed, check_memory, scale)
+    return load_text(read_text(path), str(path), overrides, seed, check_memory, scale, until)
 
 
 def read_scenario(scenario: str | os.PathLike | Mapping[str, Any]) -> tuple[dict, Locations, str, str]:
