@@ -33,7 +33,7 @@ def small_run():
 
 
 def test_the_bundled_platform_validates_at_full_size(capsys):
-    loaded = simulator.load(PATH)
+    loaded = simulator.load(PATH, check_memory=False)  # valid at full size; whether it fits is the machine's
     sc, m = loaded.scenario, loaded.matrix
     assert sc.population.size == 580_000_000 and sc.graph.world == "implicit"
     assert sc.time.horizon == 720 and len(m.items) >= 150

@@ -171,13 +171,14 @@ def _explain(loaded: LoadedScenario, as_json: bool) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.scenario.loading import load
+    from simulator.scenario.loading import load, machine_fit
     from simulator.scenario.warnings import loaded_warnings
 
     status = 0
     for f in args.files:
         try:
-            loaded = load(resolve_scenario_path(f), overrides=args.set, until=args.until)
+            # validity does not depend on this machine: its memory is a warning here, a refusal in run
+            loaded = load(resolve_scenario_path(f), overrides=args.set, until=args.until, check_memory=False)
         except ScenarioError as e:
             print(str(e), file=sys.stderr)
             status = EXIT_INPUT
@@ -189,6 +190,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"~{_duration(loaded.estimated_seconds)})"
         )
         _print_warnings(loaded_warnings(loaded))
+        for msg in machine_fit(loaded):
+            print(f"{f}: warning: {msg} [machine]", file=sys.stderr)
     return status
 
 

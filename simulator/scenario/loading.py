@@ -57,7 +57,11 @@ class LoadedScenario:
 # retune them when the engine changes (benchmarks/model.py prints estimate vs measured).
 BASE_BYTES = 200e6  # interpreter, numpy, Mesa, numba
 FOLLOWER_BYTES = 32  # per follower: state arrays
-FOLLOWER_ITEM_BYTES = 10  # per follower and item: memory, last time, reposted flag
+# Touched state (engine/state.py): a 16-byte slot per (item, person) reached, in hash tables grown ahead
+# of need; measured 58 bytes per pair at the peak of the 580M platform week (4.2 GB item table for
+# ~72M pairs), 8-byte person slots likewise in implicit worlds (dense in explicit ones: FOLLOWER_BYTES).
+PAIR_BYTES = 58
+PERSON_BYTES = 29
 FOLLOWER_EDGE_BYTES = 30  # per follower-graph edge while building (endpoints, uniforms, sort keys)
 AUDIENCE_LINK_BYTES = 24  # per account -> follower link
 ACCOUNT_BYTES = 4_000  # per matrix account: Python objects, Mesa agent, per-account arrays
@@ -68,7 +72,11 @@ EXPLICIT_MAX_EDGES = 40_000_000  # graph.world auto: explicit up to this many fo
 BASE_SECONDS = 2.0
 SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
 SECONDS_PER_FOLLOWER_EDGE = 2e-7  # building the follower graph
-SECONDS_PER_FOLLOWER_ITEM = 1e-7  # deliveries and decisions, per follower and item
+# per expected delivery (one exposure, decision, load and exit): measured CPU per delivery of the
+# platform week (benchmarks/results/platform-*.md: 575-651 ns implicit) and the heavy-campaign model
+# benchmark (benchmarks/results/model-1m.md: ~300 ns explicit)
+SECONDS_PER_DELIVERY_EXPLICIT = 3.5e-7
+SECONDS_PER_DELIVERY_IMPLICIT = 6.5e-7
 SECONDS_PER_RELAY_ITEM = 2e-5  # one account's relay decision for one item
 MAX_TICKS = 1_000_000  # horizon / tick: a year at one-minute ticks is 525,600
 MAX_SECONDS = 24 * 3600.0  # refuse a run estimated to take longer than a day (check_memory=False skips)
@@ -82,7 +90,9 @@ class Cost:
     seconds: float
     ticks: int
     counts: Counts
-    parts: dict[str, float]  # bytes by cause: followers, graph, audiences, accounts, relays, ticks
+    parts: dict[str, float]  # bytes by cause: followers, graph, audiences, accounts, relays, ticks (, state)
+    deliveries: float = 0.0  # expected deliveries (with_deliveries)
+    pairs: float = 0.0  # expected (item, person) pairs reached
 
 
 def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
@@ -95,7 +105,7 @@ def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
     mode = getattr(sc.graph, "world", "auto")
     explicit = mode == "explicit" or (mode == "auto" and follower_edges <= EXPLICIT_MAX_EDGES)
     parts = {
-        "followers": n * (FOLLOWER_BYTES + FOLLOWER_ITEM_BYTES * items if explicit else IMPLICIT_FOLLOWER_BYTES),
+        "followers": n * (FOLLOWER_BYTES if explicit else IMPLICIT_FOLLOWER_BYTES),
         "graph": follower_edges * FOLLOWER_EDGE_BYTES if explicit else 0.0,
         "audiences": counts.audience_links * AUDIENCE_LINK_BYTES,
         "accounts": counts.accounts * ACCOUNT_BYTES,
@@ -105,11 +115,25 @@ def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
     seconds = (
         BASE_SECONDS
         + ticks * SECONDS_PER_TICK
-        + follower_edges * SECONDS_PER_FOLLOWER_EDGE
-        + n * items * SECONDS_PER_FOLLOWER_ITEM
+        + (follower_edges * SECONDS_PER_FOLLOWER_EDGE if explicit else 0.0)
         + counts.relay_edges * items * SECONDS_PER_RELAY_ITEM
     )
     return Cost(int(BASE_BYTES + sum(parts.values())), seconds, ticks, counts, parts)
+
+
+def with_deliveries(sc: Scenario, cost: Cost, matrix: Matrix) -> Cost:
+    """``cost`` plus what the campaign's expected deliveries add (:mod:`simulator.scenario.delivery_estimate`):
+    the touched state (per (item, person) pair and per person reached) and the time of the deliveries."""
+    from simulator.scenario.delivery_estimate import estimate_deliveries
+    from simulator.scenario.estimates import estimate_audiences
+
+    explicit = cost.parts["graph"] > 0
+    union = estimate_audiences(sc, matrix).union
+    d = estimate_deliveries(sc, matrix, union)
+    state = d.pairs * PAIR_BYTES + (0.0 if explicit else d.people * PERSON_BYTES)
+    per = SECONDS_PER_DELIVERY_EXPLICIT if explicit else SECONDS_PER_DELIVERY_IMPLICIT
+    parts = {**cost.parts, "state": state}
+    return Cost(int(cost.bytes + state), cost.seconds + d.total * per, cost.ticks, cost.counts, parts, d.total, d.pairs)
 
 
 def estimate_memory(sc: Scenario) -> int:
@@ -126,6 +150,11 @@ def _field_to_change(sc: Scenario, cost: Cost, part: str) -> tuple[tuple, str]:
         return ("time", "tick"), f"{cost.ticks:,} ticks: use a longer tick or a shorter horizon"
     if part == "accounts":
         return ("accounts",), f"{cost.counts.accounts:,} accounts: use smaller groups (count)"
+    if part == "state":
+        return ("campaign",), (
+            f"about {cost.deliveries / 1e6:,.0f} million deliveries to {cost.pairs / 1e6:,.0f} million "
+            "(post, person) pairs: run at a smaller --scale, or fewer posts (--until HOURS for the first hours)"
+        )
     return ("population", "size"), (
         f"population {sc.population.size:,}, {sc.graph.mean_followees:g} followees each, "
         f"{cost.counts.items} items: reduce population.size or graph.mean_followees"
@@ -152,11 +181,31 @@ def cost_problems(sc: Scenario, cost: Cost, check_memory: bool) -> list[tuple[tu
         need = f"this scenario would need about {cost.bytes / 1e9:.1f} GB of memory"
         problems.append((path, f"{need} but only {have / 1e9:.1f} GB is available ({why})"))
     elif cost.seconds > MAX_SECONDS:
-        drivers = {"ticks": cost.ticks * SECONDS_PER_TICK, "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM}
+        drivers = {
+            "ticks": cost.ticks * SECONDS_PER_TICK,
+            "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM,
+            "state": cost.deliveries * SECONDS_PER_DELIVERY_IMPLICIT,
+        }
         part = max(drivers, key=drivers.__getitem__) if max(drivers.values()) > cost.seconds / 2 else "followers"
         path, why = _field_to_change(sc, cost, part)
         problems.append((path, f"this scenario would run for about {cost.seconds / 3600:.0f} hours ({why})"))
     return problems
+
+
+def machine_fit(loaded: LoadedScenario) -> list[str]:
+    """Why this machine would refuse to run a scenario loaded with ``check_memory=False`` (its estimate
+    above the memory available now, or above a day of run time); empty if it would run."""
+    have = available_memory()
+    out = []
+    if loaded.estimated_bytes > D.MEMORY_FRACTION * have:
+        out.append(
+            f"a run needs about {loaded.estimated_bytes / 1e9:.1f} GB of memory but only {have / 1e9:.1f} GB is "
+            "available here, so `propsim run` refuses it: run it at a smaller --scale (or its first hours with "
+            "--until HOURS)"
+        )
+    elif loaded.estimated_seconds > MAX_SECONDS:
+        out.append(f"a run would take about {loaded.estimated_seconds / 3600:.0f} hours, so `propsim run` refuses it")
+    return out
 
 
 def available_memory() -> int:
@@ -236,6 +285,11 @@ def _load(
     matrix, mproblems = build_matrix(sc)
     if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
+    # the campaign's deliveries need the matrix (who publishes what): a second look once it is built
+    cost = with_deliveries(sc, cost, matrix)
+    refused = cost_problems(sc, cost, check_memory)
+    if refused:
+        raise ScenarioError([locate.problem(path, msg) for path, msg in refused])
     cut = (horizon_full, originals_full) if until is not None else (None, None)
     return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full, *cut)
 
