@@ -8,7 +8,6 @@ becomes ``until`` and every repeated post keeps the repeats before it.
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -80,17 +79,35 @@ def test_a_run_until_h_equals_the_file_cut_by_hand(tmp_path):
 @pytest.mark.parametrize(
     ("until", "said"),
     [
-        (0.0, "must be a number of hours in (0, 720]"),
-        (1000.0, "must be a number of hours in (0, 720]"),
-        (math.nan, "must be a number of hours"),
-        (0.5, "shorter than one tick"),
+        (1000.0, "until (1000 h) must lie between one tick (1 h) and the horizon (720 h)"),
+        (0.5, "until (0.5 h) must lie between one tick"),
+        (-3.0, "greater than 0"),
         (5.0, "no campaign post starts before hour 5 (the first is at 10 h)"),
     ],
 )
 def test_bad_until_is_one_clear_message(until, said):
     with pytest.raises(ScenarioError) as e:
         simulator.load(PLATFORM, until=until, scale=SCALE, check_memory=False)
-    assert str(e.value).startswith("--until: ") and said in str(e.value)
+    (p,) = e.value.problems
+    assert p.path == "time.until" and said in p.message, str(e.value)
+
+
+def test_until_in_the_file_is_located(scenario_file):
+    path = scenario_file(CUT.replace("LAST", "").replace("time: {horizon: 96}", "time: {horizon: 96, until: 200}"))
+    with pytest.raises(ScenarioError) as e:
+        simulator.load(path)
+    assert str(e.value).startswith(f"{path}:3:21: time.until: until (200 h) must lie between")
+
+
+def test_until_can_be_swept(tmp_path):
+    """``time.until`` is a field: a sweep over it shows how reach builds up over the campaign."""
+    full = tmp_path / "full.yaml"
+    full.write_text(CUT.replace("LAST", "").replace("p0: 0.02", "p0: 0.002"), encoding="utf-8")
+    res = simulator.sweep(full, {"time.until": [24, 48, 96]}, replicates=2, progress=False)
+    assert (res.runs["status"] == "ok").all()
+    reach = res.runs.groupby("time.until")["reach"].mean()
+    assert reach.is_monotonic_increasing and reach.iloc[0] < reach.iloc[-1]
+    assert sorted(res.runs["horizon_h"].unique()) == [24, 48, 96]
 
 
 def test_cli_until_runs_the_first_week_and_says_so(tmp_path, capsys):

@@ -236,8 +236,7 @@ def load_document(
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
     a quick run at 5% size with the same shape); it is applied after the preset is expanded.
-    ``until`` (hours) runs only the start of the campaign: the horizon becomes ``until`` and repeated
-    posts keep the repeats before it (:func:`first_hours`).
+    ``until`` (hours) sets ``time.until``: only the start of the campaign runs (:func:`first_hours`).
     ``check_memory=False`` skips the memory and run-time refusals (the hard limits stay).
     """
     if not isinstance(doc, dict):
@@ -245,7 +244,8 @@ def load_document(
             [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
         )
     try:
-        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale, until)
+        over = list(overrides or []) + ([(("time", "until"), until)] if until is not None else [])
+        return _load(copy.deepcopy(doc), source, locs or {}, over, check_memory, scale)
     except RecursionError:  # only a document built in Python can nest this deep (the YAML reader stops at 64)
         raise ScenarioError([Problem(source, None, None, "", "the document is nested too deeply")]) from None
 
@@ -257,7 +257,6 @@ def _load(
     overrides: list[tuple[tuple, Any]],
     check_memory: bool,
     scale: float | None,
-    until: float | None = None,
 ) -> LoadedScenario:
     section = doc.pop("sweep", None)
     if section is not None:
@@ -273,8 +272,19 @@ def _load(
         raise ScenarioError(validation_problems(e, doc, locate)) from None
     full = sc.population.size
     horizon_full, originals_full = sc.time.horizon, sum(p.repeat for p in sc.campaign)
-    if until is not None:
-        sc = first_hours(sc, until)
+    until = sc.time.until
+    cut = until is not None and until < sc.time.horizon
+    if until is not None and not sc.time.tick <= until <= sc.time.horizon:
+        msg = (
+            f"until ({until:g} h) must lie between one tick ({sc.time.tick:g} h) and the horizon "
+            f"({sc.time.horizon:g} h)"
+        )
+        raise ScenarioError([locate.problem(("time", "until"), msg)])
+    if until is not None and cut:
+        try:
+            sc = first_hours(sc, until)
+        except ValueError as e:
+            raise ScenarioError([locate.problem(("time", "until"), str(e))]) from None
     if scale is not None:
         sc = scaled(sc, scale)
     # the estimate comes from counts alone: nothing is expanded before it is known to fit
@@ -290,8 +300,8 @@ def _load(
     refused = cost_problems(sc, cost, check_memory)
     if refused:
         raise ScenarioError([locate.problem(path, msg) for path, msg in refused])
-    cut = (horizon_full, originals_full) if until is not None else (None, None)
-    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full, *cut)
+    whole = (horizon_full, originals_full) if cut else (None, None)
+    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full, *whole)
 
 
 def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:
@@ -350,16 +360,10 @@ def scaled(sc: Scenario, factor: float) -> Scenario:
 
 
 def first_hours(sc: Scenario, until: float) -> Scenario:
-    """The first ``until`` hours of ``sc``: the horizon becomes ``until``, a repeated post keeps the
-    repeats that fall before it and a post that starts at or after it is dropped (so a month-long
-    campaign can be looked at for a week without editing its file)."""
-    horizon = sc.time.horizon
-    if not (isinstance(until, (int, float)) and math.isfinite(until) and 0 < until <= horizon):
-        msg = f"must be a number of hours in (0, {horizon:g}] (the scenario's horizon), got {until!r}"
-        raise ScenarioError([Problem("--until", None, None, "", msg)])
-    if until < sc.time.tick:
-        msg = f"{until:g} h is shorter than one tick ({sc.time.tick:g} h)"
-        raise ScenarioError([Problem("--until", None, None, "", msg)])
+    """The first ``until`` hours of ``sc`` (``time.until``): the horizon becomes ``until``, a repeated post
+    keeps the repeats that fall before it and a post that starts at or after it is dropped (so a
+    month-long campaign can be looked at for a week without editing its file). Raises ValueError when
+    no post starts before ``until``."""
     data = sc.model_dump()
     kept = []
     for post in data["campaign"]:
@@ -368,8 +372,7 @@ def first_hours(sc: Scenario, until: float) -> Scenario:
             kept.append(post)
     if not kept:
         first = min(p.at for p in sc.campaign)
-        msg = f"no campaign post starts before hour {until:g} (the first is at {first:g} h)"
-        raise ScenarioError([Problem("--until", None, None, "", msg)])
+        raise ValueError(f"no campaign post starts before hour {until:g} (the first is at {first:g} h)")
     data["campaign"] = kept
     data["time"]["horizon"] = float(until)
     return Scenario.model_validate(data)
