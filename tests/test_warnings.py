@@ -428,7 +428,8 @@ EXPECTED = {"compare_topologies": ["late_posts"], "platform_brand": ["late_posts
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenarios_have_no_scenario_warnings(path):
-    assert codes(W.loaded_warnings(simulator.load(path))) == EXPECTED.get(path.stem, [])
+    # at full size (the warnings are about the file, not this machine's memory)
+    assert codes(W.loaded_warnings(simulator.load(path, check_memory=False))) == EXPECTED.get(path.stem, [])
 
 
 @pytest.mark.slow

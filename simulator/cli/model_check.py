@@ -317,5 +317,5 @@ def cmd_check_defaults(args: argparse.Namespace) -> int:
     else:
         print(format_realism(results))
         print()
-        print(f"every scenario inside the issue-10 bands: {'yes' if ok else 'NO'}")
+        print(f"every scenario inside the issue-10 bands (viral posts judged pooled): {'yes' if ok else 'NO'}")
     return 0 if ok else EXIT_CHECK_FAILED

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from simulator.scenario.loading import LoadedScenario
 
 EXIT_INPUT = 1
+UNTIL_HELP = (
+    "run only the first HOURS of the campaign: the horizon becomes HOURS and repeated posts keep the "
+    "repeats before it (e.g. a week of a month-long campaign: --until 168)"
+)
 
 
 def _pct(x: float) -> str:
@@ -38,6 +42,11 @@ def _print_summary(s: dict, out: Path | None, seconds: float) -> None:
         f"fatigue     fatigued {s['fatigued']:,} ({_pct(s['fatigue_share'])} of reached), mutes {s['mutes']:,}, "
         f"unfollows {s['unfollows']:,}, baseline churn {s['churned']:,}",
     ]
+    if s.get("horizon_full_h") is not None:
+        lines.append(
+            f"until       the first {s['horizon_h']:g} h of the file's {s['horizon_full_h']:g} h: "
+            f"{s['items_original']} of its {s['originals_full']} original posts (--until)"
+        )
     if scaled:
         lines += _full_size_lines(s)
     lines += _overlap_lines(s.get("overlaps") or [])
@@ -115,7 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.scenario.loading import load
 
     path = resolve_scenario_path(args.file)
-    loaded = load(path, overrides=args.set, seed=args.seed, scale=args.scale)
+    loaded = load(path, overrides=args.set, seed=args.seed, scale=args.scale, until=args.until)
     if args.explain:
         return _explain(loaded, args.json)
     from simulator.engine.model import PropagationModel
@@ -138,6 +147,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     found = run_warnings(loaded.scenario, loaded.matrix, model.world, s, loaded.locate)
     s["warnings"] = [w.as_dict() for w in found]
     s.update(full_size(s, loaded.scale, loaded.population_full))
+    if loaded.horizon_full is not None:
+        s.update(
+            horizon_full_h=loaded.horizon_full,
+            originals_full=loaded.originals_full,
+            items_original=sum(p.repeat for p in loaded.scenario.campaign),
+        )
     write_run(result, out, args.format)
     if args.json:
         print(json.dumps(s, ensure_ascii=False, indent=2))
@@ -156,13 +171,14 @@ def _explain(loaded: LoadedScenario, as_json: bool) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.scenario.loading import load
+    from simulator.scenario.loading import load, machine_fit
     from simulator.scenario.warnings import loaded_warnings
 
     status = 0
     for f in args.files:
         try:
-            loaded = load(resolve_scenario_path(f), overrides=args.set)
+            # validity does not depend on this machine: its memory is a warning here, a refusal in run
+            loaded = load(resolve_scenario_path(f), overrides=args.set, until=args.until, check_memory=False)
         except ScenarioError as e:
             print(str(e), file=sys.stderr)
             status = EXIT_INPUT
@@ -174,6 +190,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"~{_duration(loaded.estimated_seconds)})"
         )
         _print_warnings(loaded_warnings(loaded))
+        for msg in machine_fit(loaded):
+            print(f"{f}: warning: {msg} [machine]", file=sys.stderr)
     return status
 
 
@@ -232,6 +250,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override a field, e.g. --set behaviour.p0=0.002 (repeatable)",
     )
     r.add_argument("--scale", type=float, help="multiply population and follower counts (e.g. 0.05 for a quick try)")
+    r.add_argument("--until", type=float, metavar="HOURS", help=UNTIL_HELP)
     r.add_argument("--json", action="store_true", help="print the summary (or with --explain the matrix) as JSON")
     r.add_argument(
         "--explain",
@@ -244,6 +263,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser("validate", help="check scenario files without running them (and print warnings)")
     v.add_argument("files", nargs="+")
     v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    v.add_argument("--until", type=float, metavar="HOURS", help=UNTIL_HELP)
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("scenarios", help="list the bundled scenarios")

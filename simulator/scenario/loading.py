@@ -46,6 +46,9 @@ class LoadedScenario:
     locate: Locator | None = field(default=None, repr=False, compare=False)
     scale: float | None = None
     population_full: int | None = None
+    # with ``until``: the file's horizon and how many originals its campaign had before the cut
+    horizon_full: float | None = None
+    originals_full: int | None = None
 
 
 # --- the cost model ---------------------------------------------------------------------------------
@@ -54,7 +57,11 @@ class LoadedScenario:
 # retune them when the engine changes (benchmarks/model.py prints estimate vs measured).
 BASE_BYTES = 200e6  # interpreter, numpy, Mesa, numba
 FOLLOWER_BYTES = 32  # per follower: state arrays
-FOLLOWER_ITEM_BYTES = 10  # per follower and item: memory, last time, reposted flag
+# Touched state (engine/state.py): a 16-byte slot per (item, person) reached, in hash tables grown ahead
+# of need; measured 58 bytes per pair at the peak of the 580M platform week (4.2 GB item table for
+# ~72M pairs), 8-byte person slots likewise in implicit worlds (dense in explicit ones: FOLLOWER_BYTES).
+PAIR_BYTES = 58
+PERSON_BYTES = 29
 FOLLOWER_EDGE_BYTES = 30  # per follower-graph edge while building (endpoints, uniforms, sort keys)
 AUDIENCE_LINK_BYTES = 24  # per account -> follower link
 ACCOUNT_BYTES = 4_000  # per matrix account: Python objects, Mesa agent, per-account arrays
@@ -65,7 +72,11 @@ EXPLICIT_MAX_EDGES = 40_000_000  # graph.world auto: explicit up to this many fo
 BASE_SECONDS = 2.0
 SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
 SECONDS_PER_FOLLOWER_EDGE = 2e-7  # building the follower graph
-SECONDS_PER_FOLLOWER_ITEM = 1e-7  # deliveries and decisions, per follower and item
+# per expected delivery (one exposure, decision, load and exit): measured CPU per delivery of the
+# platform week (benchmarks/results/platform-*.md: 575-651 ns implicit) and the heavy-campaign model
+# benchmark (benchmarks/results/model-1m.md: ~300 ns explicit)
+SECONDS_PER_DELIVERY_EXPLICIT = 3.5e-7
+SECONDS_PER_DELIVERY_IMPLICIT = 6.5e-7
 SECONDS_PER_RELAY_ITEM = 2e-5  # one account's relay decision for one item
 MAX_TICKS = 1_000_000  # horizon / tick: a year at one-minute ticks is 525,600
 MAX_SECONDS = 24 * 3600.0  # refuse a run estimated to take longer than a day (check_memory=False skips)
@@ -79,7 +90,9 @@ class Cost:
     seconds: float
     ticks: int
     counts: Counts
-    parts: dict[str, float]  # bytes by cause: followers, graph, audiences, accounts, relays, ticks
+    parts: dict[str, float]  # bytes by cause: followers, graph, audiences, accounts, relays, ticks (, state)
+    deliveries: float = 0.0  # expected deliveries (with_deliveries)
+    pairs: float = 0.0  # expected (item, person) pairs reached
 
 
 def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
@@ -92,7 +105,7 @@ def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
     mode = getattr(sc.graph, "world", "auto")
     explicit = mode == "explicit" or (mode == "auto" and follower_edges <= EXPLICIT_MAX_EDGES)
     parts = {
-        "followers": n * (FOLLOWER_BYTES + FOLLOWER_ITEM_BYTES * items if explicit else IMPLICIT_FOLLOWER_BYTES),
+        "followers": n * (FOLLOWER_BYTES if explicit else IMPLICIT_FOLLOWER_BYTES),
         "graph": follower_edges * FOLLOWER_EDGE_BYTES if explicit else 0.0,
         "audiences": counts.audience_links * AUDIENCE_LINK_BYTES,
         "accounts": counts.accounts * ACCOUNT_BYTES,
@@ -102,11 +115,25 @@ def estimate_cost(sc: Scenario, counts: Counts | None = None) -> Cost:
     seconds = (
         BASE_SECONDS
         + ticks * SECONDS_PER_TICK
-        + follower_edges * SECONDS_PER_FOLLOWER_EDGE
-        + n * items * SECONDS_PER_FOLLOWER_ITEM
+        + (follower_edges * SECONDS_PER_FOLLOWER_EDGE if explicit else 0.0)
         + counts.relay_edges * items * SECONDS_PER_RELAY_ITEM
     )
     return Cost(int(BASE_BYTES + sum(parts.values())), seconds, ticks, counts, parts)
+
+
+def with_deliveries(sc: Scenario, cost: Cost, matrix: Matrix) -> Cost:
+    """``cost`` plus what the campaign's expected deliveries add (:mod:`simulator.scenario.delivery_estimate`):
+    the touched state (per (item, person) pair and per person reached) and the time of the deliveries."""
+    from simulator.scenario.delivery_estimate import estimate_deliveries
+    from simulator.scenario.estimates import estimate_audiences
+
+    explicit = cost.parts["graph"] > 0
+    union = estimate_audiences(sc, matrix).union
+    d = estimate_deliveries(sc, matrix, union)
+    state = d.pairs * PAIR_BYTES + (0.0 if explicit else d.people * PERSON_BYTES)
+    per = SECONDS_PER_DELIVERY_EXPLICIT if explicit else SECONDS_PER_DELIVERY_IMPLICIT
+    parts = {**cost.parts, "state": state}
+    return Cost(int(cost.bytes + state), cost.seconds + d.total * per, cost.ticks, cost.counts, parts, d.total, d.pairs)
 
 
 def estimate_memory(sc: Scenario) -> int:
@@ -123,6 +150,11 @@ def _field_to_change(sc: Scenario, cost: Cost, part: str) -> tuple[tuple, str]:
         return ("time", "tick"), f"{cost.ticks:,} ticks: use a longer tick or a shorter horizon"
     if part == "accounts":
         return ("accounts",), f"{cost.counts.accounts:,} accounts: use smaller groups (count)"
+    if part == "state":
+        return ("campaign",), (
+            f"about {cost.deliveries / 1e6:,.0f} million deliveries to {cost.pairs / 1e6:,.0f} million "
+            "(post, person) pairs: run at a smaller --scale, or fewer posts (--until HOURS for the first hours)"
+        )
     return ("population", "size"), (
         f"population {sc.population.size:,}, {sc.graph.mean_followees:g} followees each, "
         f"{cost.counts.items} items: reduce population.size or graph.mean_followees"
@@ -149,11 +181,31 @@ def cost_problems(sc: Scenario, cost: Cost, check_memory: bool) -> list[tuple[tu
         need = f"this scenario would need about {cost.bytes / 1e9:.1f} GB of memory"
         problems.append((path, f"{need} but only {have / 1e9:.1f} GB is available ({why})"))
     elif cost.seconds > MAX_SECONDS:
-        drivers = {"ticks": cost.ticks * SECONDS_PER_TICK, "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM}
+        drivers = {
+            "ticks": cost.ticks * SECONDS_PER_TICK,
+            "relays": cost.counts.relay_edges * SECONDS_PER_RELAY_ITEM,
+            "state": cost.deliveries * SECONDS_PER_DELIVERY_IMPLICIT,
+        }
         part = max(drivers, key=drivers.__getitem__) if max(drivers.values()) > cost.seconds / 2 else "followers"
         path, why = _field_to_change(sc, cost, part)
         problems.append((path, f"this scenario would run for about {cost.seconds / 3600:.0f} hours ({why})"))
     return problems
+
+
+def machine_fit(loaded: LoadedScenario) -> list[str]:
+    """Why this machine would refuse to run a scenario loaded with ``check_memory=False`` (its estimate
+    above the memory available now, or above a day of run time); empty if it would run."""
+    have = available_memory()
+    out = []
+    if loaded.estimated_bytes > D.MEMORY_FRACTION * have:
+        out.append(
+            f"a run needs about {loaded.estimated_bytes / 1e9:.1f} GB of memory but only {have / 1e9:.1f} GB is "
+            "available here, so `propsim run` refuses it: run it at a smaller --scale (or its first hours with "
+            "--until HOURS)"
+        )
+    elif loaded.estimated_seconds > MAX_SECONDS:
+        out.append(f"a run would take about {loaded.estimated_seconds / 3600:.0f} hours, so `propsim run` refuses it")
+    return out
 
 
 def available_memory() -> int:
@@ -178,11 +230,13 @@ def load_document(
     overrides: list[tuple[tuple, Any]] | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Validate a scenario given as plain Python data (e.g. parsed YAML or a dict from a notebook).
 
     ``scale`` multiplies the population size and every account's follower count (e.g. 0.05 for
     a quick run at 5% size with the same shape); it is applied after the preset is expanded.
+    ``until`` (hours) sets ``time.until``: only the start of the campaign runs (:func:`first_hours`).
     ``check_memory=False`` skips the memory and run-time refusals (the hard limits stay).
     """
     if not isinstance(doc, dict):
@@ -190,13 +244,19 @@ def load_document(
             [Problem(source, 1, 1, "", "a scenario file must be a mapping of fields (name:, topology:, ...)")]
         )
     try:
-        return _load(copy.deepcopy(doc), source, locs or {}, overrides or [], check_memory, scale)
+        over = list(overrides or []) + ([(("time", "until"), until)] if until is not None else [])
+        return _load(copy.deepcopy(doc), source, locs or {}, over, check_memory, scale)
     except RecursionError:  # only a document built in Python can nest this deep (the YAML reader stops at 64)
         raise ScenarioError([Problem(source, None, None, "", "the document is nested too deeply")]) from None
 
 
 def _load(
-    doc: dict, source: str, locs: Locations, overrides: list[tuple[tuple, Any]], check_memory: bool, scale: float | None
+    doc: dict,
+    source: str,
+    locs: Locations,
+    overrides: list[tuple[tuple, Any]],
+    check_memory: bool,
+    scale: float | None,
 ) -> LoadedScenario:
     section = doc.pop("sweep", None)
     if section is not None:
@@ -211,6 +271,20 @@ def _load(
     except ValidationError as e:
         raise ScenarioError(validation_problems(e, doc, locate)) from None
     full = sc.population.size
+    horizon_full, originals_full = sc.time.horizon, sum(p.repeat for p in sc.campaign)
+    until = sc.time.until
+    cut = until is not None and until < sc.time.horizon
+    if until is not None and not sc.time.tick <= until <= sc.time.horizon:
+        msg = (
+            f"until ({until:g} h) must lie between one tick ({sc.time.tick:g} h) and the horizon "
+            f"({sc.time.horizon:g} h)"
+        )
+        raise ScenarioError([locate.problem(("time", "until"), msg)])
+    if until is not None and cut:
+        try:
+            sc = first_hours(sc, until)
+        except ValueError as e:
+            raise ScenarioError([locate.problem(("time", "until"), str(e))]) from None
     if scale is not None:
         sc = scaled(sc, scale)
     # the estimate comes from counts alone: nothing is expanded before it is known to fit
@@ -221,7 +295,13 @@ def _load(
     matrix, mproblems = build_matrix(sc)
     if mproblems or matrix is None:
         raise ScenarioError([locate.problem(path, msg) for path, msg in mproblems])
-    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full)
+    # the campaign's deliveries need the matrix (who publishes what): a second look once it is built
+    cost = with_deliveries(sc, cost, matrix)
+    refused = cost_problems(sc, cost, check_memory)
+    if refused:
+        raise ScenarioError([locate.problem(path, msg) for path, msg in refused])
+    whole = (horizon_full, originals_full) if cut else (None, None)
+    return LoadedScenario(sc, matrix, source, cost.bytes, cost.seconds, locate, scale, full, *whole)
 
 
 def _apply_overrides(doc: dict, overrides: list[tuple[tuple, Any]]) -> set[tuple]:
@@ -279,6 +359,25 @@ def scaled(sc: Scenario, factor: float) -> Scenario:
         ) from None
 
 
+def first_hours(sc: Scenario, until: float) -> Scenario:
+    """The first ``until`` hours of ``sc`` (``time.until``): the horizon becomes ``until``, a repeated post
+    keeps the repeats that fall before it and a post that starts at or after it is dropped (so a
+    month-long campaign can be looked at for a week without editing its file). Raises ValueError when
+    no post starts before ``until``."""
+    data = sc.model_dump()
+    kept = []
+    for post in data["campaign"]:
+        if post["at"] < until:
+            post["repeat"] = min(post["repeat"], math.ceil((until - post["at"]) / post["every"]))
+            kept.append(post)
+    if not kept:
+        first = min(p.at for p in sc.campaign)
+        raise ValueError(f"no campaign post starts before hour {until:g} (the first is at {first:g} h)")
+    data["campaign"] = kept
+    data["time"]["horizon"] = float(until)
+    return Scenario.model_validate(data)
+
+
 def load_text(
     text: str,
     source: str = "<scenario>",
@@ -286,13 +385,14 @@ def load_text(
     seed: int | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Load a scenario from YAML text. ``overrides`` are ``PATH=VALUE`` strings (as ``--set``)."""
     doc, locs = parse_yaml(text, source)
     parsed = parse_overrides(overrides)
     if seed is not None:
         parsed.append((("seed",), seed))
-    return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale)
+    return load_document(doc, source, locs, parsed, check_memory=check_memory, scale=scale, until=until)
 
 
 def load(
@@ -301,12 +401,16 @@ def load(
     seed: int | None = None,
     check_memory: bool = True,
     scale: float | None = None,
+    until: float | None = None,
 ) -> LoadedScenario:
     """Load and validate a scenario file (UTF-8). Raises :class:`ScenarioError` on any problem.
+    ``scale`` multiplies population and follower counts; ``until`` (hours) keeps only the start of the
+    campaign (:func:`first_hours`).
 
     >>> loaded = load("scenarios/hub.yaml", overrides=["population.size=20000"])  # doctest: +SKIP
+    >>> week = load("scenarios/platform_brand.yaml", until=168, scale=0.01)  # doctest: +SKIP
     """
-    return load_text(read_text(path), str(path), overrides, seed, check_memory, scale)
+    return load_text(read_text(path), str(path), overrides, seed, check_memory, scale, until)
 
 
 def read_scenario(scenario: str | os.PathLike | Mapping[str, Any]) -> tuple[dict, Locations, str, str]:

@@ -263,7 +263,10 @@ class _Builder:
         if p.at >= horizon:
             self.problems.append((path + ("at",), f"post at {p.at:g} h is not before the horizon ({horizon:g} h)"))
         elif last >= horizon:
-            msg = f"the last repeat (at {last:g} h) is not before the horizon ({horizon:g} h)"
+            msg = (
+                f"the last repeat (at {last:g} h) is not before the horizon ({horizon:g} h); to run only the "
+                "first hours of a longer campaign, keep the file's horizon and use --until HOURS"
+            )
             self.problems.append((path + ("repeat",), msg))
 
     def expand_items(self) -> list[Item]:

@@ -93,10 +93,14 @@ def _lognormal_or_number(value: Any, what: str) -> Any:
 
 
 class TimeSpec(Strict):
-    """Model clock. ``tick`` is the resolution of the schedule, ``horizon`` the campaign length."""
+    """Model clock. ``tick`` is the resolution of the schedule, ``horizon`` the campaign length.
+    ``until`` (hours, between one tick and the horizon; checked by the loader) runs only the start of
+    the campaign: the run stops there and repeated posts keep the repeats before it (``--until`` on the
+    command line; it can be swept)."""
 
     tick: Annotated[float, Field(ge=MIN_TICK, le=24.0)] = D.TICK_HOURS
     horizon: Annotated[float, Field(gt=0.0, le=24.0 * 365)] = D.HORIZON_HOURS
+    until: Annotated[float, Field(gt=0.0, le=24.0 * 365)] | None = None
 
     @model_validator(mode="after")
     def _at_least_one_tick(self) -> TimeSpec:

@@ -125,6 +125,8 @@ def located(warnings: list[ScenarioWarning], locate: Locator | None) -> list[Sce
 def loaded_warnings(loaded: LoadedScenario, estimates: bool = True) -> list[ScenarioWarning]:
     """:func:`scenario_warnings` of a loaded scenario, located in its file."""
     found = scenario_warnings(loaded.scenario, loaded.matrix, estimates)
+    if getattr(loaded, "horizon_full", None) is not None:  # cut by --until: the horizon is the user's flag
+        found = [replace(w, message=w.message.replace("set time.horizon to", "run with --until")) for w in found]
     return located(found, getattr(loaded, "locate", None))
 
 
