@@ -57,10 +57,12 @@ class LoadedScenario:
 # retune them when the engine changes (benchmarks/model.py prints estimate vs measured).
 BASE_BYTES = 200e6  # interpreter, numpy, Mesa, numba
 FOLLOWER_BYTES = 32  # per follower: state arrays
-# Touched state (engine/state.py): a 16-byte slot per (item, person) reached, in hash tables grown ahead
-# of need; measured 58 bytes per pair at the peak of the 580M platform week (4.2 GB item table for
-# ~72M pairs), 8-byte person slots likewise in implicit worlds (dense in explicit ones: FOLLOWER_BYTES).
-PAIR_BYTES = 58
+# Touched state (engine/state.py, engine/archive.py): a 16-byte hot slot per (item, person) delivered in
+# the last day, 10 bytes per older pair in the per-item archive; measured 3.69 GB of item state for 288M
+# pairs at the end of the 580M platform month (12.8 bytes a pair; 15 allows for the table's growth), and
+# person slots (hash table in implicit worlds, 18.6 bytes a person there, ~28 during a rehash; dense in
+# explicit worlds: FOLLOWER_BYTES).
+PAIR_BYTES = 15
 PERSON_BYTES = 29
 FOLLOWER_EDGE_BYTES = 30  # per follower-graph edge while building (endpoints, uniforms, sort keys)
 AUDIENCE_LINK_BYTES = 24  # per account -> follower link
@@ -73,10 +75,10 @@ BASE_SECONDS = 2.0
 SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
 SECONDS_PER_FOLLOWER_EDGE = 2e-7  # building the follower graph
 # per expected delivery (one exposure, decision, load and exit): measured CPU per delivery of the
-# platform week (benchmarks/results/platform-*.md: 575-651 ns implicit) and the heavy-campaign model
-# benchmark (benchmarks/results/model-1m.md: ~300 ns explicit)
+# platform month (benchmarks/results/platform-580m-10m.md: 794 ns at 580M with the archive's compaction,
+# 652 ns at 10M) and the heavy-campaign model benchmark (benchmarks/results/model-1m.md: ~300 ns explicit)
 SECONDS_PER_DELIVERY_EXPLICIT = 3.5e-7
-SECONDS_PER_DELIVERY_IMPLICIT = 6.5e-7
+SECONDS_PER_DELIVERY_IMPLICIT = 8e-7
 SECONDS_PER_RELAY_ITEM = 2e-5  # one account's relay decision for one item
 MAX_TICKS = 1_000_000  # horizon / tick: a year at one-minute ticks is 525,600
 MAX_SECONDS = 24 * 3600.0  # refuse a run estimated to take longer than a day (check_memory=False skips)

@@ -77,9 +77,17 @@ def cell_masses(
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    """Sorted union of sorted, duplicate-free audiences. (Sort and drop repeats: numpy's hash-based
+    ``unique`` took 66 s of the 580M platform's 70 s world build, for 3.5M followers.)"""
     if not arrays:
         return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(arrays)).astype(np.int64)
+    if len(arrays) == 1 and bool(np.all(arrays[0][1:] > arrays[0][:-1])):
+        return arrays[0].astype(np.int64, copy=False)
+    joined = np.sort(np.concatenate(arrays).astype(np.int64, copy=False))
+    keep = np.empty(len(joined), dtype=bool)
+    keep[:1] = True
+    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
+    return joined[keep]
 
 
 def _priority_pick(pool: np.ndarray, k: int, key: int) -> np.ndarray:
