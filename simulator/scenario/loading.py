@@ -69,7 +69,7 @@ AUDIENCE_LINK_BYTES = 24  # per account -> follower link
 ACCOUNT_BYTES = 4_000  # per matrix account: Python objects, Mesa agent, per-account arrays
 RELAY_EDGE_BYTES = 600  # per relay edge: pair set entry, RelayEdge object, de-duplication dict
 TICK_BYTES = 400  # per tick: a time-series row and the schedule
-IMPLICIT_FOLLOWER_BYTES = 4  # implicit world: nothing per person but sparse state of those reached
+IMPLICIT_FOLLOWER_BYTES = 0  # implicit world: nothing per person (the people reached: PERSON_BYTES)
 EXPLICIT_MAX_EDGES = 40_000_000  # graph.world auto: explicit up to this many follower edges (= world.build's)
 BASE_SECONDS = 2.0
 SECONDS_PER_TICK = 2e-4  # one scheduler step with nothing to deliver
