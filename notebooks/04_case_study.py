@@ -44,8 +44,8 @@ SCALE = float(os.environ.get("PROPSIM_NB_SCALE", "1"))  # 1 = full size (8,000,0
 REPLICATES = int(os.environ.get("PROPSIM_NB_REPLICATES", "6" if SCALE >= 0.5 else "3"))
 OUT = os.environ.get("PROPSIM_NB_OUT", "")  # "" = results/notebooks under the repository
 # The platform section's size: 1 = the scenario's 580M-person platform and 2M-follower official account
-# (its month needs more than 19 GB of memory with this engine: see the README's "Performance"), so the
-# default is 1/20 of it (29M people, 100k followers); 1/1000 of it under the test suite.
+# (its month takes about 4 minutes and 5 GB: see the README's "Performance"), so the default is 1/20 of
+# it (29M people, 100k followers, seconds); 1/1000 of it under the test suite.
 PLATFORM_SCALE = float(os.environ.get("PROPSIM_NB_PLATFORM_SCALE", str(0.05 * min(SCALE, 1.0))))
 
 # %%
