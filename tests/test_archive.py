@@ -15,7 +15,7 @@ from simulator.engine.model import PropagationModel
 from simulator.engine.reference import run_reference
 from simulator.world.build import build_world
 
-from .test_engine_reference import _load
+from .test_engine_reference import _load, assert_same_counts
 
 # Big enough for several archive buckets (person >> 16), small enough to run in seconds (implicit rows).
 WIDE = """
@@ -119,12 +119,7 @@ def test_reference_equal_with_archive_every_tick(world, archive_every_tick):
     loaded = _load(3, world)
     w = build_world(loaded.scenario, loaded.matrix)
     model = PropagationModel(loaded, world=w, record_reposts=True).run()
-    ref = run_reference(loaded, w)
-    got = model.counters
-    for k, v in ref.counters.items():
-        assert got[k] == v, (k, got[k], v)
-    for k, v in ref.account_stats.items():
-        assert list(model.account_stats[k]) == v, k
+    assert_same_counts(model, run_reference(loaded, w))
     assert model.state_bytes()["archive_moved_back"] > 0  # the archive was exercised
 
 
