@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from simulator.scenario.matrix import Matrix
 from simulator.scenario.schema import GENERAL_TOPIC, NATIONAL_SCOPE, Scenario
 
@@ -52,25 +54,36 @@ def mean_followers(matrix: Matrix, n: int) -> list[float]:
     return [min(float(n), a.followers.median * math.exp(a.followers.sigma**2 / 2)) for a in matrix.accounts]
 
 
-def publication_chances(matrix: Matrix, item: int) -> list[float]:
-    """Probability that each account publishes ``item`` (its poster: 1), through the relay edges."""
+def publication_chances(matrix: Matrix, item: int) -> np.ndarray:
+    """Probability that each account publishes ``item`` (its poster: 1), through the relay edges
+    (vectorised over the edges: the matrix may hold millions of them)."""
     it = matrix.items[item]
-    chance = [0.0] * len(matrix.accounts)
+    n = len(matrix.accounts)
+    chance = np.zeros(n)
     chance[it.account] = 1.0
-    into: dict[int, list[tuple[int, float]]] = {}
-    for e in matrix.relays:
-        on_topic = it.topic == GENERAL_TOPIC or it.topic in matrix.accounts[e.target].topics
-        p = e.probability if on_topic else e.off_topic_probability
-        if p > 0 and e.target != it.account:
-            into.setdefault(e.target, []).append((e.source, p))
+    if not matrix.relays:
+        return chance
+    src = np.fromiter((e.source for e in matrix.relays), np.int64, len(matrix.relays))
+    tgt = np.fromiter((e.target for e in matrix.relays), np.int64, len(matrix.relays))
+    on = np.fromiter(
+        (it.topic == GENERAL_TOPIC or it.topic in matrix.accounts[e.target].topics for e in matrix.relays),
+        bool,
+        len(matrix.relays),
+    )
+    p = np.where(
+        on,
+        np.fromiter((e.probability for e in matrix.relays), float, len(matrix.relays)),
+        np.fromiter((e.off_topic_probability for e in matrix.relays), float, len(matrix.relays)),
+    )
+    keep = (p > 0) & (tgt != it.account)
+    src, tgt, p = src[keep], tgt[keep], p[keep]
+    receives = np.bincount(tgt, minlength=n) > 0
     for _ in range(FIXED_POINT_ROUNDS):
-        moved = 0.0
-        for t, edges in into.items():
-            miss = 1.0
-            for s, p in edges:
-                miss *= 1.0 - p * chance[s]
-            moved = max(moved, abs((1.0 - miss) - chance[t]))
-            chance[t] = 1.0 - miss
+        with np.errstate(divide="ignore"):  # an edge sure to fire: log 0 = -inf, exp(-inf) = 0
+            log_miss = np.bincount(tgt, weights=np.log1p(-p * chance[src]), minlength=n)
+        new = np.where(receives, 1.0 - np.exp(log_miss), chance)
+        moved = float(np.abs(new - chance).max())
+        chance = new
         if moved < 1e-9:
             break
     return chance
@@ -103,8 +116,13 @@ def estimate_deliveries(sc: Scenario, matrix: Matrix, audience_union: float | No
     followers = mean_followers(matrix, sc.population.size)
     z = sc.graph.mean_followees
     account = follower = pairs = cascade_people = 0.0
-    for c in range(len(matrix.items)):
-        direct = sum(p * f for p, f in zip(publication_chances(matrix, c), followers))
+    audience = np.asarray(followers)
+    direct_of: dict[tuple[int, str], float] = {}  # items of one poster and topic spread alike
+    for c, it in enumerate(matrix.items):
+        key = (it.account, it.topic)
+        if key not in direct_of:
+            direct_of[key] = float(publication_chances(matrix, c) @ audience)
+        direct = direct_of[key]
         r = repost_chance(sc, matrix, c) * z
         # below criticality the branching mean; above it everyone is reached, each reposting with h_c
         spread = min(direct * r / (1.0 - r) if r < MAX_BRANCHING else math.inf, n * max(1.0, r))
